@@ -1,0 +1,333 @@
+//! `A2aClient`: JSON-RPC over HTTP to one agent, in the protocol version its card chose.
+//!
+//! Knows nothing of MCP. Every request has a timeout (the whole request for unary calls, the gap between
+//! events for streams); headers carrying credentials are marked sensitive so they never reach a log.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use http::{HeaderMap, HeaderValue, header};
+use serde_json::{Value, json};
+
+use super::error::A2aError;
+use super::sse;
+use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
+use super::wire::{self, Method};
+
+/// Events of one stream, each bounded by the idle timeout.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;
+
+/// The header v1 agents require on every call; a missing one means 0.3 to them.
+pub const VERSION_HEADER: &str = "A2A-Version";
+
+/// Most of an HTTP error body worth showing to a user.
+const MAX_ERROR_BODY_BYTES: usize = 300;
+
+/// Connection settings shared by all calls to one agent.
+#[derive(Clone)]
+pub struct A2aClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoint: String,
+    version: ProtocolVersion,
+    tenant: Option<String>,
+    headers: HeaderMap,
+    request_timeout: Duration,
+    stream_idle_timeout: Duration,
+    accepted_output_modes: Vec<String>,
+    next_id: AtomicU64,
+}
+
+/// What an `A2aClient` is built from.
+pub struct ClientSettings {
+    pub endpoint: String,
+    pub version: ProtocolVersion,
+    pub tenant: Option<String>,
+    /// Extra headers (credentials included) sent on every request.
+    pub headers: HeaderMap,
+    pub request_timeout: Duration,
+    pub stream_idle_timeout: Duration,
+    pub accepted_output_modes: Vec<String>,
+}
+
+impl A2aClient {
+    pub fn new(http: reqwest::Client, settings: ClientSettings) -> Self {
+        A2aClient {
+            inner: Arc::new(Inner {
+                http,
+                endpoint: settings.endpoint,
+                version: settings.version,
+                tenant: settings.tenant,
+                headers: settings.headers,
+                request_timeout: settings.request_timeout,
+                stream_idle_timeout: settings.stream_idle_timeout,
+                accepted_output_modes: settings.accepted_output_modes,
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    pub fn version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// `message/send` / `SendMessage`. With `blocking`, the agent answers once the task settles.
+    pub async fn send_message(
+        &self,
+        message: &Message,
+        blocking: bool,
+    ) -> Result<SendResponse, A2aError> {
+        let params = self.send_params(message, blocking);
+        let result = self.call(Method::SendMessage, params).await?;
+        wire::decode_send_result(&result)
+    }
+
+    /// `message/stream` / `SendStreamingMessage`.
+    pub async fn stream_message(&self, message: &Message) -> Result<EventStream, A2aError> {
+        let params = self.send_params(message, true);
+        self.open_stream(Method::SendStreamingMessage, params).await
+    }
+
+    /// `tasks/get` / `GetTask`.
+    pub async fn get_task(&self, task_id: &str) -> Result<Task, A2aError> {
+        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
+        let result = self.call(Method::GetTask, params).await?;
+        wire::decode_task(result.get("task").unwrap_or(&result))
+    }
+
+    /// `tasks/cancel` / `CancelTask`.
+    pub async fn cancel_task(&self, task_id: &str) -> Result<Task, A2aError> {
+        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
+        let result = self.call(Method::CancelTask, params).await?;
+        wire::decode_task(result.get("task").unwrap_or(&result))
+    }
+
+    /// `tasks/resubscribe` / `SubscribeToTask`: the events of a running task from now on.
+    pub async fn resubscribe(&self, task_id: &str) -> Result<EventStream, A2aError> {
+        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
+        self.open_stream(Method::SubscribeToTask, params).await
+    }
+
+    fn tenant(&self) -> Option<&str> {
+        self.inner.tenant.as_deref()
+    }
+
+    fn send_params(&self, message: &Message, blocking: bool) -> Value {
+        wire::send_params(
+            self.inner.version,
+            message,
+            blocking,
+            &self.inner.accepted_output_modes,
+            self.tenant(),
+        )
+    }
+
+    fn request(&self, method: Method, params: Value, accept: &'static str) -> reqwest::RequestBuilder {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "method": method.name(self.inner.version),
+            "params": params,
+        });
+        let mut req = self
+            .inner
+            .http
+            .post(&self.inner.endpoint)
+            .headers(self.inner.headers.clone())
+            .header(header::ACCEPT, accept)
+            .json(&body);
+        // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent with `1.0`.
+        if self.inner.version == ProtocolVersion::V1_0 {
+            req = req.header(VERSION_HEADER, "1.0");
+        }
+        req
+    }
+
+    async fn call(&self, method: Method, params: Value) -> Result<Value, A2aError> {
+        let timeout = self.inner.request_timeout;
+        let req = self
+            .request(method, params, "application/json")
+            .timeout(timeout);
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, timeout))?;
+        let resp = self.check_status(resp).await?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, timeout))?;
+        json_rpc_result(&body)
+    }
+
+    async fn open_stream(&self, method: Method, params: Value) -> Result<EventStream, A2aError> {
+        let idle = self.inner.stream_idle_timeout;
+        let connect_timeout = self.inner.request_timeout;
+        let req = self.request(method, params, "text/event-stream");
+        // Only the response head is bounded by the request timeout; the body is bounded per event.
+        let resp = tokio::time::timeout(connect_timeout, req.send())
+            .await
+            .map_err(|_| A2aError::Timeout(connect_timeout))?
+            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, connect_timeout))?;
+        let resp = self.check_status(resp).await?;
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.starts_with("text/event-stream") {
+            let events = sse::decode_events(resp.bytes_stream());
+            return Ok(with_idle_timeout(events, idle));
+        }
+        // v1 servers answer errors before the stream starts as plain JSON (reference section 4).
+        let body = tokio::time::timeout(idle, resp.bytes())
+            .await
+            .map_err(|_| A2aError::Timeout(idle))?
+            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, idle))?;
+        let result = json_rpc_result(&body)?;
+        let event = wire::decode_stream_result(&result)?;
+        Ok(Box::pin(futures::stream::once(async move { Ok(event) })))
+    }
+
+    async fn check_status(&self, resp: reqwest::Response) -> Result<reqwest::Response, A2aError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Err(A2aError::Http {
+            status: status.as_u16(),
+            url: super::error::redact_url(&self.inner.endpoint),
+            body: wire::truncate_str(body.trim(), MAX_ERROR_BODY_BYTES),
+        })
+    }
+}
+
+/// The `result` of a JSON-RPC response body, or its error.
+fn json_rpc_result(body: &[u8]) -> Result<Value, A2aError> {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
+        A2aError::InvalidResponse(format!(
+            "not JSON ({e}): {}",
+            wire::truncate_str(&String::from_utf8_lossy(body), 200)
+        ))
+    })?;
+    if let Some(err) = value.get("error") {
+        return Err(sse::json_rpc_error(err));
+    }
+    match value.get_mut("result") {
+        Some(result) => Ok(result.take()),
+        None => Err(A2aError::InvalidResponse(format!(
+            "JSON-RPC response has neither result nor error: {}",
+            wire::truncate_json(&value)
+        ))),
+    }
+}
+
+/// Ends the stream with `A2aError::Timeout` when no event arrives for `idle`.
+fn with_idle_timeout<S>(events: S, idle: Duration) -> EventStream
+where
+    S: Stream<Item = Result<StreamEvent, A2aError>> + Send + 'static,
+{
+    let events = Box::pin(events);
+    Box::pin(futures::stream::unfold(
+        Some(events),
+        move |state| async move {
+            let mut events = state?;
+            match tokio::time::timeout(idle, events.next()).await {
+                Ok(Some(item)) => Some((item, Some(events))),
+                Ok(None) => None,
+                Err(_) => Some((Err(A2aError::Timeout(idle)), None)),
+            }
+        },
+    ))
+}
+
+/// Fetches and parses an agent card. `url` is the agent's base URL (the well-known paths are tried under it)
+/// or, when it ends in `.json`, the card itself. Returns the card and the URL it came from.
+pub async fn fetch_card(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &HeaderMap,
+    timeout: Duration,
+) -> Result<(AgentCard, String), A2aError> {
+    let candidates = card_urls(url)?;
+    let mut last_err = None;
+    for candidate in &candidates {
+        match fetch_card_at(http, candidate, headers, timeout).await {
+            Ok(card) => return Ok((card, candidate.clone())),
+            // Only a missing card moves on to the legacy path; anything else is the answer.
+            Err(e @ A2aError::Http { status: 404, .. }) => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| A2aError::InvalidResponse("no card URL to try".into())))
+}
+
+/// The URLs to try for a card, in order.
+pub fn card_urls(url: &str) -> Result<Vec<String>, A2aError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| A2aError::InvalidResponse(format!("bad agent URL {url:?}: {e}")))?;
+    if parsed.path().ends_with(".json") {
+        return Ok(vec![parsed.to_string()]);
+    }
+    // Agents hosted under a path keep it: join against the URL with a trailing slash.
+    let mut base = parsed;
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    let join = |p: &str| {
+        base.join(p)
+            .map(|u| u.to_string())
+            .map_err(|e| A2aError::InvalidResponse(format!("bad agent URL {url:?}: {e}")))
+    };
+    Ok(vec![
+        join(".well-known/agent-card.json")?,
+        join(".well-known/agent.json")?,
+    ])
+}
+
+async fn fetch_card_at(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &HeaderMap,
+    timeout: Duration,
+) -> Result<AgentCard, A2aError> {
+    let resp = http
+        .get(url)
+        .headers(headers.clone())
+        .header(header::ACCEPT, "application/json")
+        // Some SDKs pick the card's shape from this header; we read both shapes, and prefer the v1 one.
+        .header(VERSION_HEADER, HeaderValue::from_static("1.0"))
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| A2aError::from_reqwest(e, url, timeout))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(A2aError::Http {
+            status: status.as_u16(),
+            url: super::error::redact_url(url),
+            body: String::new(),
+        });
+    }
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| A2aError::from_reqwest(e, url, timeout))?;
+    let raw: Value = serde_json::from_slice(&body)
+        .map_err(|e| A2aError::InvalidResponse(format!("agent card is not JSON: {e}")))?;
+    wire::decode_card(raw)
+}

@@ -1,0 +1,74 @@
+//! What can go wrong talking to an agent. Messages name the cause, never a credential.
+
+use std::time::Duration;
+
+/// An error from one A2A exchange. The agent's name is added by the caller, which knows it.
+#[derive(Debug, thiserror::Error)]
+pub enum A2aError {
+    /// The TCP/TLS connection or the request itself failed.
+    #[error("cannot reach {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    /// No answer (or no next stream event) within the configured time.
+    #[error("no response within {}s", .0.as_secs_f64())]
+    Timeout(Duration),
+    /// The agent answered with an HTTP error status.
+    #[error("HTTP {status} from {url}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
+    Http { status: u16, url: String, body: String },
+    /// The agent answered with a JSON-RPC error object.
+    #[error("JSON-RPC error {code}: {message}")]
+    JsonRpc { code: i64, message: String },
+    /// The agent's answer is not valid A2A.
+    #[error("invalid response: {0}")]
+    InvalidResponse(String),
+    /// The event stream closed before the task reached a final state.
+    #[error("the event stream ended before the task finished")]
+    StreamEnded,
+}
+
+/// JSON-RPC `Method not found`: the agent does not speak the version we tried.
+pub const METHOD_NOT_FOUND: i64 = -32601;
+/// A2A `TaskNotFoundError`.
+pub const TASK_NOT_FOUND: i64 = -32001;
+/// A2A `TaskNotCancelableError`.
+pub const TASK_NOT_CANCELABLE: i64 = -32002;
+/// A2A `UnsupportedOperationError` (v1 answers it when subscribing to a finished task).
+pub const UNSUPPORTED_OPERATION: i64 = -32004;
+
+impl A2aError {
+    /// Describes a reqwest failure without the URL reqwest would embed (it may carry credentials someday),
+    /// naming the innermost cause ("connection refused") that users can act on.
+    pub(crate) fn from_reqwest(err: reqwest::Error, url: &str, timeout: Duration) -> Self {
+        if err.is_timeout() {
+            return A2aError::Timeout(timeout);
+        }
+        let mut cause = None;
+        let mut inner: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
+        while let Some(e) = inner {
+            cause = Some(e.to_string());
+            inner = e.source();
+        }
+        let cause = cause.unwrap_or_else(|| err.without_url().to_string());
+        A2aError::Unreachable {
+            url: redact_url(url),
+            cause,
+        }
+    }
+
+    /// Whether this is a JSON-RPC error with the given code.
+    pub fn is_code(&self, wanted: i64) -> bool {
+        matches!(self, A2aError::JsonRpc { code, .. } if *code == wanted)
+    }
+}
+
+/// Drops user-info (`user:pass@`) and the query string from a URL shown in an error.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}

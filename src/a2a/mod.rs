@@ -1,0 +1,17 @@
+//! The outbound side: an A2A client for protocol v0.3 and v1.0. Knows nothing of MCP.
+//!
+//! - `types`: the one model both versions decode into (`AgentCard`, `Message`, `Task`, `StreamEvent`);
+//! - `wire`: JSON shapes per version, card parsing and interface choice (pure);
+//! - `sse`: event-stream frames → `StreamEvent` (pure);
+//! - `client`: `A2aClient` (reqwest) and `fetch_card`;
+//! - `error`: `A2aError`.
+
+pub mod client;
+pub mod error;
+pub mod sse;
+pub mod types;
+pub mod wire;
+
+pub use client::{A2aClient, ClientSettings, EventStream, fetch_card};
+pub use error::A2aError;
+pub use types::*;

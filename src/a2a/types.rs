@@ -1,0 +1,237 @@
+//! The bridge's own view of A2A: one model for both protocol versions.
+//!
+//! The wire shapes of v0.3 and v1.0 differ (method names, `kind` tags vs oneof keys, role and state enums,
+//! `final` vs end-of-stream); `wire` translates them to and from these types, so nothing else in the crate
+//! has to care which version an agent speaks.
+
+use serde_json::Value;
+
+/// The A2A protocol version spoken to one agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProtocolVersion {
+    /// `message/send`, lowercase states, `kind`-tagged parts; no `A2A-Version` header.
+    V0_3,
+    /// `SendMessage`, `TASK_STATE_*`, oneof parts; `A2A-Version: 1.0` on every call.
+    V1_0,
+}
+
+impl ProtocolVersion {
+    /// The `Major.Minor` string used on the wire and in cards.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProtocolVersion::V0_3 => "0.3",
+            ProtocolVersion::V1_0 => "1.0",
+        }
+    }
+}
+
+impl std::fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An agent card reduced to what the bridge uses, whatever shape it arrived in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentCard {
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub streaming: bool,
+    pub skills: Vec<Skill>,
+    /// Every interface the card advertises, in the card's order of preference.
+    pub interfaces: Vec<AgentInterface>,
+    pub default_output_modes: Vec<String>,
+    /// The card exactly as served, for `get_agent_card`.
+    pub raw: Value,
+}
+
+/// One skill from a card.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Skill {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub examples: Vec<String>,
+    pub input_modes: Vec<String>,
+    pub output_modes: Vec<String>,
+}
+
+/// One endpoint of an agent: where to send requests, in which binding and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInterface {
+    pub url: String,
+    /// `JSONRPC`, `HTTP+JSON`, `GRPC` or a custom URI.
+    pub binding: String,
+    /// `Major.Minor` as the card gives it (`"1.0"`, `"0.3"`).
+    pub protocol_version: String,
+    /// v1 multi-tenant agents: copied into every request sent to this interface.
+    pub tenant: Option<String>,
+}
+
+/// Who sent a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Agent,
+}
+
+/// One piece of message or artifact content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text {
+        text: String,
+    },
+    /// A file, inline (`bytes`, base64) or by reference (`uri`).
+    File {
+        bytes: Option<String>,
+        uri: Option<String>,
+        media_type: Option<String>,
+        name: Option<String>,
+    },
+    Data {
+        data: Value,
+    },
+}
+
+/// A message between user and agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub message_id: String,
+    pub role: Role,
+    pub parts: Vec<Part>,
+    pub context_id: Option<String>,
+    pub task_id: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+impl Message {
+    /// The text parts joined by newlines (empty when there are none).
+    pub fn text(&self) -> String {
+        join_text(&self.parts)
+    }
+}
+
+/// The text parts of `parts`, joined by newlines.
+pub fn join_text(parts: &[Part]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if let Part::Text { text } = part {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(text);
+        }
+    }
+    out
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    Submitted,
+    Working,
+    InputRequired,
+    AuthRequired,
+    Completed,
+    Canceled,
+    Failed,
+    Rejected,
+    Unknown,
+}
+
+impl TaskState {
+    /// Terminal states never change again.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskState::Completed | TaskState::Canceled | TaskState::Failed | TaskState::Rejected
+        )
+    }
+
+    /// Interrupted states wait for the user (input or authentication).
+    pub fn is_interrupted(self) -> bool {
+        matches!(self, TaskState::InputRequired | TaskState::AuthRequired)
+    }
+
+    /// Terminal or interrupted: nothing more will happen without the caller.
+    pub fn is_settled(self) -> bool {
+        self.is_terminal() || self.is_interrupted()
+    }
+
+    /// The name the bridge shows to MCP clients (the v0.3 spelling, which reads best).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Submitted => "submitted",
+            TaskState::Working => "working",
+            TaskState::InputRequired => "input-required",
+            TaskState::AuthRequired => "auth-required",
+            TaskState::Completed => "completed",
+            TaskState::Canceled => "canceled",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A task's state with the agent's latest word on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskStatus {
+    pub state: TaskState,
+    pub message: Option<Message>,
+    pub timestamp: Option<String>,
+}
+
+/// An output of a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    pub artifact_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub parts: Vec<Part>,
+}
+
+/// A task snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub context_id: String,
+    pub status: TaskStatus,
+    pub artifacts: Vec<Artifact>,
+}
+
+/// What `message/send` / `SendMessage` returns: a task, or a direct reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendResponse {
+    Task(Task),
+    Message(Message),
+}
+
+/// One event of a stream (`message/stream`, `tasks/resubscribe` and their v1 names).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    Task(Task),
+    Message(Message),
+    Status {
+        task_id: String,
+        context_id: String,
+        status: TaskStatus,
+        /// v0.3's `final` flag; v1 has none (the stream simply ends), so it is derived from the state there.
+        is_final: bool,
+    },
+    Artifact {
+        task_id: String,
+        context_id: String,
+        artifact: Artifact,
+        append: bool,
+        last_chunk: bool,
+    },
+}

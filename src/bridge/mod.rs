@@ -1,0 +1,81 @@
+//! Translation between MCP and A2A: the only module that knows both protocols.
+//!
+//! - `tools`: agent cards → MCP tools, names and schemas (pure);
+//! - `registry`: the configured agents, card discovery with retry, the live tool table;
+//! - `call`: following one A2A task within a wait budget (stream, poll, recover, cancel);
+//! - `view`: a task as seen so far, folded from events (pure);
+//! - `progress`: A2A events → MCP progress notifications;
+//! - `result`: a task → `CallToolResult` (pure);
+//! - `ops`: the tool handlers (`Bridge::call_tool` and the generic tools).
+
+mod call;
+mod ops;
+mod progress;
+mod registry;
+mod result;
+mod tools;
+mod view;
+
+use std::sync::Arc;
+
+use rmcp::model::Tool;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{BridgeSettings, Config};
+
+pub use registry::{Reachability, Registry};
+pub use tools::{MAX_TOOL_NAME_LEN, sanitize};
+
+/// Everything a tool call needs: the agents, their tools and the bridge-wide settings.
+pub struct Bridge {
+    registry: Arc<Registry>,
+    settings: BridgeSettings,
+}
+
+impl Bridge {
+    /// Builds the bridge (one HTTP client for every agent) without contacting anyone yet.
+    pub fn new(config: &Config) -> anyhow::Result<Arc<Bridge>> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("mcp-a2a-bridge/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.bridge.request_timeout.min(std::time::Duration::from_secs(10)))
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .build()?;
+        Ok(Arc::new(Bridge {
+            registry: Registry::new(config, http),
+            settings: config.bridge.clone(),
+        }))
+    }
+
+    /// Starts card discovery; it stops with `shutdown`.
+    pub fn start(&self, shutdown: CancellationToken) {
+        self.registry.start(shutdown);
+    }
+
+    /// The tool list, once every agent has answered (or failed) its first card fetch.
+    pub async fn tools(&self) -> Vec<Tool> {
+        self.registry.wait_initial(self.registry.initial_limit()).await;
+        self.registry.table().tools.clone()
+    }
+
+    /// One tool by name, as listed right now.
+    pub fn tool(&self, name: &str) -> Option<Tool> {
+        self.registry.table().get(name).map(|(t, _)| t.clone())
+    }
+
+    /// Ticks whenever the tool list changes (an agent came up, or its skills changed).
+    pub fn subscribe_tool_changes(&self) -> broadcast::Receiver<()> {
+        self.registry.subscribe_changes()
+    }
+
+    /// Number of configured agents and how many are reachable now.
+    pub fn reachability(&self) -> (usize, usize) {
+        let up = self
+            .registry
+            .agents
+            .iter()
+            .filter(|a| matches!(a.state(), Reachability::Up(_)))
+            .count();
+        (self.registry.agents.len(), up)
+    }
+}

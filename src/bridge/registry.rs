@@ -1,0 +1,318 @@
+//! The configured agents, what their cards said, and the tool table built from them.
+//!
+//! Cards are fetched concurrently at start-up, one task per agent. An agent that is down does not hold up
+//! the others: it is marked down with the reason (shown by `list_agents`) and tried again with backoff; its
+//! tools appear, and `tools/list_changed` goes out, once it answers. With `card_refresh_secs` reachable
+//! agents are re-read too, so changed skills reach clients without a restart.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::tools::{self, AgentTools, ToolTable};
+use crate::a2a::{self, A2aClient, AgentCard, ClientSettings, ProtocolVersion};
+use crate::config::{AgentConfig, Config};
+
+/// First pause before re-fetching the card of an agent that is down; doubles up to `card_retry_max`.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// Output modes the bridge can render as MCP content.
+const ACCEPTED_OUTPUT_MODES: [&str; 6] = [
+    "text/plain",
+    "text/markdown",
+    "application/json",
+    "image/png",
+    "image/jpeg",
+    "application/octet-stream",
+];
+
+/// One agent's live state.
+#[derive(Clone)]
+pub enum Reachability {
+    /// The first card fetch has not finished.
+    Pending,
+    Up(Arc<Connected>),
+    /// The last card fetch failed; `error` says why.
+    Down { error: String, since: Instant },
+}
+
+/// A reachable agent: its card and a client for the interface chosen from it.
+pub struct Connected {
+    pub card: AgentCard,
+    pub card_url: String,
+    pub client: A2aClient,
+    /// Use `message/stream` (the card says it streams, unless the config overrides).
+    pub streaming: bool,
+}
+
+/// A configured agent.
+pub struct AgentSlot {
+    pub config: AgentConfig,
+    state: RwLock<Reachability>,
+}
+
+impl AgentSlot {
+    pub fn state(&self) -> Reachability {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_state(&self, state: Reachability) {
+        *self
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = state;
+    }
+}
+
+/// All agents and the tool table derived from them.
+pub struct Registry {
+    pub agents: Vec<AgentSlot>,
+    table: RwLock<Arc<ToolTable>>,
+    http: reqwest::Client,
+    max_wait_secs: f64,
+    card_timeout: Duration,
+    card_retry_max: Duration,
+    card_refresh: Option<Duration>,
+    /// Ticks whenever the tool list changes.
+    changed: broadcast::Sender<()>,
+    /// How many agents have finished their first card fetch (successfully or not).
+    settled: watch::Sender<usize>,
+}
+
+impl Registry {
+    pub fn new(config: &Config, http: reqwest::Client) -> Arc<Registry> {
+        let agents = config
+            .agents
+            .iter()
+            .map(|a| AgentSlot {
+                config: a.clone(),
+                state: RwLock::new(Reachability::Pending),
+            })
+            .collect();
+        let (changed, _) = broadcast::channel(16);
+        let (settled, _) = watch::channel(0);
+        let registry = Registry {
+            agents,
+            table: RwLock::new(Arc::new(ToolTable::default())),
+            http,
+            max_wait_secs: config.bridge.max_wait.as_secs_f64(),
+            card_timeout: config.bridge.card_timeout,
+            card_retry_max: config.bridge.card_retry_max,
+            card_refresh: config.bridge.card_refresh,
+            changed,
+            settled,
+        };
+        registry.rebuild();
+        Arc::new(registry)
+    }
+
+    /// Starts one discovery task per agent; they stop when `shutdown` fires.
+    pub fn start(self: &Arc<Self>, shutdown: CancellationToken) {
+        for index in 0..self.agents.len() {
+            let registry = Arc::clone(self);
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = registry.discover(index) => {}
+                }
+            });
+        }
+    }
+
+    /// Waits until every agent's first card fetch has finished, or `limit` passes.
+    pub async fn wait_initial(&self, limit: Duration) {
+        let total = self.agents.len();
+        let mut rx = self.settled.subscribe();
+        let _ = tokio::time::timeout(limit, rx.wait_for(|n| *n >= total)).await;
+    }
+
+    /// The longest `wait_initial` should wait: every fetch is bounded by the card timeout, and both well-known
+    /// paths may be tried.
+    pub fn initial_limit(&self) -> Duration {
+        self.card_timeout * 2 + Duration::from_secs(1)
+    }
+
+    pub fn table(&self) -> Arc<ToolTable> {
+        Arc::clone(
+            &self
+                .table
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// A receiver that ticks whenever the tool list changes.
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<()> {
+        self.changed.subscribe()
+    }
+
+    /// The agent with this name (case-insensitive), with its index.
+    pub fn find(&self, name: &str) -> Option<(usize, &AgentSlot)> {
+        self.agents
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.config.name.eq_ignore_ascii_case(name))
+    }
+
+    async fn discover(&self, index: usize) {
+        let slot = &self.agents[index];
+        let mut delay = FIRST_RETRY;
+        let mut first = true;
+        loop {
+            let next = match self.connect(&slot.config).await {
+                Ok(connected) => {
+                    let changed = match slot.state() {
+                        Reachability::Up(old) => old.card != connected.card,
+                        _ => true,
+                    };
+                    if changed {
+                        tracing::info!(
+                            agent = %slot.config.name,
+                            protocol = %connected.client.version(),
+                            skills = connected.card.skills.len(),
+                            streaming = connected.streaming,
+                            "agent ready"
+                        );
+                    }
+                    slot.set_state(Reachability::Up(Arc::new(connected)));
+                    if changed {
+                        self.rebuild();
+                    }
+                    delay = FIRST_RETRY;
+                    self.card_refresh
+                }
+                Err(error) => {
+                    let was_up = matches!(slot.state(), Reachability::Up(_));
+                    if first || was_up {
+                        tracing::warn!(agent = %slot.config.name, %error, retry_in_secs = delay.as_secs_f64(), "agent unreachable");
+                    } else {
+                        tracing::debug!(agent = %slot.config.name, %error, "agent still unreachable");
+                    }
+                    // A refresh failure keeps the last good card: a blip should not make tools vanish.
+                    if !was_up {
+                        slot.set_state(Reachability::Down {
+                            error,
+                            since: Instant::now(),
+                        });
+                    }
+                    let this = delay;
+                    delay = (delay * 2).min(self.card_retry_max);
+                    if was_up { self.card_refresh } else { Some(this) }
+                }
+            };
+            if first {
+                first = false;
+                self.settled.send_modify(|n| *n += 1);
+            }
+            match next {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => return,
+            }
+        }
+    }
+
+    /// Fetches the card and builds a client for the chosen interface. The error is a one-line reason.
+    async fn connect(&self, agent: &AgentConfig) -> Result<Connected, String> {
+        let url = agent.card_url.as_deref().unwrap_or(&agent.url);
+        let (card, card_url) = a2a::fetch_card(&self.http, url, &agent.headers, self.card_timeout)
+            .await
+            .map_err(|e| format!("agent card: {e}"))?;
+        let (endpoint, version, tenant) = match a2a::wire::choose_interface(&card, agent.protocol) {
+            Some((iface, version)) => (
+                fix_unspecified_host(&iface.url, &card_url),
+                version,
+                iface.tenant.clone(),
+            ),
+            None => match (&agent.endpoint, agent.protocol) {
+                // The card lists no usable interface, but the config says where and how to talk.
+                (Some(endpoint), Some(version)) => (endpoint.clone(), version, None),
+                _ => {
+                    let wanted = agent
+                        .protocol
+                        .map(|v| format!("protocol {v}"))
+                        .unwrap_or_else(|| "protocol 1.0 or 0.3".into());
+                    return Err(format!(
+                        "the card offers no JSON-RPC interface with {wanted} (set endpoint and protocol to override)"
+                    ));
+                }
+            },
+        };
+        let endpoint = agent.endpoint.clone().unwrap_or(endpoint);
+        let client = A2aClient::new(
+            self.http.clone(),
+            ClientSettings {
+                endpoint,
+                version,
+                tenant,
+                headers: agent.headers.clone(),
+                request_timeout: agent.request_timeout,
+                stream_idle_timeout: agent.stream_idle_timeout,
+                accepted_output_modes: ACCEPTED_OUTPUT_MODES.iter().map(|s| (*s).to_owned()).collect(),
+            },
+        );
+        let streaming = agent.streaming.unwrap_or(card.streaming);
+        Ok(Connected {
+            card,
+            card_url,
+            client,
+            streaming,
+        })
+    }
+
+    /// Recomputes the tool table from the agents' current cards and announces a change.
+    fn rebuild(&self) {
+        let states: Vec<Reachability> = self.agents.iter().map(AgentSlot::state).collect();
+        let inputs: Vec<AgentTools<'_>> = self
+            .agents
+            .iter()
+            .zip(&states)
+            .map(|(slot, state)| AgentTools {
+                name: &slot.config.name,
+                description: slot.config.description.as_deref(),
+                filter: &slot.config.skills,
+                card: match state {
+                    Reachability::Up(c) => Some(&c.card),
+                    _ => None,
+                },
+            })
+            .collect();
+        let table = Arc::new(tools::build_table(&inputs, self.max_wait_secs));
+        *self
+            .table
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
+        let _ = self.changed.send(());
+    }
+}
+
+/// Cards from servers bound to `0.0.0.0` advertise that address, which no client can reach: use the host
+/// the card itself came from instead.
+fn fix_unspecified_host(endpoint: &str, card_url: &str) -> String {
+    let (Ok(mut ep), Ok(card)) = (url::Url::parse(endpoint), url::Url::parse(card_url)) else {
+        return endpoint.to_owned();
+    };
+    let unspecified = match ep.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_unspecified(),
+        _ => false,
+    };
+    if unspecified && let Some(host) = card.host_str() {
+        let _ = ep.set_host(Some(host));
+        return ep.to_string();
+    }
+    endpoint.to_owned()
+}
+
+/// The protocol version an agent is spoken to in, for display.
+pub fn protocol_of(state: &Reachability) -> Option<ProtocolVersion> {
+    match state {
+        Reachability::Up(c) => Some(c.client.version()),
+        _ => None,
+    }
+}

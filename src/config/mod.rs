@@ -1,0 +1,242 @@
+//! The TOML config: `RawConfig` (serde, as written) → `Config` (validated, secrets resolved).
+//!
+//! Read once at start-up; every error names the file and the key (`bridge.toml: agents[1].auth.token_env:
+//! environment variable RESEARCH_TOKEN is not set`). Unknown keys are errors, so a typo never silently
+//! falls back to a default. `bridge.example.toml` documents every key.
+
+mod agent;
+mod secret;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use agent::{AgentConfig, SkillFilter};
+pub use secret::{Secret, SecretSource};
+
+/// Default time for one unary request to an agent.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time for fetching an agent card; short, since start-up waits on it.
+pub const DEFAULT_CARD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest silence on an event stream. Agents send keep-alive comments (a2a-sdk: every 15 s), and the
+/// bridge recovers a stalled stream by polling, so this only catches dead connections.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default wait budget of one tool call: under the ~60 s after which desktop clients give up on a call.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(45);
+/// Default cap on a per-call `wait_seconds`.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(600);
+/// Progress heartbeat while the agent is silent: keeps clients that reset their timeout on progress alive,
+/// and keeps HTTP sessions from idling out.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(10);
+/// Longest pause between attempts to fetch the card of an agent that is down.
+pub const DEFAULT_CARD_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// A config problem: where (file and key) and what.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}{message}", .file.display(), .key.as_deref().map(|k| format!("{k}: ")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    pub bridge: BridgeSettings,
+    pub agents: Vec<AgentConfig>,
+}
+
+/// Settings that apply to every agent unless the agent overrides them.
+#[derive(Debug, Clone)]
+pub struct BridgeSettings {
+    pub request_timeout: Duration,
+    pub card_timeout: Duration,
+    pub stream_idle_timeout: Duration,
+    pub wait: Duration,
+    pub max_wait: Duration,
+    pub heartbeat: Duration,
+    pub card_retry_max: Duration,
+    /// Re-fetch reachable agents' cards this often, announcing changed skills with `tools/list_changed`.
+    pub card_refresh: Option<Duration>,
+    /// Text longer than this (in characters) is cut in tool results, with a note saying so.
+    pub max_result_chars: usize,
+}
+
+/// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
+pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
+
+impl Default for BridgeSettings {
+    fn default() -> Self {
+        BridgeSettings {
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            card_timeout: DEFAULT_CARD_TIMEOUT,
+            stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
+            wait: DEFAULT_WAIT,
+            max_wait: DEFAULT_MAX_WAIT,
+            heartbeat: DEFAULT_HEARTBEAT,
+            card_retry_max: DEFAULT_CARD_RETRY_MAX,
+            card_refresh: None,
+            max_result_chars: DEFAULT_MAX_RESULT_CHARS,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    bridge: RawBridge,
+    #[serde(default)]
+    agents: Vec<agent::RawAgent>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBridge {
+    request_timeout_secs: Option<f64>,
+    card_timeout_secs: Option<f64>,
+    stream_idle_timeout_secs: Option<f64>,
+    wait_seconds: Option<f64>,
+    max_wait_seconds: Option<f64>,
+    heartbeat_secs: Option<f64>,
+    card_retry_max_secs: Option<f64>,
+    card_refresh_secs: Option<f64>,
+    max_result_chars: Option<usize>,
+}
+
+impl Config {
+    /// Reads, parses and validates `path`, resolving every secret reference.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_owned(),
+            key: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` names it in errors and anchors relative secret files.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let err = |key: Option<String>, message: String| ConfigError {
+            file: path.to_owned(),
+            key,
+            message,
+        };
+        let de = toml::Deserializer::parse(text).map_err(|e| err(None, describe_toml(&e, text)))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let key = (key != "." && !key.is_empty()).then_some(key);
+            err(key, describe_toml(e.inner(), text))
+        })?;
+
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let bridge = validate_bridge(&raw.bridge).map_err(|(k, m)| err(Some(k), m))?;
+        if raw.agents.is_empty() {
+            return Err(err(
+                Some("agents".into()),
+                "no agents configured: add at least one [[agents]] table with a name and url".into(),
+            ));
+        }
+        let mut agents: Vec<AgentConfig> = Vec::with_capacity(raw.agents.len());
+        for (i, raw_agent) in raw.agents.into_iter().enumerate() {
+            let key = format!("agents[{i}]");
+            let agent = raw_agent
+                .validate(&key, &bridge, &dir)
+                .map_err(|(k, m)| err(Some(k), m))?;
+            if let Some(prev) = agents
+                .iter()
+                .position(|a| a.name.eq_ignore_ascii_case(&agent.name))
+            {
+                return Err(err(
+                    Some(format!("{key}.name")),
+                    format!(
+                        "{:?} is already the name of agents[{prev}]; agent names must be unique",
+                        agent.name
+                    ),
+                ));
+            }
+            agents.push(agent);
+        }
+        Ok(Config {
+            path: path.to_owned(),
+            bridge,
+            agents,
+        })
+    }
+}
+
+/// A positive number of seconds → `Duration`, or the error for `key`.
+pub(crate) fn seconds(value: Option<f64>, key: &str) -> Result<Option<Duration>, (String, String)> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err((
+            key.to_owned(),
+            format!("expected a positive number of seconds, got {s}"),
+        )),
+    }
+}
+
+fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> {
+    let d = BridgeSettings::default();
+    let settings = BridgeSettings {
+        request_timeout: seconds(raw.request_timeout_secs, "bridge.request_timeout_secs")?
+            .unwrap_or(d.request_timeout),
+        card_timeout: seconds(raw.card_timeout_secs, "bridge.card_timeout_secs")?
+            .unwrap_or(d.card_timeout),
+        stream_idle_timeout: seconds(
+            raw.stream_idle_timeout_secs,
+            "bridge.stream_idle_timeout_secs",
+        )?
+        .unwrap_or(d.stream_idle_timeout),
+        wait: seconds(raw.wait_seconds, "bridge.wait_seconds")?.unwrap_or(d.wait),
+        max_wait: seconds(raw.max_wait_seconds, "bridge.max_wait_seconds")?.unwrap_or(d.max_wait),
+        heartbeat: seconds(raw.heartbeat_secs, "bridge.heartbeat_secs")?.unwrap_or(d.heartbeat),
+        card_retry_max: seconds(raw.card_retry_max_secs, "bridge.card_retry_max_secs")?
+            .unwrap_or(d.card_retry_max),
+        card_refresh: seconds(raw.card_refresh_secs, "bridge.card_refresh_secs")?,
+        max_result_chars: match raw.max_result_chars {
+            Some(0) => {
+                return Err((
+                    "bridge.max_result_chars".into(),
+                    "must be greater than zero".into(),
+                ));
+            }
+            Some(n) => n,
+            None => d.max_result_chars,
+        },
+    };
+    if settings.wait > settings.max_wait {
+        return Err((
+            "bridge.wait_seconds".into(),
+            format!(
+                "{}s is more than bridge.max_wait_seconds ({}s)",
+                settings.wait.as_secs_f64(),
+                settings.max_wait.as_secs_f64()
+            ),
+        ));
+    }
+    Ok(settings)
+}
+
+/// A TOML error as one line: the message and, where known, the line it points at.
+fn describe_toml(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim().trim_end_matches('.').to_owned();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("{message} (line {line})")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,53 @@
+//! mcp-a2a-bridge: an MCP server that exposes the skills of Agent2Agent (A2A) agents as MCP tools.
+//!
+//! # Layout
+//! - `config`: the TOML file → validated `Config` (secrets resolved from env or files);
+//! - `mcp`: the inbound side (rmcp server, transports); knows nothing of HTTP to agents;
+//! - `bridge`: translation; the only module that knows both protocols;
+//! - `a2a`: the outbound side (A2A client for v0.3 and v1.0); knows nothing of MCP.
+//!
+//! One tool call:
+//! ```text
+//! MCP client -- tools/call --> mcp::server::BridgeServer::call_tool
+//!   -> bridge::ops (Bridge::call_tool)   arguments -> a2a::Message, route by tool name
+//!   -> bridge::call::Follow::send        stream or send+poll, within the wait budget
+//!   -> a2a::client::A2aClient            JSON-RPC over HTTP, SSE via a2a::sse
+//!   <- bridge::progress                  events -> notifications/progress
+//!   <- bridge::result                    task -> CallToolResult
+//! ```
+
+pub mod a2a;
+pub mod bridge;
+pub mod cli;
+pub mod config;
+pub mod mcp;
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::bridge::Bridge;
+use crate::config::Config;
+
+/// Which transport the MCP server uses.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    Stdio,
+}
+
+/// Runs the bridge until the transport closes or `shutdown` fires.
+pub async fn run(config: Config, transport: Transport, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let bridge: Arc<Bridge> = Bridge::new(&config)?;
+    bridge.start(shutdown.child_token());
+    tracing::info!(
+        config = %config.path.display(),
+        agents = config.agents.len(),
+        "mcp-a2a-bridge starting"
+    );
+    let server = mcp::BridgeServer::new(bridge);
+    let result = match transport {
+        Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,
+    };
+    shutdown.cancel();
+    result
+}

@@ -1,0 +1,102 @@
+//! `BridgeServer`: the MCP `ServerHandler`. A cheap clone (one `Arc`), since the HTTP transport makes a
+//! handler per session and per request.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter, Tool,
+};
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+
+use crate::bridge::Bridge;
+
+const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sends your message to that agent. \
+Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
+and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
+
+/// The MCP server: tools come from the bridge, calls go to it.
+#[derive(Clone)]
+pub struct BridgeServer {
+    bridge: Arc<Bridge>,
+}
+
+impl BridgeServer {
+    pub fn new(bridge: Arc<Bridge>) -> Self {
+        BridgeServer { bridge }
+    }
+}
+
+impl ServerHandler for BridgeServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .with_title("MCP to A2A bridge"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.bridge.tools().await))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.bridge.tool(name)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        self.bridge.call_tool(request, context).await
+    }
+
+    /// Sessions that `initialize` get `tools/list_changed` through their peer.
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        let mut changes = self.bridge.subscribe_tool_changes();
+        let peer = context.peer.clone();
+        tokio::spawn(async move {
+            while changes.recv().await.is_ok() {
+                if peer.notify_tool_list_changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(requested.supported_by(&self.get_info().capabilities))
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let mut changes = self.bridge.subscribe_tool_changes();
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                change = changes.recv() => {
+                    if change.is_err() {
+                        return Ok(());
+                    }
+                    context
+                        .sink()
+                        .notify_tool_list_changed()
+                        .await
+                        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+                }
+            }
+        }
+    }
+}

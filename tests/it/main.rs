@@ -1,0 +1,2 @@
+//! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
+mod support;

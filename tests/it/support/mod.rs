@@ -1,0 +1,2 @@
+//! Shared test support: real A2A peers and a real MCP client around the built binary.
+pub mod agents;
