@@ -1,1 +1,57 @@
+use futures::StreamExt;
+
 use super::*;
+use crate::a2a::types::TaskState;
+
+async fn decode(chunks: &[&str]) -> Vec<Result<StreamEvent, A2aError>> {
+    let owned: Vec<Result<Vec<u8>, std::io::Error>> =
+        chunks.iter().map(|c| Ok(c.as_bytes().to_vec())).collect();
+    decode_events(futures::stream::iter(owned)).collect().await
+}
+
+#[tokio::test]
+async fn crlf_comments_and_split_chunks() {
+    let events = decode(&[
+        ": ping - 2026-11-21\r\n\r\n",
+        "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"kind\":\"status-update\",\"taskId\":\"t\",\"contextId\":\"c\",\"final\":false,",
+        "\"status\":{\"state\":\"working\"}}}\r\n\r\n",
+        "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"statusUpdate\":{\"taskId\":\"t\",\"contextId\":\"c\",\"status\":{\"state\":\"TASK_STATE_COMPLETED\"}}}}\n\n",
+    ])
+    .await;
+    assert_eq!(events.len(), 2);
+    assert!(matches!(&events[0], Ok(StreamEvent::Status { status, .. }) if status.state == TaskState::Working));
+    assert!(matches!(&events[1], Ok(StreamEvent::Status { is_final: true, .. })));
+}
+
+#[tokio::test]
+async fn multi_line_data_is_joined() {
+    let events = decode(&[
+        "data: {\"jsonrpc\":\"2.0\",\"id\":1,\n",
+        "data: \"result\":{\"kind\":\"message\",\"messageId\":\"m\",\"role\":\"agent\",\"parts\":[{\"kind\":\"text\",\"text\":\"hi\"}]}}\n\n",
+    ])
+    .await;
+    assert!(matches!(&events[..], [Ok(StreamEvent::Message(m))] if m.text() == "hi"));
+}
+
+#[tokio::test]
+async fn json_rpc_error_event_ends_the_stream() {
+    let events = decode(&[
+        "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32001,\"message\":\"Task not found\"}}\n\n",
+        "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"kind\":\"message\",\"messageId\":\"m\",\"role\":\"agent\",\"parts\":[]}}\n\n",
+    ])
+    .await;
+    assert_eq!(events.len(), 1);
+    assert!(matches!(&events[0], Err(e) if e.is_code(-32001)));
+}
+
+#[tokio::test]
+async fn garbage_frame_is_an_error_not_a_panic() {
+    let events = decode(&["data: {not json\n\n", "data: also bad\n\n"]).await;
+    assert_eq!(events.len(), 1);
+    assert!(matches!(&events[0], Err(A2aError::InvalidResponse(_))));
+}
+
+#[test]
+fn error_event_name_without_json_rpc_error() {
+    assert!(decode_frame("error", "{\"detail\":\"boom\"}").is_err());
+}

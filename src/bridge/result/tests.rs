@@ -1,1 +1,133 @@
+use serde_json::json;
+
 use super::*;
+use crate::a2a::{Artifact, Message, Role, TaskStatus, Task};
+
+fn task(state: TaskState, status_text: Option<&str>, artifacts: Vec<Artifact>) -> TaskView {
+    TaskView::from_task(Task {
+        id: "t1".into(),
+        context_id: "c1".into(),
+        status: TaskStatus {
+            state,
+            message: status_text.map(|t| Message {
+                message_id: "m".into(),
+                role: Role::Agent,
+                parts: vec![Part::Text { text: t.into() }],
+                context_id: None,
+                task_id: None,
+                metadata: None,
+            }),
+            timestamp: None,
+        },
+        artifacts,
+    })
+}
+
+fn artifact(parts: Vec<Part>) -> Artifact {
+    Artifact { artifact_id: "a1".into(), name: None, description: None, parts }
+}
+
+fn texts(r: &CallToolResult) -> Vec<String> {
+    r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect()
+}
+
+#[test]
+fn completed_text_task() {
+    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Text { text: "echo: ".into() }, Part::Text { text: "hi".into() }])]);
+    let r = result_from_view("research", &view, Ending::Settled, 1000);
+    assert_eq!(r.is_error, Some(false));
+    let t = texts(&r);
+    assert_eq!(t[0], "echo: hi");
+    assert!(t.last().unwrap().contains("[agent: research | state: completed | task_id: t1 | context_id: c1]"));
+    let s = r.structured_content.unwrap();
+    assert_eq!(s["state"], "completed");
+    assert_eq!(s["task_id"], "t1");
+    assert_eq!(s["context_id"], "c1");
+    assert_eq!(s["text"], "echo: hi");
+}
+
+#[test]
+fn failed_task_is_an_error_naming_agent_and_cause() {
+    let view = task(TaskState::Failed, Some("boom"), vec![]);
+    let r = result_from_view("research", &view, Ending::Settled, 1000);
+    assert_eq!(r.is_error, Some(true));
+    assert!(texts(&r)[0].starts_with("agent \"research\": task failed: boom"));
+}
+
+#[test]
+fn data_parts_become_structured_content_and_json_text() {
+    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Data { data: json!({"k": 1}) }])]);
+    let r = result_from_view("a", &view, Ending::Settled, 1000);
+    assert_eq!(r.structured_content.as_ref().unwrap()["data"], json!([{"k": 1}]));
+    assert!(texts(&r).contains(&"{\"k\":1}".to_owned()));
+}
+
+#[test]
+fn files_map_to_images_resources_and_links() {
+    let view = task(TaskState::Completed, None, vec![artifact(vec![
+        Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("image/png".into()), name: Some("dot.png".into()) },
+        Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("application/zip".into()), name: Some("x.zip".into()) },
+        Part::File { bytes: None, uri: Some("https://e.com/r.pdf".into()), media_type: Some("application/pdf".into()), name: Some("r.pdf".into()) },
+    ])]);
+    let r = result_from_view("a", &view, Ending::Settled, 1000);
+    let kinds: Vec<&str> = r.content.iter().map(|c| match c {
+        ContentBlock::Text(_) => "text",
+        ContentBlock::Image(_) => "image",
+        ContentBlock::Resource(_) => "resource",
+        ContentBlock::ResourceLink(_) => "link",
+        _ => "other",
+    }).collect();
+    assert_eq!(kinds, ["image", "resource", "link", "text"]);
+}
+
+#[test]
+fn input_required_is_not_an_error_and_says_how_to_answer() {
+    let view = task(TaskState::InputRequired, Some("What is your name?"), vec![]);
+    let r = result_from_view("a", &view, Ending::Settled, 1000);
+    assert_eq!(r.is_error, Some(false));
+    let all = texts(&r).join("\n");
+    assert!(all.contains("What is your name?"));
+    assert!(all.contains("task_id \"t1\""));
+}
+
+#[test]
+fn spent_budget_tells_the_model_to_call_get_task() {
+    let view = task(TaskState::Working, Some("step 2/10"), vec![]);
+    let r = result_from_view("a", &view, Ending::BudgetSpent, 1000);
+    assert_eq!(r.is_error, Some(false));
+    let all = texts(&r).join("\n");
+    assert!(all.contains("still working"), "{all}");
+    assert!(all.contains("get_task"), "{all}");
+    assert_eq!(r.structured_content.unwrap()["state"], "working");
+}
+
+#[test]
+fn long_text_is_cut_and_says_so() {
+    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Text { text: "x".repeat(50) }])]);
+    let r = result_from_view("a", &view, Ending::Settled, 10);
+    let t = &texts(&r)[0];
+    assert!(t.starts_with("xxxxxxxxxx\n[… 40 more characters cut"), "{t}");
+}
+
+#[test]
+fn direct_reply_is_completed() {
+    let view = TaskView::from_response(crate::a2a::SendResponse::Message(Message {
+        message_id: "m".into(),
+        role: Role::Agent,
+        parts: vec![Part::Text { text: "echo: hi".into() }],
+        context_id: Some("c9".into()),
+        task_id: None,
+        metadata: None,
+    }));
+    let r = result_from_view("a", &view, Ending::Settled, 1000);
+    assert_eq!(texts(&r)[0], "echo: hi");
+    assert_eq!(r.structured_content.unwrap()["state"], "completed");
+}
+
+#[test]
+fn error_result_has_the_structured_shape() {
+    let r = error_result("a", "cannot reach http://x/: connection refused", None);
+    assert_eq!(r.is_error, Some(true));
+    assert_eq!(texts(&r)[0], "agent \"a\": cannot reach http://x/: connection refused");
+    assert_eq!(r.structured_content.unwrap()["state"], "error");
+}

@@ -1,0 +1,269 @@
+//! The built bridge binary driven over stdio by rmcp's real MCP client.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, ElicitationCapability, FormElicitationCapability,
+    Implementation, NumberOrString, ProgressNotificationParam, ProgressToken, ProtocolVersion,
+    RequestMetaObject, Tool,
+};
+use rmcp::service::{NotificationContext, RequestContext, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, ErrorData as McpError, RoleClient};
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+/// Which MCP generation the client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// `initialize` handshake (2025-11-25).
+    Legacy,
+    /// No handshake: `server/discover` and per-request `_meta` (2026-07-28).
+    Modern,
+}
+
+/// A client that records what the server sends it and, if told to, answers elicitation.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    elicitations: Arc<Mutex<Vec<String>>>,
+    tool_list_changes: Arc<AtomicU64>,
+    /// `Some(answer)`: declare form elicitation and answer every request with `{"answer": answer}`.
+    pub elicit_answer: Option<String>,
+    /// Declare the MCP tasks extension.
+    pub tasks: bool,
+}
+
+impl Recorder {
+    pub fn answering(answer: &str) -> Self {
+        Recorder {
+            elicit_answer: Some(answer.to_owned()),
+            ..Recorder::default()
+        }
+    }
+
+    pub fn with_tasks() -> Self {
+        Recorder {
+            tasks: true,
+            ..Recorder::default()
+        }
+    }
+
+    /// Progress notifications received for one token, in order.
+    pub fn progress_for(&self, token: &ProgressToken) -> Vec<ProgressNotificationParam> {
+        self.progress
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| &p.progress_token == token)
+            .cloned()
+            .collect()
+    }
+
+    pub fn elicitations(&self) -> Vec<String> {
+        self.elicitations.lock().unwrap().clone()
+    }
+
+    pub fn tool_list_changes(&self) -> u64 {
+        self.tool_list_changes.load(Ordering::SeqCst)
+    }
+}
+
+impl ClientHandler for Recorder {
+    fn get_info(&self) -> ClientConfig {
+        let mut caps = ClientCapabilities::default();
+        if self.elicit_answer.is_some() {
+            let mut e = ElicitationCapability::new();
+            e.form = Some(FormElicitationCapability::default());
+            caps.elicitation = Some(e);
+        }
+        if self.tasks {
+            let mut ext = rmcp::model::ExtensionCapabilities::new();
+            ext.insert("io.modelcontextprotocol/tasks".into(), Default::default());
+            caps.extensions = Some(ext);
+        }
+        ClientConfig::new(caps, Implementation::new("it-client", "0.0.0"))
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push(params);
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tool_list_changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, McpError> {
+        let message = match &request {
+            ElicitRequestParams::FormElicitationParams { message, .. } => message.clone(),
+            ElicitRequestParams::UrlElicitationParams { message, .. } => message.clone(),
+        };
+        self.elicitations.lock().unwrap().push(message);
+        Ok(match &self.elicit_answer {
+            Some(answer) => ElicitResult::new(ElicitationAction::Accept)
+                .with_content(json!({"answer": answer})),
+            None => ElicitResult::new(ElicitationAction::Decline),
+        })
+    }
+}
+
+/// A running bridge with a connected client.
+pub struct Bridge {
+    pub client: RunningService<RoleClient, Recorder>,
+    pub recorder: Recorder,
+    pub config_path: PathBuf,
+    _dir: tempfile::TempDir,
+    next_token: AtomicU64,
+}
+
+/// The result of one tool call and the progress it produced.
+pub struct Call {
+    pub result: CallToolResult,
+    pub progress: Vec<ProgressNotificationParam>,
+}
+
+impl Call {
+    /// All text content, joined by newlines.
+    pub fn text(&self) -> String {
+        text_of(&self.result)
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.result.is_error == Some(true)
+    }
+
+    pub fn structured(&self) -> &Value {
+        self.result
+            .structured_content
+            .as_ref()
+            .expect("result has structuredContent")
+    }
+
+    pub fn progress_messages(&self) -> Vec<String> {
+        self.progress
+            .iter()
+            .filter_map(|p| p.message.clone())
+            .collect()
+    }
+}
+
+pub fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes `config` to a temp dir and starts the built binary on it.
+pub async fn start(config: &str, generation: Generation, recorder: Recorder) -> Bridge {
+    start_with_env(config, generation, recorder, &[]).await
+}
+
+pub async fn start_with_env(
+    config: &str,
+    generation: Generation,
+    recorder: Recorder,
+    env: &[(&str, &str)],
+) -> Bridge {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = dir.path().join("bridge.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"));
+    cmd.arg("--config").arg(&config_path);
+    cmd.env("RUST_LOG", "mcp_a2a_bridge=debug,info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let transport = TokioChildProcess::new(cmd).expect("spawn the bridge");
+    let lifecycle = match generation {
+        Generation::Legacy => rmcp::service::ClientLifecycleMode::Initialize,
+        Generation::Modern => rmcp::service::ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        },
+    };
+    let client = tokio::time::timeout(
+        Duration::from_secs(30),
+        rmcp::service::serve_client_with_lifecycle(recorder.clone(), transport, lifecycle),
+    )
+    .await
+    .expect("MCP handshake timed out")
+    .expect("MCP handshake failed");
+    Bridge {
+        client,
+        recorder,
+        config_path,
+        _dir: dir,
+        next_token: AtomicU64::new(1),
+    }
+}
+
+impl Bridge {
+    pub async fn tools(&self) -> Vec<Tool> {
+        tokio::time::timeout(Duration::from_secs(30), self.client.peer().list_all_tools())
+            .await
+            .expect("tools/list timed out")
+            .expect("tools/list failed")
+    }
+
+    pub async fn tool_names(&self) -> Vec<String> {
+        self.tools()
+            .await
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect()
+    }
+
+    /// Calls a tool with a fresh progress token and returns its result and progress.
+    pub async fn call(&self, tool: &str, args: Value) -> Call {
+        self.try_call(tool, args)
+            .await
+            .unwrap_or_else(|e| panic!("tools/call {tool} failed: {e}"))
+    }
+
+    pub async fn try_call(&self, tool: &str, args: Value) -> Result<Call, rmcp::ServiceError> {
+        let token = self.new_token();
+        let mut params = CallToolRequestParams::new(tool.to_owned());
+        if let Value::Object(map) = args {
+            params = params.with_arguments(map);
+        }
+        params.meta = Some(RequestMetaObject::with_progress_token(token.clone()));
+        let result = tokio::time::timeout(
+            Duration::from_secs(120),
+            self.client.peer().call_tool(params),
+        )
+        .await
+        .expect("tools/call timed out")?;
+        // Notifications sent before the response may still be in the client's queue.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Ok(Call {
+            result,
+            progress: self.recorder.progress_for(&token),
+        })
+    }
+
+    pub fn new_token(&self) -> ProgressToken {
+        ProgressToken(NumberOrString::Number(
+            self.next_token.fetch_add(1, Ordering::SeqCst) as i64,
+        ))
+    }
+}
+
+/// One `[[agents]]` table.
+pub fn agent_toml(name: &str, url: &str, extra: &str) -> String {
+    format!("[[agents]]\nname = \"{name}\"\nurl = \"{url}\"\n{extra}\n")
+}
