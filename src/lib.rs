@@ -36,7 +36,11 @@ pub enum Transport {
 }
 
 /// Runs the bridge until the transport closes or `shutdown` fires.
-pub async fn run(config: Config, transport: Transport, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    transport: Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let bridge: Arc<Bridge> = Bridge::new(&config)?;
     bridge.start(shutdown.child_token());
     tracing::info!(

@@ -6,14 +6,27 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-use mcp_a2a_bridge::cli::{Args, LogFormat};
+use mcp_a2a_bridge::cli::{Args, Command, LogFormat};
 use mcp_a2a_bridge::config::Config;
 use mcp_a2a_bridge::{Transport, run};
 
 fn main() -> ExitCode {
     let args = Args::parse();
     init_tracing(args.log_format);
-    let config = match Config::load(&args.config) {
+    match args.command {
+        None => {}
+        Some(Command::DemoAgent { .. }) | Some(Command::Demo { .. }) => {
+            eprintln!("mcp-a2a-bridge: the demo is not built yet");
+            return ExitCode::FAILURE;
+        }
+    }
+    let Some(config_path) = args.config else {
+        eprintln!(
+            "mcp-a2a-bridge: no config file: pass --config FILE or set MCP_A2A_BRIDGE_CONFIG (see bridge.example.toml)"
+        );
+        return ExitCode::from(2);
+    };
+    let config = match Config::load(&config_path) {
         Ok(c) => c,
         Err(e) => {
             // Config errors go to stderr as one line; stdout belongs to MCP.
@@ -22,7 +35,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mcp-a2a-bridge: cannot start the async runtime: {e}");
@@ -61,15 +77,16 @@ async fn watch_signals(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch SIGTERM");
-                let _ = ctrl_c.await;
-                shutdown.cancel();
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

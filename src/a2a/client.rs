@@ -132,7 +132,12 @@ impl A2aClient {
         )
     }
 
-    fn request(&self, method: Method, params: Value, accept: &'static str) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        method: Method,
+        params: Value,
+        accept: &'static str,
+    ) -> reqwest::RequestBuilder {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({
             "jsonrpc": "2.0",

@@ -13,7 +13,11 @@ pub enum A2aError {
     Timeout(Duration),
     /// The agent answered with an HTTP error status.
     #[error("HTTP {status} from {url}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
-    Http { status: u16, url: String, body: String },
+    Http {
+        status: u16,
+        url: String,
+        body: String,
+    },
     /// The agent answered with a JSON-RPC error object.
     #[error("JSON-RPC error {code}: {message}")]
     JsonRpc { code: i64, message: String },

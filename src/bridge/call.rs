@@ -71,14 +71,26 @@ impl Follow<'_> {
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
         let view = TaskView::default();
         if self.streaming {
-            match self.race(self.client.stream_message(message), progress, view.state).await {
-                Raced::Ready(Ok(stream)) => self.follow(view, Phase::Stream(stream), progress).await,
+            match self
+                .race(self.client.stream_message(message), progress, view.state)
+                .await
+            {
+                Raced::Ready(Ok(stream)) => {
+                    self.follow(view, Phase::Stream(stream), progress).await
+                }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view).await,
                 Raced::Canceled => Outcome::Canceled,
             }
         } else {
-            match self.race(self.client.send_message(message, false), progress, view.state).await {
+            match self
+                .race(
+                    self.client.send_message(message, false),
+                    progress,
+                    view.state,
+                )
+                .await
+            {
                 Raced::Ready(Ok(response)) => {
                     let view = TaskView::from_response(response);
                     if view.is_settled() {
@@ -98,10 +110,16 @@ impl Follow<'_> {
 
     /// Follows an existing task (for `get_task`), starting from a fresh snapshot.
     pub async fn resume(&self, task_id: &str, progress: &mut Progress) -> Outcome {
-        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress).await
+        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress)
+            .await
     }
 
-    async fn follow(&self, mut view: TaskView, mut phase: Phase, progress: &mut Progress) -> Outcome {
+    async fn follow(
+        &self,
+        mut view: TaskView,
+        mut phase: Phase,
+        progress: &mut Progress,
+    ) -> Outcome {
         let mut resubscribes = 0;
         let mut poll_interval = FIRST_POLL_INTERVAL;
         let mut poll_failures = 0;
@@ -121,7 +139,10 @@ impl Follow<'_> {
                     let Some(task_id) = view.task_id.clone() else {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
-                    match self.race(self.client.get_task(&task_id), progress, view.state).await {
+                    match self
+                        .race(self.client.get_task(&task_id), progress, view.state)
+                        .await
+                    {
                         Raced::Ready(Ok(task)) => {
                             self.merge_snapshot(&mut view, task, progress).await;
                             if view.is_settled() {
@@ -139,7 +160,10 @@ impl Follow<'_> {
                     }
                     if self.streaming && resubscribes < MAX_RESUBSCRIBES {
                         resubscribes += 1;
-                        match self.race(self.client.resubscribe(&task_id), progress, view.state).await {
+                        match self
+                            .race(self.client.resubscribe(&task_id), progress, view.state)
+                            .await
+                        {
                             Raced::Ready(Ok(stream)) => Phase::Stream(stream),
                             Raced::Ready(Err(e)) => {
                                 tracing::debug!(agent = self.agent, error = %e, "resubscribe failed; polling");
@@ -156,13 +180,19 @@ impl Follow<'_> {
                     let Some(task_id) = view.task_id.clone() else {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
-                    match self.race(tokio::time::sleep(poll_interval), progress, view.state).await {
+                    match self
+                        .race(tokio::time::sleep(poll_interval), progress, view.state)
+                        .await
+                    {
                         Raced::Ready(()) => {}
                         Raced::Deadline => return self.budget_spent(view).await,
                         Raced::Canceled => return self.cancel(&view).await,
                     }
                     poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
-                    match self.race(self.client.get_task(&task_id), progress, view.state).await {
+                    match self
+                        .race(self.client.get_task(&task_id), progress, view.state)
+                        .await
+                    {
                         Raced::Ready(Ok(task)) => {
                             poll_failures = 0;
                             self.merge_snapshot(&mut view, task, progress).await;
@@ -214,7 +244,10 @@ impl Follow<'_> {
                     return None;
                 }
                 Raced::Ready(None) => {
-                    tracing::debug!(agent = self.agent, "event stream ended before the task settled");
+                    tracing::debug!(
+                        agent = self.agent,
+                        "event stream ended before the task settled"
+                    );
                     return None;
                 }
                 Raced::Deadline => return Some(self.budget_spent(view.clone()).await),
@@ -224,7 +257,12 @@ impl Follow<'_> {
     }
 
     /// Merges a `tasks/get` snapshot, relaying a state change as progress.
-    async fn merge_snapshot(&self, view: &mut TaskView, task: crate::a2a::Task, progress: &mut Progress) {
+    async fn merge_snapshot(
+        &self,
+        view: &mut TaskView,
+        task: crate::a2a::Task,
+        progress: &mut Progress,
+    ) {
         let before = (view.state, view.status_message.clone());
         let event = crate::a2a::StreamEvent::Task(task.clone());
         view.merge_task(task);
@@ -262,8 +300,14 @@ impl Follow<'_> {
         if self.cancel_on_timeout
             && let Some(task_id) = view.task_id.clone()
         {
-            tracing::info!(agent = self.agent, task_id, "wait budget spent; canceling the task as configured");
-            if let Ok(Ok(task)) = tokio::time::timeout(CANCEL_TIMEOUT, self.client.cancel_task(&task_id)).await {
+            tracing::info!(
+                agent = self.agent,
+                task_id,
+                "wait budget spent; canceling the task as configured"
+            );
+            if let Ok(Ok(task)) =
+                tokio::time::timeout(CANCEL_TIMEOUT, self.client.cancel_task(&task_id)).await
+            {
                 view.merge_task(task);
             }
         }
@@ -274,10 +318,16 @@ impl Follow<'_> {
         if let Some(task_id) = &view.task_id
             && !view.state.is_some_and(TaskState::is_terminal)
         {
-            tracing::info!(agent = self.agent, task_id, "call canceled by the client; canceling the A2A task");
+            tracing::info!(
+                agent = self.agent,
+                task_id,
+                "call canceled by the client; canceling the A2A task"
+            );
             match tokio::time::timeout(CANCEL_TIMEOUT, self.client.cancel_task(task_id)).await {
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(agent = self.agent, error = %e, "canceling the A2A task failed"),
+                Ok(Err(e)) => {
+                    tracing::warn!(agent = self.agent, error = %e, "canceling the A2A task failed")
+                }
                 Err(_) => tracing::warn!(agent = self.agent, "canceling the A2A task timed out"),
             }
         }

@@ -38,7 +38,12 @@ impl Bridge {
     pub fn new(config: &Config) -> anyhow::Result<Arc<Bridge>> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("mcp-a2a-bridge/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.bridge.request_timeout.min(std::time::Duration::from_secs(10)))
+            .connect_timeout(
+                config
+                    .bridge
+                    .request_timeout
+                    .min(std::time::Duration::from_secs(10)),
+            )
             .pool_idle_timeout(std::time::Duration::from_secs(90))
             .build()?;
         Ok(Arc::new(Bridge {
@@ -54,7 +59,9 @@ impl Bridge {
 
     /// The tool list, once every agent has answered (or failed) its first card fetch.
     pub async fn tools(&self) -> Vec<Tool> {
-        self.registry.wait_initial(self.registry.initial_limit()).await;
+        self.registry
+            .wait_initial(self.registry.initial_limit())
+            .await;
         self.registry.table().tools.clone()
     }
 

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject,
+};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde::Deserialize;
@@ -68,7 +70,14 @@ impl Bridge {
         params: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let table = self.registry.table();
+        let mut table = self.registry.table();
+        if table.get(&params.name).is_none() {
+            // A client that cached its tool list may call before start-up discovery has finished.
+            self.registry
+                .wait_initial(self.registry.initial_limit())
+                .await;
+            table = self.registry.table();
+        }
         let Some((_, route)) = table.get(&params.name) else {
             return Err(McpError::invalid_params(
                 format!("unknown tool: {}", params.name),
@@ -86,7 +95,9 @@ impl Bridge {
                     let args: MessageArgs = parse_args(&name, params.arguments)?;
                     if args.agent.is_some() || args.skill.is_some() {
                         return Err(McpError::invalid_params(
-                            format!("{name}: unknown argument (agent and skill are implied by the tool)"),
+                            format!(
+                                "{name}: unknown argument (agent and skill are implied by the tool)"
+                            ),
                             None,
                         ));
                     }
@@ -101,6 +112,9 @@ impl Bridge {
                 }
                 Route::Generic(tools::LIST_AGENTS) => {
                     let _: JsonObject = parse_args(&name, params.arguments)?;
+                    self.registry
+                        .wait_initial(self.registry.initial_limit())
+                        .await;
                     self.list_agents()
                 }
                 Route::Generic(tools::GET_AGENT_CARD) => {
@@ -116,14 +130,21 @@ impl Bridge {
                     self.cancel_task(args).await?
                 }
                 Route::Generic(other) => {
-                    return Err(McpError::internal_error(format!("tool {other} has no handler"), None));
+                    return Err(McpError::internal_error(
+                        format!("tool {other} has no handler"),
+                        None,
+                    ));
                 }
             };
             let outcome = match result.is_error {
                 Some(true) => "error",
                 _ => "ok",
             };
-            tracing::info!(outcome, duration_ms = started.elapsed().as_millis() as u64, "tool call finished");
+            tracing::info!(
+                outcome,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "tool call finished"
+            );
             Ok(result.into())
         }
         .instrument(span)
@@ -134,9 +155,17 @@ impl Bridge {
         match self.registry.find(name) {
             Some((i, _)) => Ok(i),
             None => {
-                let known: Vec<&str> = self.registry.agents.iter().map(|a| a.config.name.as_str()).collect();
+                let known: Vec<&str> = self
+                    .registry
+                    .agents
+                    .iter()
+                    .map(|a| a.config.name.as_str())
+                    .collect();
                 Err(McpError::invalid_params(
-                    format!("unknown agent {name:?}; configured agents: {}", known.join(", ")),
+                    format!(
+                        "unknown agent {name:?}; configured agents: {}",
+                        known.join(", ")
+                    ),
                     None,
                 ))
             }
@@ -255,7 +284,11 @@ impl Bridge {
                 Ok(task) => {
                     let settled = task.status.state.is_settled();
                     let view = TaskView::from_task(task);
-                    let ending = if settled { Ending::Settled } else { Ending::BudgetSpent };
+                    let ending = if settled {
+                        Ending::Settled
+                    } else {
+                        Ending::BudgetSpent
+                    };
                     result_from_view(agent, &view, ending, self.settings.max_result_chars)
                 }
                 Err(e) => error_result(agent, &format!("task {}: {e}", args.task_id), None),
@@ -279,7 +312,12 @@ impl Bridge {
             Ok(task) => {
                 let state = task.status.state;
                 let view = TaskView::from_task(task);
-                let mut result = result_from_view(agent, &view, Ending::Settled, self.settings.max_result_chars);
+                let mut result = result_from_view(
+                    agent,
+                    &view,
+                    Ending::Settled,
+                    self.settings.max_result_chars,
+                );
                 // A canceled task is what was asked for, not an error.
                 if state == TaskState::Canceled {
                     result.is_error = Some(false);
@@ -288,10 +326,17 @@ impl Bridge {
             }
             Err(e) if e.is_code(TASK_NOT_CANCELABLE) => error_result(
                 agent,
-                &format!("task {} cannot be canceled (it has probably finished already): {e}", args.task_id),
+                &format!(
+                    "task {} cannot be canceled (it has probably finished already): {e}",
+                    args.task_id
+                ),
                 None,
             ),
-            Err(e) => error_result(agent, &format!("canceling task {}: {e}", args.task_id), None),
+            Err(e) => error_result(
+                agent,
+                &format!("canceling task {}: {e}", args.task_id),
+                None,
+            ),
         })
     }
 
@@ -336,7 +381,12 @@ impl Bridge {
                     }
                     entry["status"] = json!("reachable");
                     entry["card_name"] = json!(c.card.name);
-                    entry["description"] = json!(slot.config.description.as_deref().unwrap_or(&c.card.description));
+                    entry["description"] = json!(
+                        slot.config
+                            .description
+                            .as_deref()
+                            .unwrap_or(&c.card.description)
+                    );
                     entry["streaming"] = json!(c.streaming);
                     entry["endpoint"] = json!(crate::a2a::error::redact_url(c.client.endpoint()));
                     entry["skills"] = Value::Array(skills);
@@ -358,7 +408,10 @@ impl Bridge {
                 "- {} ({}): {}",
                 a["name"].as_str().unwrap_or(""),
                 a["status"].as_str().unwrap_or(""),
-                a["protocol"].as_str().map(|p| format!("A2A {p}")).unwrap_or_else(|| "protocol unknown".into())
+                a["protocol"]
+                    .as_str()
+                    .map(|p| format!("A2A {p}"))
+                    .unwrap_or_else(|| "protocol unknown".into())
             );
             if let Some(err) = a["error"].as_str() {
                 line.push_str(&format!(", {err}"));
@@ -366,7 +419,13 @@ impl Bridge {
             if let Some(skills) = a["skills"].as_array() {
                 let names: Vec<String> = skills
                     .iter()
-                    .map(|s| format!("{} (tool {})", s["name"].as_str().unwrap_or(""), s["tool"].as_str().unwrap_or("-")))
+                    .map(|s| {
+                        format!(
+                            "{} (tool {})",
+                            s["name"].as_str().unwrap_or(""),
+                            s["tool"].as_str().unwrap_or("-")
+                        )
+                    })
                     .collect();
                 line.push_str(&format!("; skills: {}", names.join(", ")));
             }

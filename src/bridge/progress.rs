@@ -53,7 +53,12 @@ impl Progress {
 pub fn progress_message(event: &StreamEvent) -> Option<String> {
     let text = match event {
         StreamEvent::Task(task) => {
-            let said = task.status.message.as_ref().map(|m| m.text()).unwrap_or_default();
+            let said = task
+                .status
+                .message
+                .as_ref()
+                .map(|m| m.text())
+                .unwrap_or_default();
             if said.is_empty() {
                 format!("task {}", task.status.state)
             } else {
@@ -62,7 +67,11 @@ pub fn progress_message(event: &StreamEvent) -> Option<String> {
         }
         StreamEvent::Message(_) => return None,
         StreamEvent::Status { status, .. } => {
-            let said = status.message.as_ref().map(|m| m.text()).unwrap_or_default();
+            let said = status
+                .message
+                .as_ref()
+                .map(|m| m.text())
+                .unwrap_or_default();
             if said.is_empty() {
                 format!("task {}", status.state)
             } else {

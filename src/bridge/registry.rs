@@ -35,7 +35,10 @@ pub enum Reachability {
     Pending,
     Up(Arc<Connected>),
     /// The last card fetch failed; `error` says why.
-    Down { error: String, since: Instant },
+    Down {
+        error: String,
+        since: Instant,
+    },
 }
 
 /// A reachable agent: its card and a client for the interface chosen from it.
@@ -203,7 +206,11 @@ impl Registry {
                     }
                     let this = delay;
                     delay = (delay * 2).min(self.card_retry_max);
-                    if was_up { self.card_refresh } else { Some(this) }
+                    if was_up {
+                        self.card_refresh
+                    } else {
+                        Some(this)
+                    }
                 }
             };
             if first {
@@ -253,7 +260,10 @@ impl Registry {
                 headers: agent.headers.clone(),
                 request_timeout: agent.request_timeout,
                 stream_idle_timeout: agent.stream_idle_timeout,
-                accepted_output_modes: ACCEPTED_OUTPUT_MODES.iter().map(|s| (*s).to_owned()).collect(),
+                accepted_output_modes: ACCEPTED_OUTPUT_MODES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
             },
         );
         let streaming = agent.streaming.unwrap_or(card.streaming);

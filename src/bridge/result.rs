@@ -20,14 +20,23 @@ pub enum Ending {
 
 /// Builds the tool result for `view`. `max_chars` caps the text so one huge artifact cannot flood the
 /// model's context (the cut is stated, never silent).
-pub fn result_from_view(agent: &str, view: &TaskView, ending: Ending, max_chars: usize) -> CallToolResult {
+pub fn result_from_view(
+    agent: &str,
+    view: &TaskView,
+    ending: Ending,
+    max_chars: usize,
+) -> CallToolResult {
     let state = view.state.unwrap_or(TaskState::Completed);
     let state_name = if view.reply.is_some() {
         "completed"
     } else {
         state.as_str()
     };
-    let is_error = view.reply.is_none() && matches!(state, TaskState::Failed | TaskState::Rejected | TaskState::Canceled);
+    let is_error = view.reply.is_none()
+        && matches!(
+            state,
+            TaskState::Failed | TaskState::Rejected | TaskState::Canceled
+        );
 
     let mut texts: Vec<String> = Vec::new();
     let mut data: Vec<Value> = Vec::new();
@@ -55,11 +64,19 @@ pub fn result_from_view(agent: &str, view: &TaskView, ending: Ending, max_chars:
                     media_type,
                     name,
                 } => {
-                    let mime = media_type.clone().unwrap_or_else(|| "application/octet-stream".into());
+                    let mime = media_type
+                        .clone()
+                        .unwrap_or_else(|| "application/octet-stream".into());
                     let label = name.clone().unwrap_or_else(|| format!("{artifact_id}-{i}"));
                     files.push(json!({"name": label, "media_type": mime, "uri": uri}));
                     if let Some(b64) = bytes {
-                        media.push(file_block(b64, &mime, &label, view.task_id.as_deref(), artifact_id));
+                        media.push(file_block(
+                            b64,
+                            &mime,
+                            &label,
+                            view.task_id.as_deref(),
+                            artifact_id,
+                        ));
                     } else if let Some(u) = uri {
                         media.push(ContentBlock::resource_link(
                             Resource::new(u.clone(), label).with_mime_type(mime),
@@ -98,7 +115,10 @@ pub fn result_from_view(agent: &str, view: &TaskView, ending: Ending, max_chars:
         TaskState::Failed | TaskState::Rejected | TaskState::Canceled => {
             main.push_str(&format!(
                 "agent \"{agent}\": task {state}{}\n",
-                status_text.as_deref().map(|t| format!(": {t}")).unwrap_or_default()
+                status_text
+                    .as_deref()
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default()
             ));
         }
         _ => {}
@@ -116,7 +136,9 @@ pub fn result_from_view(agent: &str, view: &TaskView, ending: Ending, max_chars:
         main.push_str(t);
     }
     if ending == Ending::BudgetSpent && main.is_empty() {
-        main.push_str(&format!("The agent \"{agent}\" is still working on this task (state: {state_name})."));
+        main.push_str(&format!(
+            "The agent \"{agent}\" is still working on this task (state: {state_name})."
+        ));
         if let Some(t) = &status_text {
             main.push_str(&format!(" Latest update: {t}"));
         }
@@ -168,7 +190,13 @@ pub fn error_result(agent: &str, message: &str, view: Option<&TaskView>) -> Call
     result
 }
 
-fn file_block(b64: &str, mime: &str, label: &str, task_id: Option<&str>, artifact_id: &str) -> ContentBlock {
+fn file_block(
+    b64: &str,
+    mime: &str,
+    label: &str,
+    task_id: Option<&str>,
+    artifact_id: &str,
+) -> ContentBlock {
     if mime.starts_with("image/") {
         ContentBlock::image(b64.to_owned(), mime.to_owned())
     } else if mime.starts_with("audio/") {
@@ -180,7 +208,9 @@ fn file_block(b64: &str, mime: &str, label: &str, task_id: Option<&str>, artifac
             artifact_id,
             label
         );
-        ContentBlock::resource(ResourceContents::blob(b64.to_owned(), uri).with_mime_type(mime.to_owned()))
+        ContentBlock::resource(
+            ResourceContents::blob(b64.to_owned(), uri).with_mime_type(mime.to_owned()),
+        )
     }
 }
 
@@ -196,10 +226,9 @@ fn footer(agent: &str, view: &TaskView, state_name: &str, ending: Ending) -> Str
     line.push(']');
     let task = view.task_id.as_deref().unwrap_or("");
     let next = match view.state {
-        _ if view.reply.is_some() => view
-            .context_id
-            .as_ref()
-            .map(|c| format!("To follow up in the same conversation, call again with context_id \"{c}\".")),
+        _ if view.reply.is_some() => view.context_id.as_ref().map(|c| {
+            format!("To follow up in the same conversation, call again with context_id \"{c}\".")
+        }),
         Some(TaskState::InputRequired) => Some(format!(
             "To answer, call the same tool again with task_id \"{task}\" and the answer as message."
         )),
@@ -209,10 +238,9 @@ fn footer(agent: &str, view: &TaskView, state_name: &str, ending: Ending) -> Str
         Some(s) if !s.is_terminal() && ending == Ending::BudgetSpent => Some(format!(
             "The task keeps running: call get_task with agent \"{agent}\" and task_id \"{task}\" to collect the result."
         )),
-        Some(TaskState::Completed) => view
-            .context_id
-            .as_ref()
-            .map(|c| format!("To follow up in the same conversation, call again with context_id \"{c}\".")),
+        Some(TaskState::Completed) => view.context_id.as_ref().map(|c| {
+            format!("To follow up in the same conversation, call again with context_id \"{c}\".")
+        }),
         _ => None,
     };
     match next {
@@ -227,7 +255,10 @@ fn cap_text(text: &str, max: usize) -> String {
         None => text.to_owned(),
         Some((cut, _)) => {
             let rest = text[cut..].chars().count();
-            format!("{}\n[… {rest} more characters cut by the bridge (max_result_chars)]", &text[..cut])
+            format!(
+                "{}\n[… {rest} more characters cut by the bridge (max_result_chars)]",
+                &text[..cut]
+            )
         }
     }
 }

@@ -25,7 +25,13 @@ pub const GET_AGENT_CARD: &str = "get_agent_card";
 pub const SEND_MESSAGE: &str = "send_message";
 pub const GET_TASK: &str = "get_task";
 pub const CANCEL_TASK: &str = "cancel_task";
-pub const GENERIC_TOOLS: [&str; 5] = [LIST_AGENTS, GET_AGENT_CARD, SEND_MESSAGE, GET_TASK, CANCEL_TASK];
+pub const GENERIC_TOOLS: [&str; 5] = [
+    LIST_AGENTS,
+    GET_AGENT_CARD,
+    SEND_MESSAGE,
+    GET_TASK,
+    CANCEL_TASK,
+];
 
 /// What a tool call is routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +178,11 @@ fn with_suffix(name: &str, identity: &str) -> String {
     let hash = format!("{:016x}", fnv1a(identity.as_bytes()));
     let keep = MAX_TOOL_NAME_LEN - HASH_SUFFIX_LEN - 1;
     let prefix: String = name.chars().take(keep).collect();
-    format!("{}_{}", prefix.trim_end_matches('_'), &hash[..HASH_SUFFIX_LEN])
+    format!(
+        "{}_{}",
+        prefix.trim_end_matches('_'),
+        &hash[..HASH_SUFFIX_LEN]
+    )
 }
 
 /// FNV-1a: tiny and, unlike std's hasher, guaranteed stable across Rust releases.
@@ -254,7 +264,10 @@ fn skill_tool(
         d.push_str(skill.description.trim());
         d.push_str("\n\n");
     }
-    d.push_str(&format!("Skill \"{}\" of the A2A agent \"{agent}\"", skill.name));
+    d.push_str(&format!(
+        "Skill \"{}\" of the A2A agent \"{agent}\"",
+        skill.name
+    ));
     if !agent_description.trim().is_empty() {
         d.push_str(&format!(": {}", agent_description.trim()));
     }
@@ -283,21 +296,25 @@ fn agent_tool(
     description: &str,
     max_wait_secs: f64,
 ) -> Tool {
-    let mut d = format!("Send a message to the A2A agent \"{agent}\" ({})", card.name);
+    let mut d = format!(
+        "Send a message to the A2A agent \"{agent}\" ({})",
+        card.name
+    );
     if !description.trim().is_empty() {
         d.push_str(&format!(": {}", description.trim()));
     }
     d.push_str(".\n");
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, skill_input_schema(max_wait_secs))
-        .with_title(format!("{agent}"))
+        .with_title(agent.to_owned())
         .with_raw_output_schema(result_schema())
         .with_annotations(annotations(agent.to_owned()))
 }
 
 /// The bridge's own tools.
 pub fn generic_tools(max_wait_secs: f64) -> Vec<Tool> {
-    let agent_prop = json!({"type": "string", "description": "The agent's name, as list_agents shows it."});
+    let agent_prop =
+        json!({"type": "string", "description": "The agent's name, as list_agents shows it."});
     let mut send_props = message_properties(max_wait_secs);
     if let Some(map) = send_props.as_object_mut() {
         map.insert("agent".into(), agent_prop.clone());

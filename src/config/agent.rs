@@ -182,9 +182,11 @@ impl RawAgent {
 
         let request_timeout = seconds(self.request_timeout_secs, &k("request_timeout_secs"))?
             .unwrap_or(bridge.request_timeout);
-        let stream_idle_timeout =
-            seconds(self.stream_idle_timeout_secs, &k("stream_idle_timeout_secs"))?
-                .unwrap_or(bridge.stream_idle_timeout);
+        let stream_idle_timeout = seconds(
+            self.stream_idle_timeout_secs,
+            &k("stream_idle_timeout_secs"),
+        )?
+        .unwrap_or(bridge.stream_idle_timeout);
         let wait = seconds(self.wait_seconds, &k("wait_seconds"))?.unwrap_or(bridge.wait);
         if wait > bridge.max_wait {
             return Err((
@@ -226,7 +228,8 @@ impl RawAuth {
     ) -> Result<Option<(HeaderName, HeaderValue)>, KeyError> {
         let resolve = |env: Option<String>, file: Option<PathBuf>, what: &str| {
             let field = format!("{key}.{what}");
-            let source = one_source(env, file, what).map_err(|m| (format!("{key}.{what}_env"), m))?;
+            let source =
+                one_source(env, file, what).map_err(|m| (format!("{key}.{what}_env"), m))?;
             let field = match &source {
                 SecretSource::Env(_) => format!("{field}_env"),
                 SecretSource::File(_) => format!("{field}_file"),
@@ -307,7 +310,11 @@ impl RawAuth {
                     .encode(format!("{user}:{}", password.expose()));
                 Ok(Some((
                     auth_header,
-                    header_value(&format!("Basic {encoded}"), true, &format!("{key}.password"))?,
+                    header_value(
+                        &format!("Basic {encoded}"),
+                        true,
+                        &format!("{key}.password"),
+                    )?,
                 )))
             }
             other => Err((

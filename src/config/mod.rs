@@ -141,7 +141,8 @@ impl Config {
         if raw.agents.is_empty() {
             return Err(err(
                 Some("agents".into()),
-                "no agents configured: add at least one [[agents]] table with a name and url".into(),
+                "no agents configured: add at least one [[agents]] table with a name and url"
+                    .into(),
             ));
         }
         let mut agents: Vec<AgentConfig> = Vec::with_capacity(raw.agents.len());

@@ -14,7 +14,8 @@ fn minimal_config() {
 
 #[test]
 fn unknown_key_names_file_and_key() {
-    let e = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nurll = \"http://x/\"\n").unwrap_err();
+    let e =
+        parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nurll = \"http://x/\"\n").unwrap_err();
     assert!(e.starts_with("/etc/bridge.toml: agents[0]"), "{e}");
     assert!(e.contains("unknown field `urll`"), "{e}");
 }
@@ -48,13 +49,34 @@ fn secrets_from_files_become_sensitive_headers() {
 #[test]
 fn bad_values_are_named() {
     for (text, want) in [
-        ("[[agents]]\nname = \"a b\"\nurl = \"http://x/\"\n", "agents[0].name:"),
-        ("[[agents]]\nname = \"a\"\nurl = \"ftp://x/\"\n", "agents[0].url: expected an absolute http(s) URL"),
-        ("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nprotocol = \"2.0\"\n", "agents[0].protocol:"),
-        ("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n[[agents]]\nname = \"A\"\nurl = \"http://y/\"\n", "agents[1].name:"),
-        ("[bridge]\nwait_seconds = -1\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n", "bridge.wait_seconds:"),
-        ("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"oauth\" }\n", "agents[0].auth.type:"),
-        ("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"bearer\" }\n", "agents[0].auth.token_env:"),
+        (
+            "[[agents]]\nname = \"a b\"\nurl = \"http://x/\"\n",
+            "agents[0].name:",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"ftp://x/\"\n",
+            "agents[0].url: expected an absolute http(s) URL",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nprotocol = \"2.0\"\n",
+            "agents[0].protocol:",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n[[agents]]\nname = \"A\"\nurl = \"http://y/\"\n",
+            "agents[1].name:",
+        ),
+        (
+            "[bridge]\nwait_seconds = -1\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n",
+            "bridge.wait_seconds:",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"oauth\" }\n",
+            "agents[0].auth.type:",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"bearer\" }\n",
+            "agents[0].auth.token_env:",
+        ),
         ("", "agents: no agents configured"),
         ("[[agents]\n", "/etc/bridge.toml: "),
     ] {
@@ -72,7 +94,10 @@ fn the_example_config_is_valid() {
     let text = text
         .replace("_env = \"RESEARCH_TOKEN\"", secret)
         .replace("_env = \"TRANSLATE_API_KEY\"", secret)
-        .replace("{ env = \"RESEARCH_TENANT_KEY\" }", "{ file = \"tests/data/example-secret.txt\" }");
+        .replace(
+            "{ env = \"RESEARCH_TENANT_KEY\" }",
+            "{ file = \"tests/data/example-secret.txt\" }",
+        );
     let c = Config::parse(&text, &path);
     assert!(c.is_ok(), "{}", c.unwrap_err());
     assert_eq!(c.unwrap().agents.len(), 3);

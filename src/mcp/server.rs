@@ -77,7 +77,10 @@ impl ServerHandler for BridgeServer {
     }
 
     /// 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
-    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
         Some(requested.supported_by(&self.get_info().capabilities))
     }
 

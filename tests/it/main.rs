@@ -1,2 +1,3 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
+mod core;
 mod support;

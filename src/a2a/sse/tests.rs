@@ -19,8 +19,13 @@ async fn crlf_comments_and_split_chunks() {
     ])
     .await;
     assert_eq!(events.len(), 2);
-    assert!(matches!(&events[0], Ok(StreamEvent::Status { status, .. }) if status.state == TaskState::Working));
-    assert!(matches!(&events[1], Ok(StreamEvent::Status { is_final: true, .. })));
+    assert!(
+        matches!(&events[0], Ok(StreamEvent::Status { status, .. }) if status.state == TaskState::Working)
+    );
+    assert!(matches!(
+        &events[1],
+        Ok(StreamEvent::Status { is_final: true, .. })
+    ));
 }
 
 #[tokio::test]

@@ -60,9 +60,14 @@ fn dual_card_prefers_v1_and_offers_v03() {
     let card = decode_card(card_dual()).unwrap();
     // The merged v0.3 fields repeat an interface already listed: no duplicate.
     assert_eq!(card.interfaces.len(), 3);
-    assert_eq!(choose_interface(&card, None).unwrap().1, ProtocolVersion::V1_0);
     assert_eq!(
-        choose_interface(&card, Some(ProtocolVersion::V0_3)).unwrap().1,
+        choose_interface(&card, None).unwrap().1,
+        ProtocolVersion::V1_0
+    );
+    assert_eq!(
+        choose_interface(&card, Some(ProtocolVersion::V0_3))
+            .unwrap()
+            .1,
         ProtocolVersion::V0_3
     );
 }
@@ -92,21 +97,52 @@ fn states_in_every_spelling() {
 #[test]
 fn parts_in_both_shapes() {
     let cases = [
-        (json!({"kind":"text","text":"hi"}), Part::Text { text: "hi".into() }),
-        (json!({"text":"hi","mediaType":"text/plain"}), Part::Text { text: "hi".into() }),
-        (json!({"kind":"data","data":{"k":1}}), Part::Data { data: json!({"k":1}) }),
-        (json!({"data":[1,2]}), Part::Data { data: json!([1,2]) }),
+        (
+            json!({"kind":"text","text":"hi"}),
+            Part::Text { text: "hi".into() },
+        ),
+        (
+            json!({"text":"hi","mediaType":"text/plain"}),
+            Part::Text { text: "hi".into() },
+        ),
+        (
+            json!({"kind":"data","data":{"k":1}}),
+            Part::Data {
+                data: json!({"k":1}),
+            },
+        ),
+        (
+            json!({"data":[1,2]}),
+            Part::Data {
+                data: json!([1, 2]),
+            },
+        ),
         (
             json!({"kind":"file","file":{"bytes":"aGk=","mimeType":"image/png","name":"a.png"}}),
-            Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("image/png".into()), name: Some("a.png".into()) },
+            Part::File {
+                bytes: Some("aGk=".into()),
+                uri: None,
+                media_type: Some("image/png".into()),
+                name: Some("a.png".into()),
+            },
         ),
         (
             json!({"url":"https://x/a.pdf","mediaType":"application/pdf","filename":"a.pdf"}),
-            Part::File { bytes: None, uri: Some("https://x/a.pdf".into()), media_type: Some("application/pdf".into()), name: Some("a.pdf".into()) },
+            Part::File {
+                bytes: None,
+                uri: Some("https://x/a.pdf".into()),
+                media_type: Some("application/pdf".into()),
+                name: Some("a.pdf".into()),
+            },
         ),
         (
             json!({"raw":"aGk=","mediaType":"text/plain"}),
-            Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("text/plain".into()), name: None },
+            Part::File {
+                bytes: Some("aGk=".into()),
+                uri: None,
+                media_type: Some("text/plain".into()),
+                name: None,
+            },
         ),
     ];
     for (v, want) in cases {
@@ -120,7 +156,10 @@ fn messages_encode_per_version() {
     let m = Message {
         message_id: "m1".into(),
         role: Role::User,
-        parts: vec![Part::Text { text: "hi".into() }, Part::Data { data: json!(5) }],
+        parts: vec![
+            Part::Text { text: "hi".into() },
+            Part::Data { data: json!(5) },
+        ],
         context_id: Some("c".into()),
         task_id: None,
         metadata: Some(json!({"skillId":"echo"})),
@@ -140,17 +179,38 @@ fn messages_encode_per_version() {
 
 #[test]
 fn blocking_polarity_differs_per_version() {
-    let m = Message { message_id: "m".into(), role: Role::User, parts: vec![], context_id: None, task_id: None, metadata: None };
-    assert_eq!(send_params(ProtocolVersion::V0_3, &m, false, &[], None)["configuration"]["blocking"], false);
-    assert_eq!(send_params(ProtocolVersion::V1_0, &m, false, &[], Some("t"))["configuration"]["returnImmediately"], true);
-    assert_eq!(send_params(ProtocolVersion::V1_0, &m, true, &[], Some("t"))["tenant"], "t");
-    assert!(send_params(ProtocolVersion::V0_3, &m, true, &[], Some("t")).get("tenant").is_none());
+    let m = Message {
+        message_id: "m".into(),
+        role: Role::User,
+        parts: vec![],
+        context_id: None,
+        task_id: None,
+        metadata: None,
+    };
+    assert_eq!(
+        send_params(ProtocolVersion::V0_3, &m, false, &[], None)["configuration"]["blocking"],
+        false
+    );
+    assert_eq!(
+        send_params(ProtocolVersion::V1_0, &m, false, &[], Some("t"))["configuration"]["returnImmediately"],
+        true
+    );
+    assert_eq!(
+        send_params(ProtocolVersion::V1_0, &m, true, &[], Some("t"))["tenant"],
+        "t"
+    );
+    assert!(
+        send_params(ProtocolVersion::V0_3, &m, true, &[], Some("t"))
+            .get("tenant")
+            .is_none()
+    );
 }
 
 #[test]
 fn send_results_in_both_shapes() {
     let v03_task = json!({"kind":"task","id":"t","contextId":"c","status":{"state":"completed","timestamp":"2026-11-21T09:43:20.990454+00:00"}});
-    let v1_task = json!({"task":{"id":"t","contextId":"c","status":{"state":"TASK_STATE_COMPLETED"}}});
+    let v1_task =
+        json!({"task":{"id":"t","contextId":"c","status":{"state":"TASK_STATE_COMPLETED"}}});
     let v1_msg = json!({"message":{"messageId":"m","role":"ROLE_AGENT","parts":[{"text":"hi"}]}});
     let v03_msg = json!({"kind":"message","messageId":"m","role":"agent","parts":[{"kind":"text","text":"hi"}]});
     for v in [v03_task, v1_task] {
@@ -171,7 +231,9 @@ fn send_results_in_both_shapes() {
 fn stream_events_in_both_shapes() {
     let v03 = json!({"kind":"status-update","taskId":"t","contextId":"c","final":true,"status":{"state":"input-required"}});
     match decode_stream_result(&v03).unwrap() {
-        StreamEvent::Status { is_final, status, .. } => {
+        StreamEvent::Status {
+            is_final, status, ..
+        } => {
             assert!(is_final);
             assert_eq!(status.state, TaskState::InputRequired);
         }
@@ -179,9 +241,19 @@ fn stream_events_in_both_shapes() {
     }
     // v1 has no `final`: derived from the state.
     let v1 = json!({"statusUpdate":{"taskId":"t","contextId":"c","status":{"state":"TASK_STATE_COMPLETED"}}});
-    assert!(matches!(decode_stream_result(&v1).unwrap(), StreamEvent::Status { is_final: true, .. }));
+    assert!(matches!(
+        decode_stream_result(&v1).unwrap(),
+        StreamEvent::Status { is_final: true, .. }
+    ));
     let art = json!({"artifactUpdate":{"taskId":"t","contextId":"c","artifact":{"artifactId":"a","parts":[{"text":"x"}]}}});
-    assert!(matches!(decode_stream_result(&art).unwrap(), StreamEvent::Artifact { append: false, last_chunk: false, .. }));
+    assert!(matches!(
+        decode_stream_result(&art).unwrap(),
+        StreamEvent::Artifact {
+            append: false,
+            last_chunk: false,
+            ..
+        }
+    ));
 }
 
 #[test]

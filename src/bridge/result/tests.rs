@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::a2a::{Artifact, Message, Role, TaskStatus, Task};
+use crate::a2a::{Artifact, Message, Role, Task, TaskStatus};
 
 fn task(state: TaskState, status_text: Option<&str>, artifacts: Vec<Artifact>) -> TaskView {
     TaskView::from_task(Task {
@@ -24,21 +24,42 @@ fn task(state: TaskState, status_text: Option<&str>, artifacts: Vec<Artifact>) -
 }
 
 fn artifact(parts: Vec<Part>) -> Artifact {
-    Artifact { artifact_id: "a1".into(), name: None, description: None, parts }
+    Artifact {
+        artifact_id: "a1".into(),
+        name: None,
+        description: None,
+        parts,
+    }
 }
 
 fn texts(r: &CallToolResult) -> Vec<String> {
-    r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect()
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect()
 }
 
 #[test]
 fn completed_text_task() {
-    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Text { text: "echo: ".into() }, Part::Text { text: "hi".into() }])]);
+    let view = task(
+        TaskState::Completed,
+        None,
+        vec![artifact(vec![
+            Part::Text {
+                text: "echo: ".into(),
+            },
+            Part::Text { text: "hi".into() },
+        ])],
+    );
     let r = result_from_view("research", &view, Ending::Settled, 1000);
     assert_eq!(r.is_error, Some(false));
     let t = texts(&r);
     assert_eq!(t[0], "echo: hi");
-    assert!(t.last().unwrap().contains("[agent: research | state: completed | task_id: t1 | context_id: c1]"));
+    assert!(
+        t.last()
+            .unwrap()
+            .contains("[agent: research | state: completed | task_id: t1 | context_id: c1]")
+    );
     let s = r.structured_content.unwrap();
     assert_eq!(s["state"], "completed");
     assert_eq!(s["task_id"], "t1");
@@ -56,27 +77,59 @@ fn failed_task_is_an_error_naming_agent_and_cause() {
 
 #[test]
 fn data_parts_become_structured_content_and_json_text() {
-    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Data { data: json!({"k": 1}) }])]);
+    let view = task(
+        TaskState::Completed,
+        None,
+        vec![artifact(vec![Part::Data {
+            data: json!({"k": 1}),
+        }])],
+    );
     let r = result_from_view("a", &view, Ending::Settled, 1000);
-    assert_eq!(r.structured_content.as_ref().unwrap()["data"], json!([{"k": 1}]));
+    assert_eq!(
+        r.structured_content.as_ref().unwrap()["data"],
+        json!([{"k": 1}])
+    );
     assert!(texts(&r).contains(&"{\"k\":1}".to_owned()));
 }
 
 #[test]
 fn files_map_to_images_resources_and_links() {
-    let view = task(TaskState::Completed, None, vec![artifact(vec![
-        Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("image/png".into()), name: Some("dot.png".into()) },
-        Part::File { bytes: Some("aGk=".into()), uri: None, media_type: Some("application/zip".into()), name: Some("x.zip".into()) },
-        Part::File { bytes: None, uri: Some("https://e.com/r.pdf".into()), media_type: Some("application/pdf".into()), name: Some("r.pdf".into()) },
-    ])]);
+    let view = task(
+        TaskState::Completed,
+        None,
+        vec![artifact(vec![
+            Part::File {
+                bytes: Some("aGk=".into()),
+                uri: None,
+                media_type: Some("image/png".into()),
+                name: Some("dot.png".into()),
+            },
+            Part::File {
+                bytes: Some("aGk=".into()),
+                uri: None,
+                media_type: Some("application/zip".into()),
+                name: Some("x.zip".into()),
+            },
+            Part::File {
+                bytes: None,
+                uri: Some("https://e.com/r.pdf".into()),
+                media_type: Some("application/pdf".into()),
+                name: Some("r.pdf".into()),
+            },
+        ])],
+    );
     let r = result_from_view("a", &view, Ending::Settled, 1000);
-    let kinds: Vec<&str> = r.content.iter().map(|c| match c {
-        ContentBlock::Text(_) => "text",
-        ContentBlock::Image(_) => "image",
-        ContentBlock::Resource(_) => "resource",
-        ContentBlock::ResourceLink(_) => "link",
-        _ => "other",
-    }).collect();
+    let kinds: Vec<&str> = r
+        .content
+        .iter()
+        .map(|c| match c {
+            ContentBlock::Text(_) => "text",
+            ContentBlock::Image(_) => "image",
+            ContentBlock::Resource(_) => "resource",
+            ContentBlock::ResourceLink(_) => "link",
+            _ => "other",
+        })
+        .collect();
     assert_eq!(kinds, ["image", "resource", "link", "text"]);
 }
 
@@ -103,10 +156,19 @@ fn spent_budget_tells_the_model_to_call_get_task() {
 
 #[test]
 fn long_text_is_cut_and_says_so() {
-    let view = task(TaskState::Completed, None, vec![artifact(vec![Part::Text { text: "x".repeat(50) }])]);
+    let view = task(
+        TaskState::Completed,
+        None,
+        vec![artifact(vec![Part::Text {
+            text: "x".repeat(50),
+        }])],
+    );
     let r = result_from_view("a", &view, Ending::Settled, 10);
     let t = &texts(&r)[0];
-    assert!(t.starts_with("xxxxxxxxxx\n[… 40 more characters cut"), "{t}");
+    assert!(
+        t.starts_with("xxxxxxxxxx\n[… 40 more characters cut"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -114,7 +176,9 @@ fn direct_reply_is_completed() {
     let view = TaskView::from_response(crate::a2a::SendResponse::Message(Message {
         message_id: "m".into(),
         role: Role::Agent,
-        parts: vec![Part::Text { text: "echo: hi".into() }],
+        parts: vec![Part::Text {
+            text: "echo: hi".into(),
+        }],
         context_id: Some("c9".into()),
         task_id: None,
         metadata: None,
@@ -128,6 +192,9 @@ fn direct_reply_is_completed() {
 fn error_result_has_the_structured_shape() {
     let r = error_result("a", "cannot reach http://x/: connection refused", None);
     assert_eq!(r.is_error, Some(true));
-    assert_eq!(texts(&r)[0], "agent \"a\": cannot reach http://x/: connection refused");
+    assert_eq!(
+        texts(&r)[0],
+        "agent \"a\": cannot reach http://x/: connection refused"
+    );
     assert_eq!(r.structured_content.unwrap()["state"], "error");
 }

@@ -9,7 +9,12 @@ fn card(skills: &[&str]) -> AgentCard {
         streaming: true,
         skills: skills
             .iter()
-            .map(|id| Skill { id: (*id).into(), name: id.to_uppercase(), description: format!("does {id}"), ..Skill::default() })
+            .map(|id| Skill {
+                id: (*id).into(),
+                name: id.to_uppercase(),
+                description: format!("does {id}"),
+                ..Skill::default()
+            })
             .collect(),
         interfaces: vec![],
         default_output_modes: vec![],
@@ -35,15 +40,36 @@ fn one_tool_per_skill_in_stable_order_after_generic_tools() {
     let c1 = card(&["echo", "research"]);
     let c2 = card(&["sum"]);
     let agents = [
-        AgentTools { name: "a", description: None, filter: &filter, card: Some(&c1) },
-        AgentTools { name: "down", description: None, filter: &filter, card: None },
-        AgentTools { name: "b", description: None, filter: &filter, card: Some(&c2) },
+        AgentTools {
+            name: "a",
+            description: None,
+            filter: &filter,
+            card: Some(&c1),
+        },
+        AgentTools {
+            name: "down",
+            description: None,
+            filter: &filter,
+            card: None,
+        },
+        AgentTools {
+            name: "b",
+            description: None,
+            filter: &filter,
+            card: Some(&c2),
+        },
     ];
     let table = build_table(&agents, 600.0);
     let n = names(&table);
     assert_eq!(&n[..5], &GENERIC_TOOLS.map(String::from));
     assert_eq!(&n[5..], ["a_echo", "a_research", "b_sum"]);
-    assert_eq!(table.routes["b_sum"], Route::Skill { agent: 2, skill_id: Some("sum".into()) });
+    assert_eq!(
+        table.routes["b_sum"],
+        Route::Skill {
+            agent: 2,
+            skill_id: Some("sum".into())
+        }
+    );
 }
 
 #[test]
@@ -51,7 +77,12 @@ fn long_names_are_cut_with_a_stable_hash() {
     let filter = SkillFilter::default();
     let long = "s".repeat(100);
     let c = card(&[&long]);
-    let agents = [AgentTools { name: "agent", description: None, filter: &filter, card: Some(&c) }];
+    let agents = [AgentTools {
+        name: "agent",
+        description: None,
+        filter: &filter,
+        card: Some(&c),
+    }];
     let first = names(&build_table(&agents, 1.0));
     let again = names(&build_table(&agents, 1.0));
     assert_eq!(first, again);
@@ -67,31 +98,71 @@ fn collisions_get_distinct_deterministic_names() {
     let c1 = card(&["c"]);
     let c2 = card(&["b_c", "agents"]);
     let agents = [
-        AgentTools { name: "a_b", description: None, filter: &filter, card: Some(&c1) },
-        AgentTools { name: "a", description: None, filter: &filter, card: Some(&c2) },
+        AgentTools {
+            name: "a_b",
+            description: None,
+            filter: &filter,
+            card: Some(&c1),
+        },
+        AgentTools {
+            name: "a",
+            description: None,
+            filter: &filter,
+            card: Some(&c2),
+        },
     ];
     let n = names(&build_table(&agents, 1.0));
     let unique: HashSet<_> = n.iter().collect();
     assert_eq!(unique.len(), n.len(), "{n:?}");
     assert_eq!(n[5], "a_b_c");
-    assert!(n[6].starts_with("a_b_c_") && n[6].len() == "a_b_c_".len() + 6, "{n:?}");
-    let list = build_table(&[AgentTools { name: "list", description: None, filter: &filter, card: Some(&card(&["agents"])) }], 1.0);
+    assert!(
+        n[6].starts_with("a_b_c_") && n[6].len() == "a_b_c_".len() + 6,
+        "{n:?}"
+    );
+    let list = build_table(
+        &[AgentTools {
+            name: "list",
+            description: None,
+            filter: &filter,
+            card: Some(&card(&["agents"])),
+        }],
+        1.0,
+    );
     assert!(names(&list)[5].starts_with("list_agents_"));
 }
 
 #[test]
 fn skill_filter_and_skill_less_agents() {
-    let filter = SkillFilter { include: vec![], exclude: vec!["research".into()] };
+    let filter = SkillFilter {
+        include: vec![],
+        exclude: vec!["research".into()],
+    };
     let c1 = card(&["echo", "research"]);
     let none = SkillFilter::default();
     let c2 = card(&[]);
     let agents = [
-        AgentTools { name: "a", description: None, filter: &filter, card: Some(&c1) },
-        AgentTools { name: "solo", description: Some("Mine."), filter: &none, card: Some(&c2) },
+        AgentTools {
+            name: "a",
+            description: None,
+            filter: &filter,
+            card: Some(&c1),
+        },
+        AgentTools {
+            name: "solo",
+            description: Some("Mine."),
+            filter: &none,
+            card: Some(&c2),
+        },
     ];
     let table = build_table(&agents, 1.0);
     assert_eq!(&names(&table)[5..], ["a_echo", "solo"]);
-    assert_eq!(table.routes["solo"], Route::Skill { agent: 1, skill_id: None });
+    assert_eq!(
+        table.routes["solo"],
+        Route::Skill {
+            agent: 1,
+            skill_id: None
+        }
+    );
     let solo = &table.tools[6];
     assert!(solo.description.as_deref().unwrap().contains("Mine."));
 }
@@ -101,11 +172,22 @@ fn skill_tool_description_names_agent_skill_and_examples() {
     let filter = SkillFilter::default();
     let mut c = card(&["echo"]);
     c.skills[0].examples = vec!["hello".into()];
-    let table = build_table(&[AgentTools { name: "a", description: None, filter: &filter, card: Some(&c) }], 1.0);
+    let table = build_table(
+        &[AgentTools {
+            name: "a",
+            description: None,
+            filter: &filter,
+            card: Some(&c),
+        }],
+        1.0,
+    );
     let d = table.tools[5].description.as_deref().unwrap().to_owned();
     assert!(d.starts_with("does echo"), "{d}");
     assert!(d.contains("agent \"a\""), "{d}");
     assert!(d.contains("Examples: \"hello\""), "{d}");
     assert!(d.contains("context_id"), "{d}");
-    assert_eq!(table.tools[5].input_schema["required"], serde_json::json!(["message"]));
+    assert_eq!(
+        table.tools[5].input_schema["required"],
+        serde_json::json!(["message"])
+    );
 }

@@ -10,13 +10,18 @@ fn event(v: serde_json::Value) -> StreamEvent {
 #[test]
 fn artifact_chunks_are_joined_by_id() {
     let mut view = TaskView::default();
-    view.apply(event(json!({"task":{"id":"t","contextId":"c","status":{"state":"TASK_STATE_SUBMITTED"}}})));
+    view.apply(event(
+        json!({"task":{"id":"t","contextId":"c","status":{"state":"TASK_STATE_SUBMITTED"}}}),
+    ));
     view.apply(event(json!({"artifactUpdate":{"taskId":"t","contextId":"c","artifact":{"artifactId":"a","parts":[{"text":"echo: "}]}}})));
     view.apply(event(json!({"artifactUpdate":{"taskId":"t","contextId":"c","append":true,"lastChunk":true,"artifact":{"artifactId":"a","parts":[{"text":"hi"}]}}})));
     view.apply(event(json!({"artifactUpdate":{"taskId":"t","contextId":"c","artifact":{"artifactId":"b","parts":[{"text":"other"}]}}})));
     assert!(!view.is_settled());
     assert_eq!(view.artifacts.len(), 2);
-    assert_eq!(crate::a2a::join_text(&view.artifacts[0].parts), "echo: \nhi");
+    assert_eq!(
+        crate::a2a::join_text(&view.artifacts[0].parts),
+        "echo: \nhi"
+    );
     view.apply(event(json!({"statusUpdate":{"taskId":"t","contextId":"c","status":{"state":"TASK_STATE_COMPLETED"}}})));
     assert!(view.is_settled());
     assert_eq!(view.task_id.as_deref(), Some("t"));
@@ -29,7 +34,10 @@ fn a_non_append_chunk_replaces_the_artifact() {
     for text in ["old", "new"] {
         view.apply(event(json!({"kind":"artifact-update","taskId":"t","contextId":"c","artifact":{"artifactId":"a","parts":[{"kind":"text","text":text}]}})));
     }
-    assert_eq!(view.artifacts[0].parts, vec![Part::Text { text: "new".into() }]);
+    assert_eq!(
+        view.artifacts[0].parts,
+        vec![Part::Text { text: "new".into() }]
+    );
 }
 
 #[test]
@@ -54,7 +62,11 @@ fn status_without_message_keeps_the_last_words_until_settled() {
     let mut view = TaskView::from_task(Task {
         id: "t".into(),
         context_id: "c".into(),
-        status: TaskStatus { state: TaskState::Working, message: None, timestamp: None },
+        status: TaskStatus {
+            state: TaskState::Working,
+            message: None,
+            timestamp: None,
+        },
         artifacts: vec![],
     });
     view.apply(event(json!({"kind":"status-update","taskId":"t","contextId":"c","final":false,"status":{"state":"working","message":{"messageId":"m","role":"agent","parts":[{"kind":"text","text":"step 1"}]}}})));

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
-    ElicitResult, ElicitationAction, ElicitationCapability, FormElicitationCapability,
-    Implementation, NumberOrString, ProgressNotificationParam, ProgressToken, ProtocolVersion,
-    RequestMetaObject, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
+    ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability,
+    FormElicitationCapability, Implementation, NumberOrString, ProgressNotificationParam,
+    ProgressToken, ProtocolVersion, ServerResult, Tool,
 };
-use rmcp::service::{NotificationContext, RequestContext, RunningService};
+use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData as McpError, RoleClient};
 use serde_json::{Value, json};
@@ -110,11 +110,13 @@ impl ClientHandler for Recorder {
         let message = match &request {
             ElicitRequestParams::FormElicitationParams { message, .. } => message.clone(),
             ElicitRequestParams::UrlElicitationParams { message, .. } => message.clone(),
+            _ => String::new(),
         };
         self.elicitations.lock().unwrap().push(message);
         Ok(match &self.elicit_answer {
-            Some(answer) => ElicitResult::new(ElicitationAction::Accept)
-                .with_content(json!({"answer": answer})),
+            Some(answer) => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(json!({"answer": answer}))
+            }
             None => ElicitResult::new(ElicitationAction::Decline),
         })
     }
@@ -228,32 +230,60 @@ impl Bridge {
             .collect()
     }
 
-    /// Calls a tool with a fresh progress token and returns its result and progress.
+    /// Calls a tool and returns its result and the progress it produced.
     pub async fn call(&self, tool: &str, args: Value) -> Call {
         self.try_call(tool, args)
             .await
             .unwrap_or_else(|e| panic!("tools/call {tool} failed: {e}"))
     }
 
+    /// `tools/call` through a request handle, which tells the progress token rmcp assigned (the client
+    /// overwrites any token set by the caller).
     pub async fn try_call(&self, tool: &str, args: Value) -> Result<Call, rmcp::ServiceError> {
-        let token = self.new_token();
         let mut params = CallToolRequestParams::new(tool.to_owned());
         if let Value::Object(map) = args {
             params = params.with_arguments(map);
         }
-        params.meta = Some(RequestMetaObject::with_progress_token(token.clone()));
-        let result = tokio::time::timeout(
-            Duration::from_secs(120),
-            self.client.peer().call_tool(params),
-        )
-        .await
-        .expect("tools/call timed out")?;
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let handle = self
+            .client
+            .peer()
+            .send_request_with_option(request, PeerRequestOptions::no_options())
+            .await?;
+        let token = handle.progress_token.clone();
+        let response = tokio::time::timeout(Duration::from_secs(120), handle.await_response())
+            .await
+            .expect("tools/call timed out")?;
+        let result = match response {
+            ServerResult::CallToolResult(r) => r,
+            other => panic!("unexpected response to tools/call: {other:?}"),
+        };
         // Notifications sent before the response may still be in the client's queue.
         tokio::time::sleep(Duration::from_millis(50)).await;
         Ok(Call {
             result,
             progress: self.recorder.progress_for(&token),
         })
+    }
+
+    /// `tools/call` through rmcp's high-level helper, which drives MRTR input rounds (2026 clients).
+    /// Progress is everything that arrived during the call.
+    pub async fn call_driving_input(&self, tool: &str, args: Value) -> Call {
+        let before = self.recorder.progress.lock().unwrap().len();
+        let mut params = CallToolRequestParams::new(tool.to_owned());
+        if let Value::Object(map) = args {
+            params = params.with_arguments(map);
+        }
+        let result = tokio::time::timeout(
+            Duration::from_secs(120),
+            self.client.peer().call_tool(params),
+        )
+        .await
+        .expect("tools/call timed out")
+        .unwrap_or_else(|e| panic!("tools/call {tool} failed: {e}"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let progress = self.recorder.progress.lock().unwrap()[before..].to_vec();
+        Call { result, progress }
     }
 
     pub fn new_token(&self) -> ProgressToken {

@@ -1,2 +1,4 @@
 //! Shared test support: real A2A peers and a real MCP client around the built binary.
 pub mod agents;
+pub mod bridge;
+pub mod proxy;

@@ -1,0 +1,529 @@
+//! Real A2A peers for the integration tests: small Python agents built on the
+//! official `a2a-sdk` (0.3.26 for protocol v0.3, 1.3.0 for protocol v1.0 with an
+//! optional v0.3 compatibility layer). Scripts live in `tests/agents/`.
+//!
+//! `python_env` provisions one virtualenv per SDK under
+//! `<target dir>/a2a-test-venvs/{v03,v1}` on first use (pip install from
+//! `tests/agents/requirements-*.txt`), safely across threads and processes.
+//! `Agent::start` spawns an agent on a free port and waits for its
+//! `READY <url>` line. The child is killed when the `Agent` is dropped, and the
+//! agent also exits by itself when its stdin closes (i.e. when this process dies).
+//!
+//! Environment knobs:
+//! - `A2A_TEST_PYTHON`: base interpreter used to create the venvs (default `python3`).
+//! - `A2A_TEST_VENV_DIR`: where the venvs live (default `<target dir>/a2a-test-venvs`).
+//! - `A2A_TEST_AGENT_LOG`: log level inside the agents (default: warnings only).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+/// How long an agent may take to print `READY`.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Written into `<venv>/` once pip has succeeded.
+const MARKER_FILE: &str = ".a2a-test-ready";
+
+/// Which a2a-sdk the agent runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sdk {
+    /// a2a-sdk 0.3.26: protocol v0.3 (`message/send`, `kind`, lowercase states).
+    V03,
+    /// a2a-sdk 1.3.0: protocol v1.0 (`SendMessage`, `A2A-Version: 1.0`), optionally with v0.3 compat.
+    V1,
+}
+
+impl Sdk {
+    fn key(self) -> &'static str {
+        match self {
+            Sdk::V03 => "v03",
+            Sdk::V1 => "v1",
+        }
+    }
+
+    fn script(self) -> &'static str {
+        match self {
+            Sdk::V03 => "agent_v03.py",
+            Sdk::V1 => "agent_v1.py",
+        }
+    }
+
+    fn requirements(self) -> &'static str {
+        match self {
+            Sdk::V03 => "requirements-v03.txt",
+            Sdk::V1 => "requirements-v1.txt",
+        }
+    }
+
+    fn slot(self) -> &'static OnceLock<Result<PathBuf, String>> {
+        static V03: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+        static V1: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+        match self {
+            Sdk::V03 => &V03,
+            Sdk::V1 => &V1,
+        }
+    }
+}
+
+/// What to start. Build with `AgentSpec::v03/v1/v1_compat(name)` and the chained setters.
+#[derive(Clone, Debug)]
+pub struct AgentSpec {
+    pub sdk: Sdk,
+    /// Card `name`.
+    pub name: String,
+    /// Card `capabilities.streaming` (the SDK then refuses streaming methods when false).
+    pub streaming: bool,
+    /// V1 only: enable the SDK's v0.3 compat layer and advertise a "0.3" interface (dual card).
+    pub compat: bool,
+    /// Mount the whole app (card + JSON-RPC) under this path, e.g. `/agents/echo`.
+    pub path_prefix: Option<String>,
+    /// Replace the default skills (`echo`, `research`). `Some(vec![])` = a card with no skills.
+    pub skills: Option<Vec<String>>,
+}
+
+impl AgentSpec {
+    fn new(sdk: Sdk, name: impl Into<String>, compat: bool) -> Self {
+        AgentSpec {
+            sdk,
+            name: name.into(),
+            streaming: true,
+            compat,
+            path_prefix: None,
+            skills: None,
+        }
+    }
+
+    /// An a2a-sdk 0.3.26 agent (protocol v0.3).
+    pub fn v03(name: impl Into<String>) -> Self {
+        Self::new(Sdk::V03, name, false)
+    }
+
+    /// An a2a-sdk 1.3.0 agent speaking only protocol v1.0.
+    pub fn v1(name: impl Into<String>) -> Self {
+        Self::new(Sdk::V1, name, false)
+    }
+
+    /// An a2a-sdk 1.3.0 agent speaking v1.0 and (compat layer) v0.3 on the same URL; dual card.
+    pub fn v1_compat(name: impl Into<String>) -> Self {
+        Self::new(Sdk::V1, name, true)
+    }
+
+    /// Card says `streaming: false`.
+    pub fn non_streaming(mut self) -> Self {
+        self.streaming = false;
+        self
+    }
+
+    /// Serve everything under `p` (e.g. `/agents/echo`).
+    pub fn prefix(mut self, p: impl Into<String>) -> Self {
+        self.path_prefix = Some(p.into());
+        self
+    }
+
+    /// Replace the skills with these ids (name = id title-cased, description "Skill <id>.").
+    /// An empty slice gives a card with `skills: []`.
+    pub fn skills(mut self, ids: &[&str]) -> Self {
+        self.skills = Some(ids.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    fn args(&self) -> Vec<String> {
+        let mut args = vec!["--name".to_string(), self.name.clone()];
+        args.push(
+            if self.streaming {
+                "--streaming"
+            } else {
+                "--no-streaming"
+            }
+            .into(),
+        );
+        if self.sdk == Sdk::V1 {
+            args.push(
+                if self.compat {
+                    "--compat"
+                } else {
+                    "--no-compat"
+                }
+                .into(),
+            );
+        }
+        if let Some(p) = &self.path_prefix {
+            args.push("--path-prefix".into());
+            args.push(p.clone());
+        }
+        if let Some(skills) = &self.skills {
+            args.push("--skills".into());
+            args.push(if skills.is_empty() {
+                "none".to_string()
+            } else {
+                skills.join(",")
+            });
+        }
+        args
+    }
+}
+
+/// A running agent. Dropping it kills the process.
+pub struct Agent {
+    /// Base URL exactly as printed after `READY`: `http://127.0.0.1:PORT{prefix}` (no trailing slash).
+    /// The card is at `{url}/.well-known/agent-card.json`, JSON-RPC at `{url}/`.
+    pub url: String,
+    pub spec: AgentSpec,
+    child: Child,
+    // Kept so the pipe stays open for the child's lifetime (the agent writes nothing after READY).
+    _stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl Agent {
+    /// Provision the venv if needed, spawn the agent and wait for `READY`. Panics on failure.
+    pub async fn start(spec: AgentSpec) -> Agent {
+        let sdk = spec.sdk;
+        let python = match tokio::task::spawn_blocking(move || python_env(sdk)).await {
+            Ok(p) => p,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("a2a test agent: provisioning task failed: {e}"),
+        };
+        let script = agents_dir().join(sdk.script());
+        let args = spec.args();
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
+            .args(&args)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PYTHONUNBUFFERED", "1")
+            .env_remove("PYTHONPATH")
+            .env_remove("PYTHONHOME")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let cmdline = format!(
+            "{} {} {}",
+            python.display(),
+            script.display(),
+            args.join(" ")
+        );
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("a2a test agent: cannot spawn `{cmdline}`: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+
+        let mut seen: Vec<String> = Vec::new();
+        let waited = tokio::time::timeout(READY_TIMEOUT, async {
+            loop {
+                match lines.next_line().await {
+                    Ok(Some(line)) => {
+                        if let Some(url) = line.strip_prefix("READY ") {
+                            return Ok(url.trim().to_string());
+                        }
+                        seen.push(line);
+                    }
+                    Ok(None) => return Err("stdout closed before READY".to_string()),
+                    Err(e) => return Err(format!("reading stdout failed: {e}")),
+                }
+            }
+        })
+        .await;
+        let url = match waited {
+            Ok(Ok(url)) => url,
+            Ok(Err(why)) => {
+                let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+                panic!(
+                    "a2a test agent `{cmdline}` failed to start: {why}; exit status: {status:?}; \
+                     stdout so far: {seen:?} (its stderr is shown above)"
+                );
+            }
+            Err(_) => {
+                let _ = child.start_kill();
+                panic!(
+                    "a2a test agent `{cmdline}` did not print READY within {READY_TIMEOUT:?}; \
+                     stdout so far: {seen:?} (its stderr is shown above)"
+                );
+            }
+        };
+        Agent {
+            url,
+            spec,
+            child,
+            _stdout: lines,
+        }
+    }
+
+    /// `{url}/.well-known/agent-card.json`
+    pub fn card_url(&self) -> String {
+        format!("{}/.well-known/agent-card.json", self.url)
+    }
+
+    /// The JSON-RPC endpoint, `{url}/` (the URL the card advertises).
+    pub fn rpc_url(&self) -> String {
+        format!("{}/", self.url)
+    }
+
+    /// OS process id of the agent (None once it has exited and been reaped).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The test-only log: `{"cancelled":[task ids], "requests":[JSON-RPC methods],
+    /// "headers":[A2A-Version or null], "auth":[Authorization or null],
+    /// "messages":[{"taskId","contextId","text","metadata","method","configuration","paramsMetadata"}],
+    /// "cancelRequests":[params.id of every tasks/cancel|CancelTask, including rejected ones]}`.
+    /// `messages` holds the fields exactly as the client put them on the wire (text = the
+    /// concatenated text parts); `cancelled` only lists cancels that reached the executor
+    /// (the SDKs reject cancels of finished tasks before that).
+    pub async fn log(&self) -> Value {
+        let url = format!("{}/_test/log", self.url);
+        let resp = reqwest::get(&url)
+            .await
+            .unwrap_or_else(|e| panic!("GET {url} failed: {e}"));
+        let status = resp.status();
+        assert!(status.is_success(), "GET {url}: HTTP {status}");
+        resp.json::<Value>()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: bad JSON: {e}"))
+    }
+
+    /// Task ids whose cancel reached the agent's executor (`log()["cancelled"]`).
+    pub async fn cancelled(&self) -> Vec<String> {
+        strings(&self.log().await["cancelled"])
+    }
+
+    /// JSON-RPC method names received, in order (`log()["requests"]`; unparsable bodies as "").
+    pub async fn requests(&self) -> Vec<String> {
+        strings(&self.log().await["requests"])
+    }
+
+    /// Every incoming user message as sent on the wire (`log()["messages"]`).
+    pub async fn messages(&self) -> Vec<Value> {
+        match self.log().await.get("messages") {
+            Some(Value::Array(v)) => v.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Close stdin (the agent shuts down gracefully) and wait up to 10 s, then kill.
+    pub async fn stop(mut self) {
+        drop(self.child.stdin.take());
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .map(|x| x.as_str().unwrap_or_default().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `tests/agents` in this package.
+fn agents_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("agents")
+}
+
+/// Path to the venv's python for `sdk`, creating the venv and pip-installing the
+/// pinned requirements on first use. Blocking; safe across threads and processes.
+/// Panics with an actionable message when Python or pip fails.
+pub fn python_env(sdk: Sdk) -> PathBuf {
+    match sdk.slot().get_or_init(|| provision(sdk)) {
+        Ok(p) => p.clone(),
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    }
+}
+
+fn venvs_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("A2A_TEST_VENV_DIR") {
+        return PathBuf::from(dir);
+    }
+    target_dir().join("a2a-test-venvs")
+}
+
+/// The cargo target dir: `CARGO_TARGET_DIR` if set, else the `target` ancestor of the
+/// test executable (`target/debug/deps/it-…`), else `<manifest>/target`.
+fn target_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        return if dir.is_absolute() {
+            dir
+        } else {
+            manifest.join(dir)
+        };
+    }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(t) = exe
+            .ancestors()
+            .find(|a| a.file_name().is_some_and(|n| n == "target"))
+    {
+        return t.to_path_buf();
+    }
+    manifest.join("target")
+}
+
+/// FNV-1a 64: a stable content hash for the marker file (no extra crates).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn tail(s: &[u8], max: usize) -> String {
+    let s = String::from_utf8_lossy(s);
+    let s = s.trim();
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("…{}", &s[start..])
+}
+
+fn run(cmd: &mut StdCommand, what: &str, fix: &str) -> Result<std::process::Output, String> {
+    let out = cmd
+        .env_remove("PYTHONPATH")
+        .env_remove("PYTHONHOME")
+        .env("PIP_NO_INPUT", "1")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("a2a test agents: {what}: cannot run {cmd:?}: {e}. {fix}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "a2a test agents: {what} failed ({}): {cmd:?}\n--- stdout ---\n{}\n--- stderr ---\n{}\n{fix}",
+            out.status,
+            tail(&out.stdout, 4000),
+            tail(&out.stderr, 8000),
+        ));
+    }
+    Ok(out)
+}
+
+fn provision(sdk: Sdk) -> Result<PathBuf, String> {
+    let root = venvs_root();
+    let venv = root.join(sdk.key());
+    let python = venv_python(&venv);
+    let req_path = agents_dir().join(sdk.requirements());
+    let req = std::fs::read(&req_path)
+        .map_err(|e| format!("a2a test agents: cannot read {}: {e}", req_path.display()))?;
+    let base = std::env::var("A2A_TEST_PYTHON")
+        .unwrap_or_else(|_| if cfg!(windows) { "python" } else { "python3" }.to_string());
+    let marker_text = format!(
+        "requirements={} fnv1a64={:016x}\nbase-python={base}\n",
+        sdk.requirements(),
+        fnv1a64(&req)
+    );
+    let marker = venv.join(MARKER_FILE);
+
+    std::fs::create_dir_all(&root)
+        .map_err(|e| format!("a2a test agents: cannot create {}: {e}", root.display()))?;
+    // Cross-process lock (several test binaries / nextest processes); released on drop.
+    let lock_path = root.join(format!("{}.lock", sdk.key()));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("a2a test agents: cannot open {}: {e}", lock_path.display()))?;
+    // `File::lock` is stable since Rust 1.89; the package's rust-version says 1.88.
+    #[allow(clippy::incompatible_msrv)]
+    let locked = lock.lock();
+    locked.map_err(|e| format!("a2a test agents: cannot lock {}: {e}", lock_path.display()))?;
+
+    if python.is_file() && std::fs::read_to_string(&marker).is_ok_and(|m| m == marker_text) {
+        return Ok(python);
+    }
+
+    let no_python = format!(
+        "Install Python >= 3.10 (with the venv module, e.g. apt install python3-venv) \
+         or set A2A_TEST_PYTHON to such an interpreter (currently `{base}`)."
+    );
+    // 1. A usable base interpreter.
+    let version = StdCommand::new(&base)
+        .args([
+            "-c",
+            "import sys; print('%d.%d.%d' % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 10) else 3)",
+        ])
+        .env_remove("PYTHONPATH")
+        .env_remove("PYTHONHOME")
+        .stdin(Stdio::null())
+        .output();
+    match version {
+        Err(e) => {
+            return Err(format!(
+                "a2a test agents: {base} not found or not runnable ({e}). {no_python}"
+            ));
+        }
+        Ok(out) if out.status.code() == Some(3) => {
+            return Err(format!(
+                "a2a test agents: {base} is Python {}, but a2a-sdk needs >= 3.10. {no_python}",
+                String::from_utf8_lossy(&out.stdout).trim()
+            ));
+        }
+        Ok(out) if !out.status.success() => {
+            return Err(format!(
+                "a2a test agents: `{base} -c …` failed ({}): {}. {no_python}",
+                out.status,
+                tail(&out.stderr, 2000)
+            ));
+        }
+        Ok(_) => {}
+    }
+
+    // 2. A fresh venv (an old or half-built one is thrown away).
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv)
+            .map_err(|e| format!("a2a test agents: cannot remove {}: {e}", venv.display()))?;
+    }
+    run(
+        StdCommand::new(&base).arg("-m").arg("venv").arg(&venv),
+        &format!("creating the venv {}", venv.display()),
+        &no_python,
+    )?;
+
+    // 3. The pinned requirements.
+    run(
+        StdCommand::new(&python)
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(&req_path),
+        &format!("pip install -r {}", req_path.display()),
+        "Check network access to PyPI (or the index set in PIP_INDEX_URL) and the pins in that \
+         file. The venv is rebuilt from scratch on the next run.",
+    )?;
+    run(
+        StdCommand::new(&python).args(["-c", "import a2a, uvicorn, starlette"]),
+        "importing a2a/uvicorn/starlette in the new venv",
+        "The install looks broken; the venv is rebuilt from scratch on the next run.",
+    )?;
+
+    std::fs::write(&marker, &marker_text)
+        .map_err(|e| format!("a2a test agents: cannot write {}: {e}", marker.display()))?;
+    drop(lock);
+    Ok(python)
+}
