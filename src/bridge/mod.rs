@@ -6,13 +6,17 @@
 //! - `view`: a task as seen so far, folded from events (pure);
 //! - `progress`: A2A events → MCP progress notifications;
 //! - `result`: a task → `CallToolResult` (pure);
-//! - `ops`: the tool handlers (`Bridge::call_tool` and the generic tools).
+//! - `ops`: the tool handlers (`Bridge::call_tool` and the generic tools);
+//! - `ask`: asking the user when an agent needs input or a sign-in (elicitation, MRTR);
+//! - `tasks`: the MCP tasks extension, answered from the A2A task.
 
+mod ask;
 mod call;
 mod ops;
 mod progress;
 mod registry;
 mod result;
+mod tasks;
 mod tools;
 mod view;
 

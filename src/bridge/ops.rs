@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitationAction,
+    InputRequiredResult, InputResponses, JsonObject,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
@@ -21,8 +22,17 @@ use super::progress::Progress;
 use super::registry::{Connected, Reachability, protocol_of};
 use super::result::{Ending, error_result, result_from_view};
 use super::tools::{self, Route};
-use super::{Bridge, view::TaskView};
+use super::{Bridge, ask, tasks, view::TaskView};
 use crate::a2a::{Message, Part, Role, TaskState, error::TASK_NOT_CANCELABLE};
+
+/// How many questions one call answers through elicitation before returning the resumable result.
+const MAX_INPUT_ROUNDS: usize = 8;
+
+/// What a 2026 client sends back when it retries a call after an `InputRequiredResult`.
+struct Mrtr {
+    input_responses: Option<InputResponses>,
+    request_state: Option<String>,
+}
 
 /// Arguments of a skill tool and of `send_message`.
 #[derive(Debug, Deserialize)]
@@ -87,6 +97,10 @@ impl Bridge {
         let route = route.clone();
         drop(table);
         let name = params.name.to_string();
+        let mrtr = Mrtr {
+            input_responses: params.input_responses.clone(),
+            request_state: params.request_state.clone(),
+        };
         let span = tracing::info_span!("tool_call", tool = %name, agent = tracing::field::Empty, task_id = tracing::field::Empty);
         async move {
             let started = std::time::Instant::now();
@@ -101,33 +115,33 @@ impl Bridge {
                             None,
                         ));
                     }
-                    self.message_call(agent, skill_id, args, &ctx).await
+                    self.message_call(agent, skill_id, args, mrtr, &ctx).await
                 }
                 Route::Generic(tools::SEND_MESSAGE) => {
                     let args: MessageArgs = parse_args(&name, params.arguments)?;
                     let agent_name = args.agent.clone().unwrap_or_default();
                     let index = self.agent_index(&agent_name)?;
                     let skill = args.skill.clone();
-                    self.message_call(index, skill, args, &ctx).await
+                    self.message_call(index, skill, args, mrtr, &ctx).await
                 }
                 Route::Generic(tools::LIST_AGENTS) => {
                     let _: JsonObject = parse_args(&name, params.arguments)?;
                     self.registry
                         .wait_initial(self.registry.initial_limit())
                         .await;
-                    self.list_agents()
+                    self.list_agents().into()
                 }
                 Route::Generic(tools::GET_AGENT_CARD) => {
                     let args: AgentArgs = parse_args(&name, params.arguments)?;
-                    self.get_agent_card(&args.agent)?
+                    self.get_agent_card(&args.agent)?.into()
                 }
                 Route::Generic(tools::GET_TASK) => {
                     let args: TaskArgs = parse_args(&name, params.arguments)?;
-                    self.get_task(args, &ctx).await?
+                    self.get_task(args, &ctx).await?.into()
                 }
                 Route::Generic(tools::CANCEL_TASK) => {
                     let args: TaskArgs = parse_args(&name, params.arguments)?;
-                    self.cancel_task(args).await?
+                    self.cancel_task(args).await?.into()
                 }
                 Route::Generic(other) => {
                     return Err(McpError::internal_error(
@@ -136,16 +150,19 @@ impl Bridge {
                     ));
                 }
             };
-            let outcome = match result.is_error {
-                Some(true) => "error",
-                _ => "ok",
+            let outcome = match &result {
+                CallToolResponse::Complete(r) if r.is_error == Some(true) => "error",
+                CallToolResponse::Complete(_) => "ok",
+                CallToolResponse::InputRequired(_) => "input_required",
+                CallToolResponse::Task(_) => "task",
+                _ => "other",
             };
             tracing::info!(
                 outcome,
                 duration_ms = started.elapsed().as_millis() as u64,
                 "tool call finished"
             );
-            Ok(result.into())
+            Ok(result)
         }
         .instrument(span)
         .await
@@ -211,22 +228,48 @@ impl Bridge {
         index: usize,
         skill_id: Option<String>,
         args: MessageArgs,
+        mrtr: Mrtr,
         ctx: &RequestContext<RoleServer>,
-    ) -> CallToolResult {
+    ) -> CallToolResponse {
         let slot = &self.registry.agents[index];
         let agent = slot.config.name.as_str();
         tracing::Span::current().record("agent", agent);
         let conn = match self.connected(index) {
             Ok(c) => c,
-            Err(result) => return result,
+            Err(result) => return result.into(),
         };
         let wait = match self.wait_budget(args.wait_seconds, slot.config.wait) {
             Ok(w) => w,
-            Err(e) => return error_result(agent, &e.message, None),
+            Err(e) => return error_result(agent, &e.message, None).into(),
         };
-        let message = build_message(&args, skill_id.as_deref());
-        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
-        let follow = Follow {
+        let mut message = build_message(&args, skill_id.as_deref());
+        // A 2026 client retrying with the answer to the question of an earlier round.
+        if let Some(state) = mrtr.request_state.as_deref() {
+            let Some(pending) =
+                ask::PendingInput::decode(state).filter(|p| p.agent.eq_ignore_ascii_case(agent))
+            else {
+                return error_result(
+                    agent,
+                    "the requestState of this retry is not one the bridge issued for this agent",
+                    None,
+                )
+                .into();
+            };
+            match mrtr
+                .input_responses
+                .as_ref()
+                .and_then(ask::answer_from_responses)
+            {
+                Some(answer) => message = answer_message(answer, &pending),
+                // Declined: report the task as it stands, resumable by the model.
+                None => return self.look(agent, &conn, &pending.task_id).await.into(),
+            }
+        }
+        if tasks::client_wants_tasks(ctx) {
+            return self.start_task(agent, &conn, &message).await;
+        }
+
+        let follow = |wait: Duration| Follow {
             agent,
             client: &conn.client,
             streaming: conn.streaming,
@@ -235,8 +278,106 @@ impl Bridge {
             cancel_on_timeout: slot.config.cancel_on_timeout,
             ct: &ctx.ct,
         };
-        let outcome = follow.send(&message, &mut progress).await;
-        self.render(agent, outcome)
+        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
+        let mut outcome = follow(wait).send(&message, &mut progress).await;
+        for _ in 0..MAX_INPUT_ROUNDS {
+            let Outcome::Done(view, Ending::Settled) = &outcome else {
+                break;
+            };
+            let (Some(task_id), Some(state)) = (view.task_id.clone(), view.state) else {
+                break;
+            };
+            let said = view
+                .status_message
+                .as_ref()
+                .map(|m| m.text())
+                .unwrap_or_default();
+            let pending = ask::PendingInput {
+                agent: agent.to_owned(),
+                task_id,
+                context_id: view.context_id.clone(),
+            };
+            match (state, ask::channel(ctx)) {
+                (TaskState::InputRequired, ask::Channel::Request { .. }) => {
+                    let question = if said.is_empty() {
+                        "The agent needs more input.".to_owned()
+                    } else {
+                        said
+                    };
+                    let asked = ctx
+                        .peer
+                        .create_elicitation(ask::question_form(agent, &question));
+                    let answer = tokio::select! {
+                        () = ctx.ct.cancelled() => None,
+                        r = asked => match r {
+                            Ok(result) => ask::answer_from_result(&result),
+                            Err(e) => {
+                                tracing::warn!(agent, error = %e, "elicitation failed; returning a resumable result");
+                                None
+                            }
+                        },
+                    };
+                    let Some(answer) = answer else { break };
+                    outcome = follow(wait)
+                        .send(&answer_message(answer, &pending), &mut progress)
+                        .await;
+                }
+                (TaskState::InputRequired, ask::Channel::Mrtr) => {
+                    let question = if said.is_empty() {
+                        "The agent needs more input.".to_owned()
+                    } else {
+                        said
+                    };
+                    return InputRequiredResult::new(
+                        Some(ask::question_requests(agent, &question)),
+                        Some(pending.encode()),
+                    )
+                    .into();
+                }
+                (TaskState::AuthRequired, ask::Channel::Request { url: true }) => {
+                    let Some(link) = ask::find_url(&said) else {
+                        break;
+                    };
+                    let asked = ctx.peer.elicit_url(
+                        format!("The agent \"{agent}\" needs you to sign in: {said}"),
+                        link,
+                        uuid::Uuid::new_v4().to_string(),
+                    );
+                    let accepted = tokio::select! {
+                        () = ctx.ct.cancelled() => false,
+                        r = asked => matches!(r, Ok(ElicitationAction::Accept)),
+                    };
+                    if !accepted {
+                        break;
+                    }
+                    // Signed in out of band: follow the task again; if it still waits, say so.
+                    outcome = follow(wait).resume(&pending.task_id, &mut progress).await;
+                    if matches!(&outcome, Outcome::Done(v, _) if v.state == Some(TaskState::AuthRequired))
+                    {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.render(agent, outcome).into()
+    }
+
+    /// One `tasks/get`, rendered: settled states as they are, anything else as still running.
+    async fn look(&self, agent: &str, conn: &Connected, task_id: &str) -> CallToolResult {
+        match conn.client.get_task(task_id).await {
+            Ok(task) => {
+                let settled = task.status.state.is_settled();
+                let view = TaskView::from_task(task);
+                let ending = if settled {
+                    Ending::Settled
+                } else {
+                    Ending::BudgetSpent
+                };
+                result_from_view(agent, &view, ending, self.settings.max_result_chars)
+            }
+            Err(e) => error_result(agent, &format!("task {task_id}: {e}"), None),
+        }
     }
 
     fn render(&self, agent: &str, outcome: Outcome) -> CallToolResult {
@@ -474,5 +615,17 @@ fn build_message(args: &MessageArgs, skill_id: Option<&str>) -> Message {
         context_id: args.context_id.clone().filter(|s| !s.is_empty()),
         task_id: args.task_id.clone().filter(|s| !s.is_empty()),
         metadata: skill_id.map(|s| json!({"skillId": s})),
+    }
+}
+
+/// The user's answer, sent as the next message of the task that asked.
+fn answer_message(answer: String, pending: &ask::PendingInput) -> Message {
+    Message {
+        message_id: uuid::Uuid::new_v4().to_string(),
+        role: Role::User,
+        parts: vec![Part::Text { text: answer }],
+        context_id: pending.context_id.clone(),
+        task_id: Some(pending.task_id.clone()),
+        metadata: None,
     }
 }

@@ -1,3 +1,5 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
 mod core;
+mod faults;
+mod long;
 mod support;

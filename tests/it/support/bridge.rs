@@ -266,24 +266,22 @@ impl Bridge {
         })
     }
 
-    /// `tools/call` through rmcp's high-level helper, which drives MRTR input rounds (2026 clients).
-    /// Progress is everything that arrived during the call.
-    pub async fn call_driving_input(&self, tool: &str, args: Value) -> Call {
-        let before = self.recorder.progress.lock().unwrap().len();
+    /// Starts a `tools/call` and returns its handle (to cancel it, or await it later).
+    pub async fn start_call(
+        &self,
+        tool: &str,
+        args: Value,
+    ) -> rmcp::service::RequestHandle<RoleClient> {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         if let Value::Object(map) = args {
             params = params.with_arguments(map);
         }
-        let result = tokio::time::timeout(
-            Duration::from_secs(120),
-            self.client.peer().call_tool(params),
-        )
-        .await
-        .expect("tools/call timed out")
-        .unwrap_or_else(|e| panic!("tools/call {tool} failed: {e}"));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let progress = self.recorder.progress.lock().unwrap()[before..].to_vec();
-        Call { result, progress }
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        self.client
+            .peer()
+            .send_request_with_option(request, PeerRequestOptions::no_options())
+            .await
+            .expect("send tools/call")
     }
 
     pub fn new_token(&self) -> ProgressToken {

@@ -2,3 +2,4 @@
 pub mod agents;
 pub mod bridge;
 pub mod proxy;
+pub mod scripted;

@@ -1,0 +1,260 @@
+//! The MCP tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28) mapped onto A2A tasks.
+//!
+//! For a client that declares the extension, a skill call sends the message without blocking and returns an
+//! MCP task right away. The bridge keeps no task state: the MCP task id is `a2a:{agent}:{A2A task id}`, so
+//! `tasks/get`, `tasks/update` and `tasks/cancel` are answered from the agent itself by any bridge process.
+//!
+//! | A2A state                         | MCP task status                                   |
+//! |-----------------------------------|---------------------------------------------------|
+//! | submitted, working, unknown       | working (the agent's latest words as the message) |
+//! | input-required, auth-required     | input_required (one form: the agent's question)   |
+//! | completed, failed, rejected       | completed (the tool result; isError when failed)  |
+//! | canceled                          | cancelled                                         |
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rmcp::model::{
+    CallToolResponse, CancelTaskParams, CreateTaskResult, DetailedTask, GetTaskParams,
+    GetTaskResult, JsonObject, Task as McpTask, TaskPayload, TaskStatus as McpStatus,
+    UpdateTaskParams,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+
+use super::Bridge;
+use super::ask::{self, PendingInput};
+use super::registry::{Connected, Reachability};
+use super::result::{Ending, error_result, result_from_view};
+use super::view::TaskView;
+use crate::a2a::{Message, Part, Role, SendResponse, Task, TaskState};
+
+/// How often clients should poll `tasks/get`.
+const POLL_INTERVAL_MS: u64 = 1_000;
+const PREFIX: &str = "a2a:";
+
+/// Whether the client declared the tasks extension (per request for 2026 clients, at `initialize` otherwise).
+pub fn client_wants_tasks(ctx: &RequestContext<RoleServer>) -> bool {
+    ctx.client_capabilities()
+        .is_some_and(|c| c.supports_tasks())
+}
+
+/// The MCP task id for an A2A task: agent names cannot contain `:`, task ids may.
+pub fn mcp_task_id(agent: &str, a2a_task_id: &str) -> String {
+    format!("{PREFIX}{agent}:{a2a_task_id}")
+}
+
+/// `(agent, A2A task id)` from an MCP task id.
+pub fn parse_task_id(id: &str) -> Option<(&str, &str)> {
+    let rest = id.strip_prefix(PREFIX)?;
+    let (agent, task) = rest.split_once(':')?;
+    (!agent.is_empty() && !task.is_empty()).then_some((agent, task))
+}
+
+impl Bridge {
+    /// Starts the A2A task and answers with an MCP task, or with the result when there is nothing to wait for.
+    pub(super) async fn start_task(
+        &self,
+        agent: &str,
+        conn: &Connected,
+        message: &Message,
+    ) -> CallToolResponse {
+        match conn.client.send_message(message, false).await {
+            Ok(SendResponse::Task(task)) if !task.status.state.is_terminal() => {
+                tracing::Span::current().record("task_id", task.id.as_str());
+                CallToolResponse::Task(CreateTaskResult::new(self.mcp_task(agent, &task)))
+            }
+            Ok(response) => {
+                let view = TaskView::from_response(response);
+                result_from_view(
+                    agent,
+                    &view,
+                    Ending::Settled,
+                    self.settings.max_result_chars,
+                )
+                .into()
+            }
+            Err(e) => error_result(agent, &e.to_string(), None).into(),
+        }
+    }
+
+    /// `tasks/get`: the A2A task's state, and its result once it has one.
+    pub async fn mcp_tasks_get(&self, params: GetTaskParams) -> Result<GetTaskResult, McpError> {
+        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
+        let task = conn.client.get_task(&a2a_id).await.map_err(|e| {
+            McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {e}"), None)
+        })?;
+        let base = self.mcp_task(&agent, &task);
+        let said = task
+            .status
+            .message
+            .as_ref()
+            .map(Message::text)
+            .unwrap_or_default();
+        let payload = match task.status.state {
+            TaskState::Submitted | TaskState::Working | TaskState::Unknown => TaskPayload::Working,
+            TaskState::InputRequired | TaskState::AuthRequired => TaskPayload::InputRequired {
+                input_requests: ask::question_requests(
+                    &agent,
+                    if said.is_empty() {
+                        "The agent needs more input."
+                    } else {
+                        &said
+                    },
+                ),
+            },
+            TaskState::Canceled => TaskPayload::Cancelled,
+            TaskState::Completed | TaskState::Failed | TaskState::Rejected => {
+                let view = TaskView::from_task(task);
+                let result = result_from_view(
+                    &agent,
+                    &view,
+                    Ending::Settled,
+                    self.settings.max_result_chars,
+                );
+                let result = match serde_json::to_value(result) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => JsonObject::new(),
+                };
+                TaskPayload::Completed { result }
+            }
+        };
+        Ok(GetTaskResult::new(DetailedTask::new(base, payload)))
+    }
+
+    /// `tasks/update`: the answer to the agent's question, sent as the task's next message.
+    pub async fn mcp_tasks_update(&self, params: UpdateTaskParams) -> Result<(), McpError> {
+        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
+        let answer = ask::answer_from_responses(&params.input_responses).ok_or_else(|| {
+            McpError::invalid_params(
+                format!(
+                    "tasks/update needs an accepted \"{}\" response",
+                    ask::ANSWER_KEY
+                ),
+                None,
+            )
+        })?;
+        let pending = PendingInput {
+            agent: agent.clone(),
+            task_id: a2a_id.clone(),
+            context_id: None,
+        };
+        let message = Message {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            role: Role::User,
+            parts: vec![Part::Text { text: answer }],
+            context_id: pending.context_id,
+            task_id: Some(pending.task_id),
+            metadata: None,
+        };
+        conn.client
+            .send_message(&message, false)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {e}"), None)
+            })
+    }
+
+    /// `tasks/cancel`: cancels the A2A task.
+    pub async fn mcp_tasks_cancel(&self, params: CancelTaskParams) -> Result<(), McpError> {
+        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
+        conn.client
+            .cancel_task(&a2a_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                McpError::invalid_params(
+                    format!("agent \"{agent}\": cannot cancel task {a2a_id}: {e}"),
+                    None,
+                )
+            })
+    }
+
+    fn task_target(
+        &self,
+        mcp_id: &str,
+    ) -> Result<(String, std::sync::Arc<Connected>, String), McpError> {
+        let (agent, a2a_id) = parse_task_id(mcp_id)
+            .ok_or_else(|| McpError::invalid_params(format!("unknown task id {mcp_id:?}"), None))?;
+        let (_, slot) = self.registry.find(agent).ok_or_else(|| {
+            McpError::invalid_params(format!("task {mcp_id:?} names an unknown agent"), None)
+        })?;
+        match slot.state() {
+            Reachability::Up(conn) => Ok((slot.config.name.clone(), conn, a2a_id.to_owned())),
+            _ => Err(McpError::invalid_params(
+                format!("agent \"{}\" is not reachable right now", slot.config.name),
+                None,
+            )),
+        }
+    }
+
+    fn mcp_task(&self, agent: &str, task: &Task) -> McpTask {
+        let when = task.status.timestamp.clone().unwrap_or_else(now_rfc3339);
+        let status = match task.status.state {
+            TaskState::InputRequired | TaskState::AuthRequired => McpStatus::InputRequired,
+            TaskState::Canceled => McpStatus::Cancelled,
+            s if s.is_terminal() => McpStatus::Completed,
+            _ => McpStatus::Working,
+        };
+        let mut t = McpTask::new(mcp_task_id(agent, &task.id), status, when.clone(), when)
+            .with_poll_interval_ms(POLL_INTERVAL_MS);
+        let said = task
+            .status
+            .message
+            .as_ref()
+            .map(Message::text)
+            .unwrap_or_default();
+        t = t.with_status_message(if said.is_empty() {
+            format!("A2A task {}", task.status.state)
+        } else {
+            said
+        });
+        t
+    }
+}
+
+/// The current UTC time as RFC 3339 (`2026-11-21T10:42:00Z`).
+fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_ids_round_trip() {
+        let id = mcp_task_id("research", "t:1:2");
+        assert_eq!(id, "a2a:research:t:1:2");
+        assert_eq!(parse_task_id(&id), Some(("research", "t:1:2")));
+        assert_eq!(parse_task_id("other:x"), None);
+        assert_eq!(parse_task_id("a2a:agent:"), None);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let now = now_rfc3339();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
+    }
+}

@@ -1,0 +1,93 @@
+//! Misbehaving agents: every fault becomes a tool result that names the agent and the cause, or is
+//! recovered, and never a crash or a false success.
+
+use serde_json::json;
+
+use crate::support::bridge::{self, Generation, Recorder, agent_toml};
+use crate::support::scripted::Scripted;
+
+async fn bridge_for(agent: &Scripted, extra: &str) -> bridge::Bridge {
+    let config = agent_toml("s", &agent.url, extra);
+    bridge::start(&config, Generation::Legacy, Recorder::default()).await
+}
+
+/// A stream that ends before the final event is recovered with tasks/get, never reported as done early.
+#[tokio::test]
+async fn dropped_stream_recovers_to_the_final_result() {
+    let agent = Scripted::start().await;
+    let bridge = bridge_for(&agent, "").await;
+    for text in ["drop", "reset"] {
+        let call = bridge.call("s_fault", json!({"message": text})).await;
+        assert!(!call.is_error(), "{text}: {}", call.text());
+        assert_eq!(call.structured()["state"], "completed", "{text}");
+        assert!(
+            call.text().starts_with("recovered"),
+            "{text}: {}",
+            call.text()
+        );
+    }
+    let methods = agent.methods();
+    assert!(methods.iter().any(|m| m == "GetTask"), "{methods:?}");
+    assert!(
+        methods.iter().any(|m| m == "SubscribeToTask"),
+        "{methods:?}"
+    );
+}
+
+/// A stream that stalls is abandoned after the idle timeout and the task is collected by polling.
+#[tokio::test]
+async fn stalled_stream_is_recovered_by_polling() {
+    let agent = Scripted::start().await;
+    let bridge = bridge_for(&agent, "stream_idle_timeout_secs = 0.5").await;
+    let call = bridge.call("s_fault", json!({"message": "stall"})).await;
+    assert_eq!(call.structured()["state"], "completed", "{}", call.text());
+    assert!(call.text().starts_with("recovered"));
+}
+
+/// Protocol faults before a task exists are tool errors naming the agent and the cause.
+#[tokio::test]
+async fn protocol_faults_are_tool_errors() {
+    let agent = Scripted::start().await;
+    let bridge = bridge_for(&agent, "").await;
+    for (text, cause) in [
+        ("garbage", "invalid response: event is not JSON"),
+        ("json-error", "JSON-RPC error -32603: internal trouble"),
+        ("http-500", "HTTP 500 from"),
+    ] {
+        let call = bridge.call("s_fault", json!({"message": text})).await;
+        assert!(call.is_error(), "{text}");
+        let t = call.text();
+        assert!(t.starts_with("agent \"s\": "), "{text}: {t}");
+        assert!(t.contains(cause), "{text}: {t}");
+    }
+    // The bridge is still fine afterwards.
+    let call = bridge.call("s_fault", json!({"message": "ok"})).await;
+    assert_eq!(call.structured()["state"], "completed");
+}
+
+/// An error event mid-stream after the task exists: recovered from the task's real state.
+#[tokio::test]
+async fn error_event_mid_stream_recovers() {
+    let agent = Scripted::start().await;
+    let bridge = bridge_for(&agent, "").await;
+    let call = bridge
+        .call("s_fault", json!({"message": "error-event"}))
+        .await;
+    assert_eq!(call.structured()["state"], "completed", "{}", call.text());
+}
+
+/// An agent that does not answer within the request timeout is a tool error, not a hang.
+#[tokio::test]
+async fn slow_agent_times_out_as_a_tool_error() {
+    let agent = Scripted::start().await;
+    let bridge = bridge_for(&agent, "request_timeout_secs = 0.5").await;
+    let call = bridge
+        .call("s_fault", json!({"message": "slow-head"}))
+        .await;
+    assert!(call.is_error());
+    assert!(
+        call.text().contains("no response within 0.5s"),
+        "{}",
+        call.text()
+    );
+}

@@ -1,0 +1,163 @@
+//! A scripted A2A v1.0 agent of our own, for faults the official SDKs cannot produce: streams that end or
+//! reset before the task finishes, garbage frames, JSON errors instead of a stream, HTTP errors, stalls.
+//! The behaviour is chosen by the message text. `GetTask` reports a task working the first time and
+//! completed (artifact text "recovered") after that, so a bridge has to keep following a broken stream,
+//! through resubscribe and polling, to get the right final result.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Log {
+    methods: Vec<String>,
+    /// Task ids already asked about once: the first `GetTask` says working, later ones completed.
+    polled: std::collections::HashSet<String>,
+}
+
+/// A running scripted agent.
+pub struct Scripted {
+    pub url: String,
+    log: Arc<Mutex<Log>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Scripted {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Scripted {
+    pub async fn start() -> Scripted {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log = Arc::new(Mutex::new(Log::default()));
+        let card = json!({
+            "name": "scripted", "description": "Scripted faults", "version": "1",
+            "supportedInterfaces": [{"url": format!("{url}/"), "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}],
+            "capabilities": {"streaming": true},
+            "defaultInputModes": ["text/plain"], "defaultOutputModes": ["text/plain"],
+            "skills": [{"id": "fault", "name": "Fault", "description": "Misbehaves on purpose.", "tags": []}]
+        });
+        let app = Router::new()
+            .route(
+                "/.well-known/agent-card.json",
+                get(move || async move { axum::Json(card.clone()) }),
+            )
+            .route("/", post(rpc))
+            .with_state(log.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Scripted { url, log, task }
+    }
+
+    /// JSON-RPC methods received, in order.
+    pub fn methods(&self) -> Vec<String> {
+        self.log.lock().unwrap().methods.clone()
+    }
+}
+
+fn frame(id: &Value, result: Value) -> String {
+    format!(
+        "data: {}\r\n\r\n",
+        json!({"jsonrpc": "2.0", "id": id, "result": result})
+    )
+}
+
+fn task_event(id: &str, state: &str) -> Value {
+    json!({"task": {"id": id, "contextId": "ctx-1", "status": {"state": state}}})
+}
+
+fn working(id: &str) -> Value {
+    json!({"statusUpdate": {"taskId": id, "contextId": "ctx-1", "status": {"state": "TASK_STATE_WORKING",
+        "message": {"messageId": "s1", "role": "ROLE_AGENT", "parts": [{"text": "working"}]}}}})
+}
+
+fn sse(chunks: Vec<Result<String, std::io::Error>>, then_stall: bool) -> Response {
+    // A pause before each chunk, so every frame is flushed before the next (or before a reset).
+    let stream = futures::StreamExt::then(futures::stream::iter(chunks), |c| async move {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        c.map(Bytes::from)
+    });
+    let body = if then_stall {
+        Body::from_stream(futures::StreamExt::chain(
+            stream,
+            futures::stream::pending(),
+        ))
+    } else {
+        Body::from_stream(stream)
+    };
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+async fn rpc(State(log): State<Arc<Mutex<Log>>>, body: Bytes) -> Response {
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let id = req["id"].clone();
+    let method = req["method"].as_str().unwrap_or("").to_owned();
+    log.lock().unwrap().methods.push(method.clone());
+    let text = req["params"]["message"]["parts"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let task_id = format!("task-{text}");
+    match method.as_str() {
+        "GetTask" | "CancelTask" => {
+            let tid = req["params"]["id"].as_str().unwrap_or("").to_owned();
+            let first_look = log.lock().unwrap().polled.insert(tid.clone());
+            let state = match (method.as_str(), first_look) {
+                ("CancelTask", _) => "TASK_STATE_CANCELED",
+                (_, true) => "TASK_STATE_WORKING",
+                _ => "TASK_STATE_COMPLETED",
+            };
+            axum::Json(json!({"jsonrpc": "2.0", "id": id, "result": {
+                "id": tid, "contextId": "ctx-1", "status": {"state": state},
+                "artifacts": [{"artifactId": "a", "parts": [{"text": "recovered"}]}]}}))
+            .into_response()
+        }
+        "SubscribeToTask" => {
+            // Resubscribing gets a snapshot and then the stream drops again: the bridge must poll.
+            let tid = req["params"]["id"].as_str().unwrap_or("").to_owned();
+            sse(vec![Ok(frame(&id, task_event(&tid, "TASK_STATE_WORKING")))], false)
+        }
+        "SendStreamingMessage" => match text.as_str() {
+            // The stream ends cleanly before any final state.
+            "drop" => sse(vec![Ok(frame(&id, task_event(&task_id, "TASK_STATE_SUBMITTED"))), Ok(frame(&id, working(&task_id)))], false),
+            // The connection is reset mid-stream.
+            "reset" => sse(
+                vec![Ok(frame(&id, task_event(&task_id, "TASK_STATE_SUBMITTED"))), Err(std::io::Error::other("reset"))],
+                false,
+            ),
+            // The task starts, then nothing more arrives.
+            "stall" => sse(vec![Ok(frame(&id, task_event(&task_id, "TASK_STATE_WORKING")))], true),
+            // A frame that is not JSON before any task.
+            "garbage" => sse(vec![Ok("data: {this is not json\r\n\r\n".to_owned())], false),
+            // A JSON-RPC error answered as plain JSON instead of a stream.
+            "json-error" => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": "internal trouble"}})).into_response(),
+            "http-500" => (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response(),
+            // An error event in the middle of a stream, after the task exists.
+            "error-event" => sse(
+                vec![
+                    Ok(frame(&id, task_event(&task_id, "TASK_STATE_WORKING"))),
+                    Ok(format!("event: error\r\ndata: {}\r\n\r\n", json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": "mid-stream"}}))),
+                ],
+                false,
+            ),
+            "slow-head" => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            _ => sse(vec![Ok(frame(&id, task_event(&task_id, "TASK_STATE_COMPLETED")))], false),
+        },
+        _ => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "Method not found"}})).into_response(),
+    }
+}
