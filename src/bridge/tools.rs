@@ -48,15 +48,25 @@ pub enum Route {
 /// The tools of the moment and where each one goes.
 #[derive(Debug, Clone, Default)]
 pub struct ToolTable {
+    /// In listing order.
     pub tools: Vec<Tool>,
     pub routes: HashMap<String, Route>,
+    /// Tool name → index in `tools`, so a lookup costs the same however many agents there are.
+    index: HashMap<String, usize>,
 }
 
 impl ToolTable {
     pub fn get(&self, name: &str) -> Option<(&Tool, &Route)> {
         let route = self.routes.get(name)?;
-        let tool = self.tools.iter().find(|t| t.name == name)?;
+        let tool = self.tools.get(*self.index.get(name)?)?;
         Some((tool, route))
+    }
+
+    fn push(&mut self, tool: Tool, route: Route) {
+        let name = tool.name.to_string();
+        self.index.insert(name.clone(), self.tools.len());
+        self.routes.insert(name, route);
+        self.tools.push(tool);
     }
 }
 
@@ -82,8 +92,7 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
             .map(|g| Route::Generic(g))
             .expect("every generic tool is listed in GENERIC_TOOLS");
         taken.insert(name.to_ascii_lowercase());
-        table.routes.insert(name, route);
-        table.tools.push(tool);
+        table.push(tool, route);
     }
     for (index, agent) in agents.iter().enumerate() {
         let Some(card) = agent.card else { continue };
@@ -97,27 +106,25 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
             // An agent whose card lists no skills still gets one tool: the agent itself.
             let name = unique_name(agent.name, None, &mut taken);
             let tool = agent_tool(&name, agent.name, card, description, max_wait_secs);
-            table.routes.insert(
-                name,
+            table.push(
+                tool,
                 Route::Skill {
                     agent: index,
                     skill_id: None,
                 },
             );
-            table.tools.push(tool);
             continue;
         }
         for skill in skills {
             let name = unique_name(agent.name, Some(&skill.id), &mut taken);
             let tool = skill_tool(&name, agent.name, description, skill, max_wait_secs);
-            table.routes.insert(
-                name,
+            table.push(
+                tool,
                 Route::Skill {
                     agent: index,
                     skill_id: Some(skill.id.clone()),
                 },
             );
-            table.tools.push(tool);
         }
     }
     table

@@ -414,3 +414,30 @@ async fn config_errors_name_the_file_and_key() {
         String::from_utf8_lossy(&missing.stderr).contains("nope.toml: cannot read the config file")
     );
 }
+
+/// An agent whose card lists no skills gets one tool for the agent itself; the config description wins.
+#[tokio::test]
+async fn an_agent_without_skills_gets_one_tool() {
+    let agent = Agent::start(AgentSpec::v03("solo").skills(&[])).await;
+    let config = agent_toml("solo", &agent.url, "description = \"Answers anything.\"");
+    let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+    let tools = bridge.tools().await;
+    let solo = tools
+        .iter()
+        .find(|t| t.name == "solo")
+        .expect("a tool named after the agent");
+    assert!(
+        solo.description
+            .as_deref()
+            .unwrap()
+            .contains("Answers anything.")
+    );
+    let call = bridge.call("solo", json!({"message": "msg:alone"})).await;
+    assert!(call.text().starts_with("echo: alone"), "{}", call.text());
+    let meta = bridge.call("solo", json!({"message": "meta"})).await;
+    assert!(
+        meta.text().starts_with("null"),
+        "no skill id without a skill: {}",
+        meta.text()
+    );
+}

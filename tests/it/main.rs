@@ -3,3 +3,4 @@ mod core;
 mod faults;
 mod long;
 mod support;
+mod tidy;

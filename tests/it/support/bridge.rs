@@ -187,7 +187,11 @@ pub async fn start_with_env(
     std::fs::write(&config_path, config).expect("write config");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"));
     cmd.arg("--config").arg(&config_path);
-    cmd.env("RUST_LOG", "mcp_a2a_bridge=debug,info");
+    // The child's stderr goes straight to the test output: keep it to warnings unless asked.
+    cmd.env(
+        "RUST_LOG",
+        std::env::var("IT_BRIDGE_LOG").unwrap_or_else(|_| "warn".into()),
+    );
     for (k, v) in env {
         cmd.env(k, v);
     }
