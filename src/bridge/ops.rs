@@ -394,21 +394,32 @@ impl Bridge {
         }
     }
 
+    /// The agent a task tool names, recorded on the span, with its connection or the tool error saying why
+    /// it has none.
+    fn task_agent(
+        &self,
+        args: &TaskArgs,
+    ) -> Result<Result<(&str, std::sync::Arc<Connected>), CallToolResult>, McpError> {
+        let index = self.agent_index(&args.agent)?;
+        let agent = self.registry.agents[index].config.name.as_str();
+        tracing::Span::current().record("agent", agent);
+        tracing::Span::current().record("task_id", args.task_id.as_str());
+        Ok(self.connected(index).map(|conn| (agent, conn)))
+    }
+
     async fn get_task(
         &self,
         args: TaskArgs,
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        let index = self.agent_index(&args.agent)?;
-        let slot = &self.registry.agents[index];
-        let agent = slot.config.name.as_str();
-        tracing::Span::current().record("agent", agent);
-        tracing::Span::current().record("task_id", args.task_id.as_str());
-        let conn = match self.connected(index) {
-            Ok(c) => c,
+        let (agent, conn) = match self.task_agent(&args)? {
+            Ok(found) => found,
             Err(result) => return Ok(result),
         };
         let wait = self.wait_budget(args.wait_seconds, Duration::ZERO)?;
+        if wait.is_zero() {
+            return Ok(self.look(agent, &conn, &args.task_id).await);
+        }
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let follow = Follow {
             agent,
@@ -419,34 +430,13 @@ impl Bridge {
             cancel_on_timeout: false,
             ct: &ctx.ct,
         };
-        if wait.is_zero() {
-            // Just look: one `tasks/get`.
-            return Ok(match conn.client.get_task(&args.task_id).await {
-                Ok(task) => {
-                    let settled = task.status.state.is_settled();
-                    let view = TaskView::from_task(task);
-                    let ending = if settled {
-                        Ending::Settled
-                    } else {
-                        Ending::BudgetSpent
-                    };
-                    result_from_view(agent, &view, ending, self.settings.max_result_chars)
-                }
-                Err(e) => error_result(agent, &format!("task {}: {e}", args.task_id), None),
-            });
-        }
         let outcome = follow.resume(&args.task_id, &mut progress).await;
         Ok(self.render(agent, outcome))
     }
 
     async fn cancel_task(&self, args: TaskArgs) -> Result<CallToolResult, McpError> {
-        let index = self.agent_index(&args.agent)?;
-        let slot = &self.registry.agents[index];
-        let agent = slot.config.name.as_str();
-        tracing::Span::current().record("agent", agent);
-        tracing::Span::current().record("task_id", args.task_id.as_str());
-        let conn = match self.connected(index) {
-            Ok(c) => c,
+        let (agent, conn) = match self.task_agent(&args)? {
+            Ok(found) => found,
             Err(result) => return Ok(result),
         };
         Ok(match conn.client.cancel_task(&args.task_id).await {
