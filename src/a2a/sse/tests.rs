@@ -60,3 +60,21 @@ async fn garbage_frame_is_an_error_not_a_panic() {
 fn error_event_name_without_json_rpc_error() {
     assert!(decode_frame("error", "{\"detail\":\"boom\"}").is_err());
 }
+
+#[tokio::test]
+async fn an_endless_event_is_cut_off() {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(b"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"kind\":\"message\",\"messageId\":\"m\",\"role\":\"agent\",\"parts\":[]}}\r\n\r\n".to_vec()),
+        Ok(vec![b'x'; 600]),
+        Ok(vec![b'x'; 600]),
+    ];
+    let events: Vec<_> = decode_events_limited(futures::stream::iter(chunks), 1000)
+        .collect()
+        .await;
+    assert!(matches!(&events[0], Ok(StreamEvent::Message(_))));
+    assert!(
+        matches!(&events[1], Err(A2aError::InvalidResponse(m)) if m.contains("larger than 1000 bytes")),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 2);
+}
