@@ -354,6 +354,33 @@ async fn auth_required_is_shown_as_a_sign_in_step() {
     assert!(call.text().contains("authenticate"), "{}", call.text());
 }
 
+/// auth-required with a client that supports URL elicitation: the sign-in link is offered to the user, then
+/// the task is followed again; an agent still waiting for the sign-in is reported as such.
+#[tokio::test]
+async fn auth_required_offers_the_sign_in_link_by_url_elicitation() {
+    let agent = Agent::start(AgentSpec::v1("authurl")).await;
+    let bridge = bridge::start(
+        &agent_toml("a", &agent.url, ""),
+        Generation::Legacy,
+        Recorder::accepting_urls("x"),
+    )
+    .await;
+    let call = bridge.call("a_echo", json!({"message": "auth:"})).await;
+    let asked = bridge.recorder.elicitations();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains("https://example.com/login"), "{asked:?}");
+    assert_eq!(
+        call.structured()["state"],
+        "auth-required",
+        "{}",
+        call.text()
+    );
+    assert!(
+        agent.requests().await.iter().any(|m| m == "GetTask"),
+        "followed again after the sign-in"
+    );
+}
+
 async fn poll_mcp_task(bridge: &bridge::Bridge, id: &str, until: TaskStatus) -> Value {
     for _ in 0..100 {
         let got = bridge

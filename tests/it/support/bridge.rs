@@ -37,12 +37,23 @@ pub struct Recorder {
     pub elicit_answer: Option<String>,
     /// Declare the MCP tasks extension.
     pub tasks: bool,
+    /// Declare URL-mode elicitation (and accept every URL request).
+    pub urls: bool,
 }
 
 impl Recorder {
     pub fn answering(answer: &str) -> Self {
         Recorder {
             elicit_answer: Some(answer.to_owned()),
+            ..Recorder::default()
+        }
+    }
+
+    /// Declares form and URL elicitation: answers forms with `answer`, accepts every URL request.
+    pub fn accepting_urls(answer: &str) -> Self {
+        Recorder {
+            elicit_answer: Some(answer.to_owned()),
+            urls: true,
             ..Recorder::default()
         }
     }
@@ -80,6 +91,9 @@ impl ClientHandler for Recorder {
         if self.elicit_answer.is_some() {
             let mut e = ElicitationCapability::new();
             e.form = Some(FormElicitationCapability::default());
+            if self.urls {
+                e.url = Some(rmcp::model::UrlElicitationCapability::default());
+            }
             caps.elicitation = Some(e);
         }
         if self.tasks {
