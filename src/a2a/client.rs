@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderValue, header};
 use serde_json::{Value, json};
 
 use super::error::A2aError;
+use super::oauth::ClientCredentials;
 use super::sse;
 use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
 use super::wire::{self, Method};
@@ -41,6 +42,7 @@ struct Inner {
     request_timeout: Duration,
     stream_idle_timeout: Duration,
     accepted_output_modes: Vec<String>,
+    oauth: Option<Arc<ClientCredentials>>,
     next_id: AtomicU64,
 }
 
@@ -54,6 +56,8 @@ pub struct ClientSettings {
     pub request_timeout: Duration,
     pub stream_idle_timeout: Duration,
     pub accepted_output_modes: Vec<String>,
+    /// OAuth2 client credentials: a bearer token fetched and refreshed on demand.
+    pub oauth: Option<Arc<ClientCredentials>>,
 }
 
 impl A2aClient {
@@ -68,6 +72,7 @@ impl A2aClient {
                 request_timeout: settings.request_timeout,
                 stream_idle_timeout: settings.stream_idle_timeout,
                 accepted_output_modes: settings.accepted_output_modes,
+                oauth: settings.oauth,
                 next_id: AtomicU64::new(1),
             }),
         }
@@ -132,12 +137,17 @@ impl A2aClient {
         )
     }
 
-    fn request(
+    /// POSTs one JSON-RPC request. With OAuth2, a 401 drops the cached token and the request is sent once
+    /// more with a fresh one. `whole`: `timeout` bounds the whole exchange, else only the response head
+    /// (a stream's body is bounded per event).
+    async fn post(
         &self,
         method: Method,
         params: Value,
         accept: &'static str,
-    ) -> reqwest::RequestBuilder {
+        timeout: Duration,
+        whole: bool,
+    ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({
             "jsonrpc": "2.0",
@@ -145,30 +155,57 @@ impl A2aClient {
             "method": method.name(self.inner.version),
             "params": params,
         });
-        let mut req = self
-            .inner
-            .http
-            .post(&self.inner.endpoint)
-            .headers(self.inner.headers.clone())
-            .header(header::ACCEPT, accept)
-            .json(&body);
-        // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent with `1.0`.
-        if self.inner.version == ProtocolVersion::V1_0 {
-            req = req.header(VERSION_HEADER, "1.0");
+        let body =
+            bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
+                A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
+            })?);
+        let endpoint = &self.inner.endpoint;
+        for attempt in 0..2 {
+            let mut req = self
+                .inner
+                .http
+                .post(endpoint)
+                .headers(self.inner.headers.clone())
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, accept)
+                .body(body.clone());
+            // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent
+            // with `1.0`.
+            if self.inner.version == ProtocolVersion::V1_0 {
+                req = req.header(VERSION_HEADER, "1.0");
+            }
+            if let Some(oauth) = &self.inner.oauth {
+                req = req.header(header::AUTHORIZATION, oauth.authorization().await?);
+            }
+            let resp = if whole {
+                req.timeout(timeout)
+                    .send()
+                    .await
+                    .map_err(|e| A2aError::from_reqwest(e, endpoint, timeout))?
+            } else {
+                tokio::time::timeout(timeout, req.send())
+                    .await
+                    .map_err(|_| A2aError::Timeout(timeout))?
+                    .map_err(|e| A2aError::from_reqwest(e, endpoint, timeout))?
+            };
+            if resp.status() == reqwest::StatusCode::UNAUTHORIZED
+                && attempt == 0
+                && let Some(oauth) = &self.inner.oauth
+            {
+                tracing::debug!(endpoint = %super::error::redact_url(endpoint), "401 from the agent; fetching a new token");
+                oauth.invalidate().await;
+                continue;
+            }
+            return self.check_status(resp).await;
         }
-        req
+        unreachable!("the second attempt always returns")
     }
 
     async fn call(&self, method: Method, params: Value) -> Result<Value, A2aError> {
         let timeout = self.inner.request_timeout;
-        let req = self
-            .request(method, params, "application/json")
-            .timeout(timeout);
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, timeout))?;
-        let resp = self.check_status(resp).await?;
+        let resp = self
+            .post(method, params, "application/json", timeout, true)
+            .await?;
         let body = resp
             .bytes()
             .await
@@ -178,14 +215,15 @@ impl A2aClient {
 
     async fn open_stream(&self, method: Method, params: Value) -> Result<EventStream, A2aError> {
         let idle = self.inner.stream_idle_timeout;
-        let connect_timeout = self.inner.request_timeout;
-        let req = self.request(method, params, "text/event-stream");
-        // Only the response head is bounded by the request timeout; the body is bounded per event.
-        let resp = tokio::time::timeout(connect_timeout, req.send())
-            .await
-            .map_err(|_| A2aError::Timeout(connect_timeout))?
-            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, connect_timeout))?;
-        let resp = self.check_status(resp).await?;
+        let resp = self
+            .post(
+                method,
+                params,
+                "text/event-stream",
+                self.inner.request_timeout,
+                false,
+            )
+            .await?;
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)

@@ -4,10 +4,12 @@
 //! - `wire`: JSON shapes per version, card parsing and interface choice (pure);
 //! - `sse`: event-stream frames → `StreamEvent` (pure);
 //! - `client`: `A2aClient` (reqwest) and `fetch_card`;
+//! - `oauth`: OAuth2 client-credentials tokens, cached and refreshed;
 //! - `error`: `A2aError`.
 
 pub mod client;
 pub mod error;
+pub mod oauth;
 pub mod sse;
 pub mod types;
 pub mod wire;

@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::tools::{self, AgentTools, ToolTable};
+use crate::a2a::oauth::ClientCredentials;
 use crate::a2a::{self, A2aClient, AgentCard, ClientSettings, ProtocolVersion};
 use crate::config::{AgentConfig, Config};
 
@@ -54,6 +55,8 @@ pub struct Connected {
 pub struct AgentSlot {
     pub config: AgentConfig,
     state: RwLock<Reachability>,
+    /// One token source per agent, so its cached token outlives card refreshes.
+    oauth: Option<Arc<ClientCredentials>>,
 }
 
 impl AgentSlot {
@@ -95,6 +98,16 @@ impl Registry {
             .map(|a| AgentSlot {
                 config: a.clone(),
                 state: RwLock::new(Reachability::Pending),
+                oauth: a.oauth2.as_ref().map(|o| {
+                    Arc::new(ClientCredentials::new(
+                        http.clone(),
+                        o.token_url.clone(),
+                        o.client_id.clone(),
+                        o.client_secret.expose().to_owned(),
+                        o.scopes.clone(),
+                        a.request_timeout,
+                    ))
+                }),
             })
             .collect();
         let (changed, _) = broadcast::channel(16);
@@ -168,7 +181,7 @@ impl Registry {
         let mut delay = FIRST_RETRY;
         let mut first = true;
         loop {
-            let next = match self.connect(&slot.config).await {
+            let next = match self.connect(slot).await {
                 Ok(connected) => {
                     let changed = match slot.state() {
                         Reachability::Up(old) => old.card != connected.card,
@@ -225,7 +238,8 @@ impl Registry {
     }
 
     /// Fetches the card and builds a client for the chosen interface. The error is a one-line reason.
-    async fn connect(&self, agent: &AgentConfig) -> Result<Connected, String> {
+    async fn connect(&self, slot: &AgentSlot) -> Result<Connected, String> {
+        let agent = &slot.config;
         let url = agent.card_url.as_deref().unwrap_or(&agent.url);
         let (card, card_url) = a2a::fetch_card(&self.http, url, &agent.headers, self.card_timeout)
             .await
@@ -264,6 +278,7 @@ impl Registry {
                     .iter()
                     .map(|s| (*s).to_owned())
                     .collect(),
+                oauth: slot.oauth.clone(),
             },
         );
         let streaming = agent.streaming.unwrap_or(card.streaming);

@@ -8,7 +8,7 @@ use base64::Engine;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
-use super::secret::{SecretSource, one_source};
+use super::secret::{Secret, SecretSource, one_source};
 use super::{BridgeSettings, seconds};
 use crate::a2a::ProtocolVersion;
 
@@ -41,6 +41,17 @@ pub struct AgentConfig {
     /// Extra headers and credentials, sent with every request (card fetches included). Credential values
     /// are marked sensitive.
     pub headers: HeaderMap,
+    /// OAuth2 client credentials (`auth.type = "oauth2"`): the token is fetched at run time.
+    pub oauth2: Option<OAuth2Config>,
+}
+
+/// An OAuth2 client-credentials grant.
+#[derive(Debug, Clone)]
+pub struct OAuth2Config {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
 }
 
 /// Which skills become tools: `include` (if not empty) keeps only those ids, then `exclude` drops ids.
@@ -115,6 +126,12 @@ struct RawAuth {
     username: Option<String>,
     password_env: Option<String>,
     password_file: Option<PathBuf>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    #[serde(default)]
+    scopes: Vec<String>,
 }
 
 impl RawAgent {
@@ -174,10 +191,13 @@ impl RawAgent {
             };
             headers.insert(header_name, header_value(&value, sensitive, &hk)?);
         }
-        if let Some(auth) = self.auth
-            && let Some((name, value)) = auth.into_header(&k("auth"), dir)?
-        {
-            headers.insert(name, value);
+        let mut oauth2 = None;
+        if let Some(auth) = self.auth {
+            if auth.kind == "oauth2" {
+                oauth2 = Some(auth.into_oauth2(&k("auth"), dir)?);
+            } else if let Some((name, value)) = auth.into_header(&k("auth"), dir)? {
+                headers.insert(name, value);
+            }
         }
 
         let request_timeout = seconds(self.request_timeout_secs, &k("request_timeout_secs"))?
@@ -215,11 +235,59 @@ impl RawAgent {
             wait,
             cancel_on_timeout: self.cancel_on_timeout.unwrap_or(false),
             headers,
+            oauth2,
         })
     }
 }
 
 impl RawAuth {
+    /// The client-credentials grant of `type = "oauth2"`.
+    fn into_oauth2(self, key: &str, dir: &Path) -> Result<OAuth2Config, KeyError> {
+        for (name, present) in [
+            ("token_env", self.token_env.is_some()),
+            ("token_file", self.token_file.is_some()),
+            ("header", self.header.is_some()),
+            ("username", self.username.is_some()),
+        ] {
+            if present {
+                return Err((
+                    format!("{key}.{name}"),
+                    "not used by auth type \"oauth2\"".into(),
+                ));
+            }
+        }
+        let token_url = self.token_url.ok_or_else(|| {
+            (
+                format!("{key}.token_url"),
+                "required for auth type \"oauth2\"".into(),
+            )
+        })?;
+        check_url(&token_url).map_err(|m| (format!("{key}.token_url"), m))?;
+        let client_id = self.client_id.filter(|c| !c.is_empty()).ok_or_else(|| {
+            (
+                format!("{key}.client_id"),
+                "required for auth type \"oauth2\"".into(),
+            )
+        })?;
+        let source = one_source(
+            self.client_secret_env,
+            self.client_secret_file,
+            "client_secret",
+        )
+        .map_err(|m| (format!("{key}.client_secret_env"), m))?;
+        let field = match &source {
+            SecretSource::Env(_) => format!("{key}.client_secret_env"),
+            SecretSource::File(_) => format!("{key}.client_secret_file"),
+        };
+        let client_secret = source.resolve(dir).map_err(|m| (field, m))?;
+        Ok(OAuth2Config {
+            token_url,
+            client_id,
+            client_secret,
+            scopes: self.scopes,
+        })
+    }
+
     /// The header this auth method sends, with its secret resolved.
     fn into_header(
         self,
@@ -319,7 +387,9 @@ impl RawAuth {
             }
             other => Err((
                 format!("{key}.type"),
-                format!("expected \"none\", \"bearer\", \"api_key\" or \"basic\", got {other:?}"),
+                format!(
+                    "expected \"none\", \"bearer\", \"api_key\", \"basic\" or \"oauth2\", got {other:?}"
+                ),
             )),
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use agent::{AgentConfig, SkillFilter};
+pub use agent::{AgentConfig, OAuth2Config, SkillFilter};
 pub use secret::{Secret, SecretSource};
 
 /// Default time for one unary request to an agent.

@@ -85,20 +85,81 @@ fn bad_values_are_named() {
     }
 }
 
+/// Every `…_env = "VAR"` and `{ env = "VAR" }` secret reference, pointed at a fixture file instead.
+fn env_refs_to_fixture(text: &str) -> String {
+    const FIXTURE: &str = "\"tests/data/example-secret.txt\"";
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut line = line.to_owned();
+        for (key, replacement) in [("_env = \"", "_file = "), ("{ env = \"", "{ file = ")] {
+            while let Some(start) = line.find(key) {
+                let value_start = start + key.len();
+                let Some(len) = line[value_start..].find('"') else {
+                    break;
+                };
+                line.replace_range(
+                    start..value_start + len + 1,
+                    &format!("{replacement}{FIXTURE}"),
+                );
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 #[test]
 fn the_example_config_is_valid() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bridge.example.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     // The example names its secrets by environment variable; point them at a fixture file instead.
-    let secret = "_file = \"tests/data/example-secret.txt\"";
-    let text = text
-        .replace("_env = \"RESEARCH_TOKEN\"", secret)
-        .replace("_env = \"TRANSLATE_API_KEY\"", secret)
-        .replace(
-            "{ env = \"RESEARCH_TENANT_KEY\" }",
-            "{ file = \"tests/data/example-secret.txt\" }",
-        );
-    let c = Config::parse(&text, &path);
+    let c = Config::parse(&env_refs_to_fixture(&text), &path);
     assert!(c.is_ok(), "{}", c.unwrap_err());
-    assert_eq!(c.unwrap().agents.len(), 3);
+    assert!(c.unwrap().agents.len() >= 4);
+}
+
+#[test]
+fn oauth2_client_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret"), "s3cret\n").unwrap();
+    let text = "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"oauth2\", token_url = \"https://id.example.com/token\", client_id = \"bridge\", client_secret_file = \"secret\", scopes = [\"a2a\"] }\n";
+    let c = Config::parse(text, &dir.path().join("bridge.toml")).unwrap();
+    let o = c.agents[0].oauth2.as_ref().unwrap();
+    assert_eq!(o.client_secret.expose(), "s3cret");
+    assert_eq!(o.scopes, ["a2a"]);
+    assert!(
+        !c.agents[0]
+            .headers
+            .contains_key(http::header::AUTHORIZATION)
+    );
+    assert!(!format!("{c:?}").contains("s3cret"));
+    for (auth, want) in [
+        (
+            "{ type = \"oauth2\", client_id = \"b\", client_secret_env = \"X\" }",
+            "agents[0].auth.token_url: required",
+        ),
+        (
+            "{ type = \"oauth2\", token_url = \"https://t/\", client_secret_env = \"X\" }",
+            "agents[0].auth.client_id: required",
+        ),
+        (
+            "{ type = \"oauth2\", token_url = \"https://t/\", client_id = \"b\" }",
+            "agents[0].auth.client_secret_env:",
+        ),
+        (
+            "{ type = \"oauth2\", token_url = \"https://t/\", client_id = \"b\", client_secret_env = \"MCP_A2A_UNSET_SECRET\" }",
+            "agents[0].auth.client_secret_env: environment variable MCP_A2A_UNSET_SECRET is not set",
+        ),
+        (
+            "{ type = \"oauth2\", token_url = \"nope\", client_id = \"b\", client_secret_env = \"X\" }",
+            "agents[0].auth.token_url: expected an absolute http(s) URL",
+        ),
+    ] {
+        let e = parse(&format!(
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = {auth}\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains(want), "{auth}: {e}");
+    }
 }

@@ -91,3 +91,69 @@ async fn slow_agent_times_out_as_a_tool_error() {
         call.text()
     );
 }
+
+/// OAuth2 client credentials: the token is fetched once, sent as a bearer token, and replaced when the agent
+/// rejects it; the secret and tokens never reach the tool output.
+#[tokio::test]
+async fn oauth2_tokens_are_fetched_cached_and_refreshed() {
+    let agent = Scripted::start().await;
+    let tokens = crate::support::scripted::TokenServer::start().await;
+    let extra = format!(
+        "auth = {{ type = \"oauth2\", token_url = \"{}\", client_id = \"client\", client_secret_env = \"S_SECRET\", scopes = [\"a2a.read\", \"a2a.write\"] }}",
+        tokens.url
+    );
+    let config = agent_toml("s", &agent.url, &extra);
+    let bridge = bridge::start_with_env(
+        &config,
+        Generation::Legacy,
+        Recorder::default(),
+        &[("S_SECRET", "secret")],
+    )
+    .await;
+    for _ in 0..3 {
+        let call = bridge.call("s_fault", json!({"message": "ok"})).await;
+        assert_eq!(call.structured()["state"], "completed", "{}", call.text());
+        let all = serde_json::to_string(&call.result).unwrap();
+        assert!(!all.contains("tok-") && !all.contains("secret"), "{all}");
+    }
+    // tok-1 was rejected once, tok-2 then served every call.
+    assert_eq!(
+        agent.auth(),
+        [
+            "Bearer tok-1",
+            "Bearer tok-2",
+            "Bearer tok-2",
+            "Bearer tok-2"
+        ]
+    );
+    let issued = tokens.issued();
+    assert_eq!(issued.len(), 2, "{issued:?}");
+    assert!(issued[0].contains("scope=a2a.read+a2a.write"), "{issued:?}");
+}
+
+/// A token endpoint that refuses the client is a tool error naming the agent and the cause.
+#[tokio::test]
+async fn oauth2_refusal_is_a_tool_error() {
+    let agent = Scripted::start().await;
+    let tokens = crate::support::scripted::TokenServer::start().await;
+    let extra = format!(
+        "auth = {{ type = \"oauth2\", token_url = \"{}\", client_id = \"client\", client_secret_env = \"S_SECRET\" }}",
+        tokens.url
+    );
+    let config = agent_toml("s", &agent.url, &extra);
+    let bridge = bridge::start_with_env(
+        &config,
+        Generation::Legacy,
+        Recorder::default(),
+        &[("S_SECRET", "wrong")],
+    )
+    .await;
+    let call = bridge.call("s_fault", json!({"message": "ok"})).await;
+    assert!(call.is_error());
+    assert!(
+        call.text().contains("agent \"s\": HTTP 401 from"),
+        "{}",
+        call.text()
+    );
+    assert!(call.text().contains("invalid_client"), "{}", call.text());
+}

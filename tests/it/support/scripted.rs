@@ -21,6 +21,8 @@ struct Log {
     methods: Vec<String>,
     /// Task ids already asked about once: the first `GetTask` says working, later ones completed.
     polled: std::collections::HashSet<String>,
+    /// The Authorization header of every JSON-RPC request ("" when absent).
+    auth: Vec<String>,
 }
 
 /// A running scripted agent.
@@ -59,6 +61,11 @@ impl Scripted {
             let _ = axum::serve(listener, app).await;
         });
         Scripted { url, log, task }
+    }
+
+    /// The Authorization header of every JSON-RPC request, in order ("" when absent).
+    pub fn auth(&self) -> Vec<String> {
+        self.log.lock().unwrap().auth.clone()
     }
 
     /// JSON-RPC methods received, in order.
@@ -100,7 +107,26 @@ fn sse(chunks: Vec<Result<String, std::io::Error>>, then_stall: bool) -> Respons
     ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
 }
 
-async fn rpc(State(log): State<Arc<Mutex<Log>>>, body: Bytes) -> Response {
+async fn rpc(
+    State(log): State<Arc<Mutex<Log>>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    // `tok-1` from the token server counts as revoked: a client has to fetch a new token.
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    log.lock().unwrap().auth.push(auth.clone());
+    if auth == "Bearer tok-1" {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "token revoked",
+        )
+            .into_response();
+    }
     let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let id = req["id"].clone();
     let method = req["method"].as_str().unwrap_or("").to_owned();
@@ -159,5 +185,69 @@ async fn rpc(State(log): State<Arc<Mutex<Log>>>, body: Bytes) -> Response {
             _ => sse(vec![Ok(frame(&id, task_event(&task_id, "TASK_STATE_COMPLETED")))], false),
         },
         _ => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "Method not found"}})).into_response(),
+    }
+}
+
+/// An OAuth2 token endpoint (client credentials) issuing `tok-1`, `tok-2`, … to `client`/`secret`.
+pub struct TokenServer {
+    pub url: String,
+    issued: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TokenServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TokenServer {
+    pub async fn start() -> TokenServer {
+        use base64::Engine;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let issued = Arc::new(Mutex::new(Vec::new()));
+        let state = issued.clone();
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("client:secret")
+        );
+        let app = Router::new().route(
+            "/token",
+            post(move |headers: axum::http::HeaderMap, body: String| {
+                let state = state.clone();
+                let expected = expected.clone();
+                async move {
+                    let auth = headers
+                        .get(header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok());
+                    if auth != Some(expected.as_str())
+                        || !body.contains("grant_type=client_credentials")
+                    {
+                        return (
+                            StatusCode::UNAUTHORIZED,
+                            axum::Json(json!({"error": "invalid_client"})),
+                        )
+                            .into_response();
+                    }
+                    let mut issued = state.lock().unwrap();
+                    let token = format!("tok-{}", issued.len() + 1);
+                    issued.push(body);
+                    axum::Json(
+                        json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}),
+                    )
+                    .into_response()
+                }
+            }),
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TokenServer { url, issued, task }
+    }
+
+    /// The form bodies of every token request that got a token.
+    pub fn issued(&self) -> Vec<String> {
+        self.issued.lock().unwrap().clone()
     }
 }
