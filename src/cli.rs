@@ -10,7 +10,13 @@ use clap::{Parser, Subcommand};
 #[command(name = "mcp-a2a-bridge", version, about, long_about = None)]
 pub struct Args {
     /// The bridge's TOML config file (see bridge.example.toml).
-    #[arg(long, short, env = "MCP_A2A_BRIDGE_CONFIG", value_name = "FILE", global = true)]
+    #[arg(
+        long,
+        short,
+        env = "MCP_A2A_BRIDGE_CONFIG",
+        value_name = "FILE",
+        global = true
+    )]
     pub config: Option<PathBuf>,
 
     /// Serve MCP over Streamable HTTP on this address (at /mcp) instead of stdio.
@@ -33,6 +39,9 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:41241")]
         listen: SocketAddr,
+        /// Answer agent-card requests after this many milliseconds (for start-up benchmarks).
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        card_delay_ms: u64,
     },
     /// Start the demo agent and the bridge together, and print the client config to paste.
     Demo {

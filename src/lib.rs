@@ -33,6 +33,8 @@ use crate::config::Config;
 #[derive(Debug, Clone)]
 pub enum Transport {
     Stdio,
+    /// Streamable HTTP at `/mcp` on this address (`--http` or `[server].listen`).
+    Http(std::net::SocketAddr),
 }
 
 /// Runs the bridge until the transport closes or `shutdown` fires.
@@ -48,9 +50,12 @@ pub async fn run(
         agents = config.agents.len(),
         "mcp-a2a-bridge starting"
     );
-    let server = mcp::BridgeServer::new(bridge);
+    let server = mcp::BridgeServer::new(Arc::clone(&bridge));
     let result = match transport {
         Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,
+        Transport::Http(addr) => {
+            mcp::http::serve_http(server, bridge, &config.server, addr, shutdown.clone()).await
+        }
     };
     shutdown.cancel();
     result

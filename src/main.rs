@@ -35,6 +35,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `--http` wins over `[server].listen`; with neither, stdio.
+    let transport = match config.http_listen(args.http) {
+        Ok(Some(addr)) => Transport::Http(addr),
+        Ok(None) => Transport::Stdio,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("mcp-a2a-bridge: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,7 +58,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
-        match run(config, Transport::Stdio, shutdown).await {
+        match run(config, transport, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("{e:#}");

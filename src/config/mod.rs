@@ -6,6 +6,7 @@
 
 mod agent;
 mod secret;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 pub use agent::{AgentConfig, OAuth2Config, SkillFilter};
 pub use secret::{Secret, SecretSource};
+pub use server::{ServerSettings, is_loopback};
 
 /// Default time for one unary request to an agent.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,6 +50,8 @@ pub struct Config {
     pub path: PathBuf,
     pub bridge: BridgeSettings,
     pub agents: Vec<AgentConfig>,
+    /// How to serve MCP over HTTP (`[server]`).
+    pub server: ServerSettings,
 }
 
 /// Settings that apply to every agent unless the agent overrides them.
@@ -90,6 +94,8 @@ impl Default for BridgeSettings {
 struct RawConfig {
     #[serde(default)]
     bridge: RawBridge,
+    #[serde(default)]
+    server: server::RawServer,
     #[serde(default)]
     agents: Vec<agent::RawAgent>,
 }
@@ -138,6 +144,10 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let bridge = validate_bridge(&raw.bridge).map_err(|(k, m)| err(Some(k), m))?;
+        let server = raw
+            .server
+            .validate(&dir)
+            .map_err(|(k, m)| err(Some(k), m))?;
         if raw.agents.is_empty() {
             return Err(err(
                 Some("agents".into()),
@@ -169,6 +179,7 @@ impl Config {
             path: path.to_owned(),
             bridge,
             agents,
+            server,
         })
     }
 }

@@ -17,15 +17,29 @@ const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sen
 Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
 and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
 
+/// How often a session's `tools/list_changed` forwarder checks whether its session has ended.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The MCP server: tools come from the bridge, calls go to it.
 #[derive(Clone)]
 pub struct BridgeServer {
     bridge: Arc<Bridge>,
+    /// Over HTTP: how many tool calls may run at once (`server.max_concurrent_calls`); shutdown waits on it.
+    calls: Option<super::http::CallLimit>,
 }
 
 impl BridgeServer {
     pub fn new(bridge: Arc<Bridge>) -> Self {
-        BridgeServer { bridge }
+        BridgeServer {
+            bridge,
+            calls: None,
+        }
+    }
+
+    /// Bounds concurrent tool calls: past the limit a call gets a tool error at once instead of queueing.
+    pub fn with_call_limit(mut self, limit: super::http::CallLimit) -> Self {
+        self.calls = Some(limit);
+        self
     }
 }
 
@@ -62,6 +76,11 @@ impl ServerHandler for BridgeServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let _permit = match self.calls.as_ref().map(super::http::CallLimit::try_start) {
+            Some(Err(refused)) => return Ok(refused.into()),
+            Some(Ok(permit)) => Some(permit),
+            None => None,
+        };
         self.bridge.call_tool(request, context).await
     }
 
@@ -90,14 +109,25 @@ impl ServerHandler for BridgeServer {
         self.bridge.mcp_tasks_cancel(request).await
     }
 
-    /// Sessions that `initialize` get `tools/list_changed` through their peer.
+    /// Sessions that `initialize` get `tools/list_changed` through their peer. The forwarder ends when the
+    /// session does (checked every `SESSION_CHECK`), so closed sessions leave no task behind.
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
         let mut changes = self.bridge.subscribe_tool_changes();
         let peer = context.peer.clone();
         tokio::spawn(async move {
-            while changes.recv().await.is_ok() {
-                if peer.notify_tool_list_changed().await.is_err() {
-                    break;
+            let mut check = tokio::time::interval(SESSION_CHECK);
+            loop {
+                tokio::select! {
+                    change = changes.recv() => {
+                        if change.is_err() || peer.notify_tool_list_changed().await.is_err() {
+                            break;
+                        }
+                    }
+                    _ = check.tick() => {
+                        if peer.is_transport_closed() {
+                            break;
+                        }
+                    }
                 }
             }
         });

@@ -1,6 +1,7 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
 mod core;
 mod faults;
+mod http;
 mod long;
 mod support;
 mod tidy;

@@ -1,0 +1,432 @@
+//! Serving MCP over Streamable HTTP: rmcp's `StreamableHttpService` at `/mcp` inside an axum app, behind bearer
+//! authentication, plus `/healthz` and `/readyz` outside it, a bound on concurrent tool calls (`CallLimit`), and a
+//! graceful shutdown that lets in-flight calls finish.
+//!
+//! What guards `/mcp`, outermost first:
+//! 1. bearer tokens (`require_bearer`): 401 with `WWW-Authenticate: Bearer`, compared in constant time, never logged;
+//! 2. inside rmcp: the `Host` allowlist and the `Origin` allowlist (403, against DNS rebinding and web pages), then
+//!    the body limit (413).
+//!
+//! Both MCP generations are served: clients that `initialize` get a session (unless `stateful = false`), and
+//! 2026-07-28 clients are always served request by request. Everything a request needs lives in the one
+//! `BridgeServer` handed to the service factory (a cheap clone; the factory runs per session and per request).
+//!
+//! Shutdown (`serve_http`): on the shutdown token the listener closes and idle connections are dropped; tool calls
+//! still running get `shutdown_grace` to finish (their results still reach the clients), then the rest are
+//! canceled, sessions and streams end, and the function returns.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::StreamExt;
+use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::BridgeServer;
+use crate::bridge::Bridge;
+use crate::config::{Secret, ServerSettings};
+
+/// After the grace period, canceled calls get this long to tell their agents before the process moves on.
+const CANCEL_SETTLE: Duration = Duration::from_secs(5);
+/// Once calls are done, connections (streams ended by the cancellation) get this long to close.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Bounds the tool calls that run at once, and lets shutdown wait for the running ones. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct CallLimit {
+    permits: Arc<Semaphore>,
+    max: u32,
+    closing: Arc<AtomicBool>,
+}
+
+impl CallLimit {
+    pub fn new(max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize)) as u32;
+        CallLimit {
+            permits: Arc::new(Semaphore::new(max as usize)),
+            max,
+            closing: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// A permit for one call, held until the call returns; or, past the limit or during shutdown, the tool
+    /// error to answer with. Never queues: a client waiting on a full bridge would only time out later.
+    pub fn try_start(&self) -> Result<OwnedSemaphorePermit, CallToolResult> {
+        if self.closing.load(Ordering::SeqCst) {
+            return Err(refusal(
+                "the bridge is shutting down and takes no new tool calls; try again in a moment",
+            ));
+        }
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => Ok(permit),
+            Err(TryAcquireError::NoPermits) => {
+                tracing::warn!(max = self.max, "tool call refused: too many calls running");
+                Err(refusal(&format!(
+                    "the bridge is busy: {} tool calls are already running, the most it runs at once \
+                     (server.max_concurrent_calls); try again in a moment",
+                    self.max
+                )))
+            }
+            Err(TryAcquireError::Closed) => Err(refusal("the bridge is shutting down")),
+        }
+    }
+
+    /// How many calls are running now.
+    pub fn running(&self) -> usize {
+        self.max as usize - self.permits.available_permits()
+    }
+
+    /// Refuses new calls from now on.
+    fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+    }
+
+    /// Returns once no call is running.
+    async fn idle(&self) {
+        // Holding every permit means no call is running. They are released at once: nothing waits on them.
+        let _ = self.permits.acquire_many(self.max).await;
+    }
+}
+
+/// Counts `/mcp` POST responses still being sent. A tool call's handler returns before its result has gone out
+/// on the response stream; shutdown waits for the stream too, so the result is not cut off.
+#[derive(Clone)]
+struct Responses(Arc<watch::Sender<usize>>);
+
+/// One response in flight; dropped with the response body (sent to the end, or the client went away).
+struct ResponseGuard(Arc<watch::Sender<usize>>);
+
+impl Responses {
+    fn new() -> Self {
+        Responses(Arc::new(watch::Sender::new(0)))
+    }
+
+    fn enter(&self) -> ResponseGuard {
+        self.0.send_modify(|n| *n += 1);
+        ResponseGuard(Arc::clone(&self.0))
+    }
+
+    /// Returns once no response is in flight.
+    async fn idle(&self) {
+        let _ = self.0.subscribe().wait_for(|n| *n == 0).await;
+    }
+}
+
+impl Drop for ResponseGuard {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
+/// Tracks the response to every POST but `subscriptions/listen` (a 2026 client's stream of notifications, open
+/// for as long as the client likes, like the GET stream of a session).
+async fn track_responses(
+    State(responses): State<Responses>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let listen = request
+        .headers()
+        .get("mcp-method")
+        .is_some_and(|m| m.as_bytes() == b"subscriptions/listen");
+    if request.method() != Method::POST || listen {
+        return next.run(request).await;
+    }
+    let guard = responses.enter();
+    let response = next.run(request).await;
+    response.map(|body| {
+        let stream = body.into_data_stream().map(move |chunk| {
+            let _in_flight = &guard;
+            chunk
+        });
+        Body::from_stream(stream)
+    })
+}
+
+fn refusal(text: &str) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text)])
+}
+
+/// What `/readyz` reports.
+#[derive(Clone)]
+struct Health {
+    bridge: Arc<Bridge>,
+    /// Set once the first card fetch of every agent has finished (succeeded or failed).
+    discovered: Arc<AtomicBool>,
+    shutdown: CancellationToken,
+}
+
+/// Serves MCP at `http://{addr}/mcp` until `shutdown` fires and in-flight calls have finished (or the grace period
+/// has passed). Logs `listening addr=...` with the bound address, so `--http 127.0.0.1:0` can be used.
+pub async fn serve_http(
+    server: BridgeServer,
+    bridge: Arc<Bridge>,
+    settings: &ServerSettings,
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let limit = CallLimit::new(settings.max_concurrent_calls);
+    let server = server.with_call_limit(limit.clone());
+    // Not a child of `shutdown`: canceling it ends every session and stream, which must wait for the drain.
+    let mcp_ct = CancellationToken::new();
+
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(settings.session_keep_alive);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(sessions),
+        rmcp_config(settings, mcp_ct.clone()),
+    );
+
+    let responses = Responses::new();
+    let mut mcp =
+        Router::new()
+            .nest_service("/mcp", service)
+            .layer(middleware::from_fn_with_state(
+                responses.clone(),
+                track_responses,
+            ));
+    if !settings.tokens.is_empty() {
+        let tokens: Arc<[Secret]> = settings.tokens.clone().into();
+        mcp = mcp.layer(middleware::from_fn_with_state(tokens, require_bearer));
+    }
+    let health = Health {
+        bridge: Arc::clone(&bridge),
+        discovered: Arc::new(AtomicBool::new(false)),
+        shutdown: shutdown.clone(),
+    };
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(health.clone())
+        .merge(mcp);
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(
+        addr = %local,
+        url = %format!("http://{local}/mcp"),
+        stateful = settings.stateful,
+        tokens = settings.tokens.len(),
+        "listening"
+    );
+    if !crate::config::is_loopback(local) && settings.has_default_hosts() {
+        tracing::warn!(
+            "listening beyond loopback, but only Host: localhost, 127.0.0.1 and ::1 are accepted; add the names \
+             clients use to server.allowed_hosts"
+        );
+    }
+
+    // Ready once start-up discovery is over: `tools()` waits for it (bounded by the card timeout).
+    let discovery = {
+        let shutdown = shutdown.clone();
+        let discovered = Arc::clone(&health.discovered);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = bridge.tools() => discovered.store(true, Ordering::SeqCst),
+                () = shutdown.cancelled() => {}
+            }
+        })
+    };
+
+    let stop_accepting = shutdown.clone().cancelled_owned();
+    let mut serving = tokio::spawn(
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop_accepting)
+        .into_future(),
+    );
+    tokio::select! {
+        result = &mut serving => {
+            mcp_ct.cancel();
+            discovery.abort();
+            return result.context("the HTTP server task failed")?.context("serving HTTP failed");
+        }
+        () = shutdown.cancelled() => {}
+    }
+    discovery.abort();
+
+    let running = limit.running();
+    tracing::info!(
+        running,
+        grace_secs = settings.shutdown_grace.as_secs_f64(),
+        "shutting down: no new connections; waiting for in-flight tool calls"
+    );
+    limit.close();
+    let finished = async { tokio::join!(limit.idle(), responses.idle()) };
+    if tokio::time::timeout(settings.shutdown_grace, finished)
+        .await
+        .is_ok()
+    {
+        if running > 0 {
+            tracing::info!("in-flight tool calls finished");
+        }
+        mcp_ct.cancel();
+    } else {
+        tracing::warn!(
+            running = limit.running(),
+            "shutdown grace period over; canceling the remaining tool calls"
+        );
+        mcp_ct.cancel();
+        let _ = tokio::time::timeout(CANCEL_SETTLE, limit.idle()).await;
+    }
+    match tokio::time::timeout(CLOSE_TIMEOUT, &mut serving).await {
+        Ok(Ok(result)) => result.context("serving HTTP failed")?,
+        Ok(Err(e)) => return Err(e).context("the HTTP server task failed"),
+        Err(_) => {
+            tracing::warn!("connections still open after shutdown; closing them");
+            serving.abort();
+        }
+    }
+    tracing::info!("HTTP server stopped");
+    Ok(())
+}
+
+/// rmcp's side: sessions or not, Host and Origin allowlists, body limit, and the token that ends everything.
+fn rmcp_config(settings: &ServerSettings, ct: CancellationToken) -> StreamableHttpServerConfig {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(settings.stateful)
+        .with_max_request_body_bytes(settings.max_body_bytes)
+        .with_cancellation_token(ct);
+    let config = if settings.allowed_hosts.iter().any(|h| h == "*") {
+        config.disable_allowed_hosts()
+    } else {
+        config.with_allowed_hosts(settings.allowed_hosts.iter().cloned())
+    };
+    if settings.allowed_origins.iter().any(|o| o == "*") {
+        config.disable_allowed_origins()
+    } else {
+        // Enforced even when the list is empty: then no browser page may call at all.
+        config
+            .with_allowed_origins(settings.allowed_origins.iter().cloned())
+            .enforce_origin_validation()
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer <one of the tokens>`.
+async fn require_bearer(
+    State(tokens): State<Arc<[Secret]>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token);
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default();
+    match presented {
+        Some(token) if token_matches(&tokens, token) => next.run(request).await,
+        Some(_) => {
+            tracing::warn!(%peer, "rejected MCP request: wrong bearer token");
+            unauthorized(true)
+        }
+        None => {
+            tracing::debug!(%peer, "rejected MCP request: no bearer token");
+            unauthorized(false)
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Compares against every configured token, without stopping at a match, in constant time for tokens of the
+/// same length (the length of a token is not secret; its content is).
+fn token_matches(tokens: &[Secret], presented: &str) -> bool {
+    tokens
+        .iter()
+        .fold(subtle::Choice::from(0), |found, t| {
+            found | t.expose().as_bytes().ct_eq(presented.as_bytes())
+        })
+        .into()
+}
+
+/// 401 with the challenge RFC 6750 asks for; `invalid` says a token was sent but is not one of ours.
+fn unauthorized(invalid: bool) -> Response {
+    let challenge = if invalid {
+        r#"Bearer realm="mcp-a2a-bridge", error="invalid_token""#
+    } else {
+        r#"Bearer realm="mcp-a2a-bridge""#
+    };
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized: send Authorization: Bearer <token> with one of the tokens in server.auth_tokens\n",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    response
+}
+
+/// Alive: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Ready: the config is loaded and start-up discovery has finished (every agent answered or failed its first card
+/// fetch). How many agents are reachable is informational: a bridge with agents down still serves the others.
+async fn readyz(State(health): State<Health>) -> Response {
+    let (agents, reachable) = health.bridge.reachability();
+    let (status, code) = if health.shutdown.is_cancelled() {
+        ("shutting_down", StatusCode::SERVICE_UNAVAILABLE)
+    } else if health.discovered.load(Ordering::SeqCst) {
+        ("ready", StatusCode::OK)
+    } else {
+        ("starting", StatusCode::SERVICE_UNAVAILABLE)
+    };
+    (
+        code,
+        axum::Json(json!({"status": status, "agents": agents, "reachable": reachable})),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_parsed_and_matched() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        let tokens = [Secret::new("old-token"), Secret::new("new-token")];
+        assert!(token_matches(&tokens, "old-token"));
+        assert!(token_matches(&tokens, "new-token"));
+        assert!(!token_matches(&tokens, "new-toke"));
+        assert!(!token_matches(&tokens, ""));
+        assert!(!token_matches(&[], "new-token"));
+    }
+}
