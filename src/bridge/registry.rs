@@ -5,6 +5,7 @@
 //! tools appear, and `tools/list_changed` goes out, once it answers. With `card_refresh_secs` reachable
 //! agents are re-read too, so changed skills reach clients without a restart.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -84,8 +85,14 @@ pub struct Registry {
     card_timeout: Duration,
     card_retry_max: Duration,
     card_refresh: Option<Duration>,
-    /// Ticks whenever the tool list changes.
+    /// Ticks whenever the tool list changes (once start-up discovery is over: clients list tools after it).
     changed: broadcast::Sender<()>,
+    /// Bumped on every change of an agent's card or reachability; the table is rebuilt lazily when its
+    /// generation is behind, so a burst of agents coming up costs one rebuild, not one per agent.
+    generation: AtomicU64,
+    /// The generation `table` was built from.
+    built: AtomicU64,
+    rebuilding: std::sync::Mutex<()>,
     /// How many agents have finished their first card fetch (successfully or not).
     settled: watch::Sender<usize>,
 }
@@ -122,8 +129,10 @@ impl Registry {
             card_refresh: config.bridge.card_refresh,
             changed,
             settled,
+            generation: AtomicU64::new(1),
+            built: AtomicU64::new(0),
+            rebuilding: std::sync::Mutex::new(()),
         };
-        registry.rebuild();
         Arc::new(registry)
     }
 
@@ -154,7 +163,19 @@ impl Registry {
         self.card_timeout * 2 + Duration::from_secs(1)
     }
 
+    /// The current tool table, rebuilt first if an agent changed since it was built.
     pub fn table(&self) -> Arc<ToolTable> {
+        if self.built.load(Ordering::Acquire) < self.generation.load(Ordering::Acquire) {
+            let _one_at_a_time = self
+                .rebuilding
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let wanted = self.generation.load(Ordering::Acquire);
+            if self.built.load(Ordering::Acquire) < wanted {
+                self.rebuild();
+                self.built.store(wanted, Ordering::Release);
+            }
+        }
         Arc::clone(
             &self
                 .table
@@ -198,7 +219,7 @@ impl Registry {
                     }
                     slot.set_state(Reachability::Up(Arc::new(connected)));
                     if changed {
-                        self.rebuild();
+                        self.note_change();
                     }
                     delay = FIRST_RETRY;
                     self.card_refresh
@@ -229,6 +250,10 @@ impl Registry {
             if first {
                 first = false;
                 self.settled.send_modify(|n| *n += 1);
+                if *self.settled.borrow() == self.agents.len() {
+                    // Start-up discovery is over: one announcement for everything that came up.
+                    let _ = self.changed.send(());
+                }
             }
             match next {
                 Some(pause) => tokio::time::sleep(pause).await,
@@ -290,7 +315,15 @@ impl Registry {
         })
     }
 
-    /// Recomputes the tool table from the agents' current cards and announces a change.
+    /// Records that an agent's tools may have changed; announces it once start-up discovery is over.
+    fn note_change(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if *self.settled.borrow() >= self.agents.len() {
+            let _ = self.changed.send(());
+        }
+    }
+
+    /// Recomputes the tool table from the agents' current cards.
     fn rebuild(&self) {
         let states: Vec<Reachability> = self.agents.iter().map(AgentSlot::state).collect();
         let inputs: Vec<AgentTools<'_>> = self
@@ -312,7 +345,6 @@ impl Registry {
             .table
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
-        let _ = self.changed.send(());
     }
 }
 

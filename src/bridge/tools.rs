@@ -83,6 +83,8 @@ pub struct AgentTools<'a> {
 /// Builds the tool table: generic tools first, then one tool per allowed skill of every known agent.
 pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
     let mut table = ToolTable::default();
+    // Every skill tool has the same schemas: build them once and share them.
+    let input = skill_input_schema(max_wait_secs);
     let mut taken: HashSet<String> = HashSet::new();
     for tool in generic_tools(max_wait_secs) {
         let name = tool.name.to_string();
@@ -105,7 +107,7 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
         if card.skills.is_empty() {
             // An agent whose card lists no skills still gets one tool: the agent itself.
             let name = unique_name(agent.name, None, &mut taken);
-            let tool = agent_tool(&name, agent.name, card, description, max_wait_secs);
+            let tool = agent_tool(&name, agent.name, card, description, &input);
             table.push(
                 tool,
                 Route::Skill {
@@ -117,7 +119,7 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
         }
         for skill in skills {
             let name = unique_name(agent.name, Some(&skill.id), &mut taken);
-            let tool = skill_tool(&name, agent.name, description, skill, max_wait_secs);
+            let tool = skill_tool(&name, agent.name, description, skill, &input);
             table.push(
                 tool,
                 Route::Skill {
@@ -232,6 +234,11 @@ fn skill_input_schema(max_wait_secs: f64) -> Arc<JsonObject> {
 
 /// The structured result every message-sending tool returns (also on errors), so a client can rely on it.
 pub fn result_schema() -> Arc<JsonObject> {
+    static SCHEMA: std::sync::OnceLock<Arc<JsonObject>> = std::sync::OnceLock::new();
+    Arc::clone(SCHEMA.get_or_init(build_result_schema))
+}
+
+fn build_result_schema() -> Arc<JsonObject> {
     object(json!({
         "type": "object",
         "properties": {
@@ -264,7 +271,7 @@ fn skill_tool(
     agent: &str,
     agent_description: &str,
     skill: &Skill,
-    max_wait_secs: f64,
+    input: &Arc<JsonObject>,
 ) -> Tool {
     let mut d = String::new();
     if !skill.description.is_empty() {
@@ -290,7 +297,7 @@ fn skill_tool(
     }
     d.push('\n');
     d.push_str(CONTINUE_HINT);
-    Tool::new(name.to_owned(), d, skill_input_schema(max_wait_secs))
+    Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(format!("{agent}: {}", skill.name))
         .with_raw_output_schema(result_schema())
         .with_annotations(annotations(format!("{agent}: {}", skill.name)))
@@ -301,7 +308,7 @@ fn agent_tool(
     agent: &str,
     card: &AgentCard,
     description: &str,
-    max_wait_secs: f64,
+    input: &Arc<JsonObject>,
 ) -> Tool {
     let mut d = format!(
         "Send a message to the A2A agent \"{agent}\" ({})",
@@ -312,7 +319,7 @@ fn agent_tool(
     }
     d.push_str(".\n");
     d.push_str(CONTINUE_HINT);
-    Tool::new(name.to_owned(), d, skill_input_schema(max_wait_secs))
+    Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
         .with_raw_output_schema(result_schema())
         .with_annotations(annotations(agent.to_owned()))
