@@ -5,10 +5,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::BridgeServer;
 
-/// Serves MCP on stdin/stdout until the client closes stdin or `shutdown` fires.
+/// Serves MCP on stdin/stdout until the client closes stdin or `shutdown` fires. When both are pipes (as MCP
+/// clients launch servers) they are driven by the IO reactor instead of the blocking thread pool, which
+/// saves a thread hand-off per message; anything else falls back to blocking stdio.
 pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> anyhow::Result<()> {
     let running = server
-        .serve_with_ct(rmcp::transport::stdio(), shutdown.child_token())
+        .serve_with_ct(rmcp::transport::io::stdio_pipes(), shutdown.child_token())
         .await
         .map_err(|e| anyhow::anyhow!("MCP handshake on stdio failed: {e}"))?;
     let reason = running.waiting().await?;
