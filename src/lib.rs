@@ -20,6 +20,7 @@ pub mod a2a;
 pub mod bridge;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod mcp;
 
 use std::sync::Arc;

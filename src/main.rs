@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use mcp_a2a_bridge::cli::{Args, Command, LogFormat};
 use mcp_a2a_bridge::config::Config;
+use mcp_a2a_bridge::demo;
 use mcp_a2a_bridge::{Transport, run};
 
 fn main() -> ExitCode {
@@ -15,9 +16,42 @@ fn main() -> ExitCode {
     init_tracing(args.log_format);
     match args.command {
         None => {}
-        Some(Command::DemoAgent { .. }) | Some(Command::Demo { .. }) => {
-            eprintln!("mcp-a2a-bridge: the demo is not built yet");
-            return ExitCode::FAILURE;
+        // The demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
+        Some(command) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("mcp-a2a-bridge: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            return runtime.block_on(async {
+                let shutdown = CancellationToken::new();
+                tokio::spawn(watch_signals(shutdown.clone()));
+                let result = match command {
+                    Command::DemoAgent {
+                        listen,
+                        card_delay_ms,
+                    } => {
+                        let options = demo::AgentOptions {
+                            card_delay: std::time::Duration::from_millis(card_delay_ms),
+                            ..demo::AgentOptions::default()
+                        };
+                        demo::run_agent(listen, options, shutdown).await
+                    }
+                    Command::Demo { agent_listen } => {
+                        demo::run_quickstart(agent_listen, args.http, shutdown).await
+                    }
+                };
+                match result {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        tracing::error!("{e:#}");
+                        eprintln!("mcp-a2a-bridge: {e:#}");
+                        ExitCode::FAILURE
+                    }
+                }
+            });
         }
     }
     let Some(config_path) = args.config else {

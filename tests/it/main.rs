@@ -1,5 +1,6 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
 mod core;
+mod demo;
 mod faults;
 mod http;
 mod long;

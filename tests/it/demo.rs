@@ -1,0 +1,364 @@
+//! The built-in demo agent through the bridge over stdio, its wire shapes on both protocol versions, and the
+//! `demo` quickstart command.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::support::bridge::{self, Generation, Recorder, agent_toml};
+
+/// How long the demo agent may take to answer its first card request.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A `demo-agent` child process on a free loopback port; killed when dropped.
+struct DemoAgent {
+    url: String,
+    _child: Child,
+}
+
+impl DemoAgent {
+    async fn start() -> DemoAgent {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"))
+            .args(["demo-agent", "--listen", &addr])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn the demo agent");
+        let url = format!("http://{addr}/");
+        wait_for_card(&url).await;
+        DemoAgent { url, _child: child }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn wait_for_card(base: &str) {
+    let http = reqwest::Client::new();
+    let card = format!("{base}.well-known/agent-card.json");
+    let started = Instant::now();
+    loop {
+        if let Ok(resp) = http.get(&card).send().await
+            && resp.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < READY_TIMEOUT,
+            "the demo agent did not serve its card at {card}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One JSON-RPC request to the agent, with or without `A2A-Version: 1.0`; the response body.
+async fn rpc(url: &str, v1_header: bool, method: &str, params: Value) -> Value {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}));
+    if v1_header {
+        req = req.header("A2A-Version", "1.0");
+    }
+    req.send()
+        .await
+        .expect("request to the demo agent")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
+const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_echo"];
+
+/// The card's four skills become tools; the stream skill's chunks arrive as progress and join into the result.
+#[tokio::test]
+async fn demo_agent_tools_are_listed_and_streamed_answers_relay_progress() {
+    let agent = DemoAgent::start().await;
+    let bridge = bridge::start(
+        &agent_toml("demo", &agent.url, ""),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let names = bridge.tool_names().await;
+    for tool in DEMO_TOOLS {
+        assert!(names.iter().any(|n| n == tool), "{tool} missing: {names:?}");
+    }
+
+    let call = bridge
+        .call("demo_stream", json!({"message": "the bridge"}))
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert_eq!(call.structured()["state"], "completed");
+    let text = call.text();
+    assert!(
+        text.starts_with("You asked about \"the bridge\". This answer is streamed:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the whole text comes back as the tool result."),
+        "{text}"
+    );
+    // The working status first, then every chunk; together the chunks are the answer.
+    let progress = call.progress_messages();
+    let working = progress
+        .iter()
+        .position(|m| m == "Writing the answer…")
+        .unwrap_or_else(|| panic!("no working status: {progress:?}"));
+    let chunks: Vec<&String> = progress[working + 1..]
+        .iter()
+        .filter(|m| !m.starts_with("task "))
+        .collect();
+    assert!(chunks.len() > 10, "{progress:?}");
+    let joined: String = chunks.into_iter().map(String::as_str).collect();
+    assert!(joined.ends_with("tool result."), "{progress:?}");
+    assert!(text.starts_with(&joined), "{progress:?}");
+
+    let call = bridge
+        .call("demo_echo", json!({"message": "hello demo"}))
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert!(call.text().starts_with("hello demo"), "{}", call.text());
+}
+
+/// One agent URL configured twice, once per protocol version: both answer, each in its own version.
+#[tokio::test]
+async fn demo_agent_answers_on_both_protocol_versions() {
+    let agent = DemoAgent::start().await;
+    let config = agent_toml("v1", &agent.url, "protocol = \"1.0\"")
+        + &agent_toml("v03", &agent.url, "protocol = \"0.3\"");
+    let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+
+    let list = bridge.call("list_agents", json!({})).await;
+    let agents = list.structured()["agents"].as_array().unwrap().clone();
+    let protocol_of = |name: &str| {
+        agents
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["protocol"].clone())
+    };
+    assert_eq!(protocol_of("v1"), Some(json!("1.0")), "{agents:?}");
+    assert_eq!(protocol_of("v03"), Some(json!("0.3")), "{agents:?}");
+
+    for prefix in ["v1", "v03"] {
+        let call = bridge
+            .call(&format!("{prefix}_echo"), json!({"message": "ping"}))
+            .await;
+        assert!(!call.is_error(), "{prefix}: {}", call.text());
+        assert!(call.text().starts_with("ping"), "{prefix}: {}", call.text());
+
+        let call = bridge
+            .call(&format!("{prefix}_work"), json!({"message": "0.3"}))
+            .await;
+        assert!(!call.is_error(), "{prefix}: {}", call.text());
+        assert!(
+            call.text().starts_with("Done: worked for 0.3 s."),
+            "{prefix}: {}",
+            call.text()
+        );
+        assert!(
+            call.progress_messages()
+                .iter()
+                .any(|m| m == "Working: 0 of 0.3 s done."),
+            "{prefix}: {:?}",
+            call.progress_messages()
+        );
+    }
+}
+
+/// The agent answers each version in that version's shapes, and refuses v1 methods without the version header.
+#[tokio::test]
+async fn demo_agent_speaks_each_version_in_its_own_shapes() {
+    let agent = DemoAgent::start().await;
+    let url = &agent.url;
+
+    let v03 = rpc(
+        url,
+        false,
+        "message/send",
+        json!({"message": {"kind": "message", "messageId": "m1", "role": "user",
+                           "parts": [{"kind": "text", "text": "work 0"}]}}),
+    )
+    .await;
+    assert_eq!(v03["result"]["kind"], "task", "{v03}");
+    assert_eq!(v03["result"]["status"]["state"], "completed", "{v03}");
+    assert_eq!(
+        v03["result"]["artifacts"][0]["parts"][0]["kind"], "text",
+        "{v03}"
+    );
+    let task_id = v03["result"]["id"].as_str().unwrap().to_owned();
+
+    let v1 = rpc(url, true, "GetTask", json!({"id": task_id})).await;
+    assert_eq!(
+        v1["result"]["status"]["state"], "TASK_STATE_COMPLETED",
+        "{v1}"
+    );
+    assert!(v1["result"].get("kind").is_none(), "{v1}");
+
+    let v1 = rpc(
+        url,
+        true,
+        "SendMessage",
+        json!({"message": {"messageId": "m2", "role": "ROLE_USER", "parts": [{"text": "echo hi"}]}}),
+    )
+    .await;
+    assert_eq!(v1["result"]["message"]["role"], "ROLE_AGENT", "{v1}");
+    assert_eq!(v1["result"]["message"]["parts"][0]["text"], "hi", "{v1}");
+
+    let refused = rpc(url, false, "SendMessage", json!({})).await;
+    assert_eq!(refused["error"]["code"], -32009, "{refused}");
+    let unknown = rpc(url, false, "tasks/list", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let missing = rpc(url, true, "GetTask", json!({"id": "no-such-task"})).await;
+    assert_eq!(missing["error"]["code"], -32001, "{missing}");
+}
+
+/// `ask` stops at input-required with its question; the answer on the same task gets a greeting. A client that
+/// can elicit is asked directly instead.
+#[tokio::test]
+async fn demo_ask_requires_input_then_greets() {
+    let agent = DemoAgent::start().await;
+    let config = agent_toml("demo", &agent.url, "");
+    let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+
+    let call = bridge.call("demo_ask", json!({"message": "hi"})).await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert_eq!(call.structured()["state"], "input-required");
+    assert!(
+        call.text().contains("What is your name?"),
+        "{}",
+        call.text()
+    );
+    let task_id = call.structured()["task_id"].as_str().unwrap().to_owned();
+
+    let call = bridge
+        .call("demo_ask", json!({"message": "Ada", "task_id": task_id}))
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert_eq!(call.structured()["state"], "completed");
+    assert!(
+        call.text().starts_with("Hello, Ada! Nice to meet you."),
+        "{}",
+        call.text()
+    );
+
+    let eliciting = bridge::start(&config, Generation::Legacy, Recorder::answering("Grace")).await;
+    let call = eliciting.call("demo_ask", json!({"message": "hi"})).await;
+    assert_eq!(
+        eliciting.recorder.elicitations().len(),
+        1,
+        "{}",
+        call.text()
+    );
+    assert!(
+        call.text().starts_with("Hello, Grace! Nice to meet you."),
+        "{}",
+        call.text()
+    );
+}
+
+/// A long `work` call returns its task id when the wait budget runs out; `cancel_task` stops it for good.
+#[tokio::test]
+async fn demo_work_can_be_canceled() {
+    let agent = DemoAgent::start().await;
+    let bridge = bridge::start(
+        &agent_toml("demo", &agent.url, ""),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+
+    let call = bridge
+        .call(
+            "demo_work",
+            json!({"message": "work 60s", "wait_seconds": 1.5}),
+        )
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert_eq!(call.structured()["state"], "working", "{}", call.text());
+    assert!(
+        call.progress_messages()
+            .iter()
+            .any(|m| m == "Working: 1 of 60 s done."),
+        "{:?}",
+        call.progress_messages()
+    );
+    let task_id = call.structured()["task_id"].as_str().unwrap().to_owned();
+
+    let canceled = bridge
+        .call("cancel_task", json!({"agent": "demo", "task_id": task_id}))
+        .await;
+    assert!(!canceled.is_error(), "{}", canceled.text());
+    assert_eq!(canceled.structured()["state"], "canceled");
+
+    // It stays canceled: no progress after the cancel moves it on.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let got = bridge
+        .call("get_task", json!({"agent": "demo", "task_id": task_id}))
+        .await;
+    assert_eq!(got.structured()["state"], "canceled", "{}", got.text());
+    let again = bridge
+        .call("cancel_task", json!({"agent": "demo", "task_id": task_id}))
+        .await;
+    assert!(again.is_error(), "{}", again.text());
+}
+
+/// `mcp-a2a-bridge demo` serves MCP on stdio with the demo tools, and a call goes through to its own agent.
+#[tokio::test]
+async fn demo_command_lists_tools_over_stdio() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"));
+    cmd.args([
+        "demo",
+        "--agent-listen",
+        &format!("127.0.0.1:{}", free_port()),
+    ]);
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn mcp-a2a-bridge demo");
+    let client = tokio::time::timeout(
+        Duration::from_secs(30),
+        rmcp::service::serve_client_with_lifecycle(
+            Recorder::default(),
+            transport,
+            rmcp::service::ClientLifecycleMode::Initialize,
+        ),
+    )
+    .await
+    .expect("MCP handshake timed out")
+    .expect("MCP handshake failed");
+    let tools = tokio::time::timeout(Duration::from_secs(30), client.peer().list_all_tools())
+        .await
+        .expect("tools/list timed out")
+        .expect("tools/list failed");
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    for tool in DEMO_TOOLS {
+        assert!(names.iter().any(|n| n == tool), "{tool} missing: {names:?}");
+    }
+    let params = CallToolRequestParams::new("demo_echo").with_arguments(
+        json!({"message": "quickstart"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let result = tokio::time::timeout(Duration::from_secs(30), client.peer().call_tool(params))
+        .await
+        .expect("tools/call timed out")
+        .expect("tools/call failed");
+    assert_eq!(result.is_error, Some(false), "{result:?}");
+    assert!(
+        bridge::text_of(&result).starts_with("quickstart"),
+        "{result:?}"
+    );
+    let _ = client.cancel().await;
+}
