@@ -265,20 +265,30 @@ impl Bridge {
                 None => return self.look(agent, &conn, &pending.task_id).await.into(),
             }
         }
-        if tasks::client_wants_tasks(ctx) {
-            return self.start_task(agent, &conn, &message).await;
-        }
-
-        let follow = |wait: Duration| Follow {
+        // A client that speaks the MCP tasks extension gets a task for work that outlasts a short first wait
+        // (or waits on the user); quick answers stay plain results, which every client renders.
+        let as_task = tasks::client_wants_tasks(ctx);
+        let follow = |wait: Duration, cancel_on_timeout: bool| Follow {
             agent,
             client: &conn.client,
             streaming: conn.streaming,
             deadline: tokio::time::Instant::now() + wait,
             heartbeat: self.settings.heartbeat,
-            cancel_on_timeout: slot.config.cancel_on_timeout,
+            cancel_on_timeout,
             ct: &ctx.ct,
         };
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
+        if as_task {
+            let first_wait = wait.min(tasks::FIRST_WAIT);
+            let outcome = follow(first_wait, false)
+                .send(&message, &mut progress)
+                .await;
+            return match self.task_for(agent, &outcome) {
+                Some(task) => task,
+                None => self.render(agent, outcome).into(),
+            };
+        }
+        let follow = |wait: Duration| follow(wait, slot.config.cancel_on_timeout);
         let mut outcome = follow(wait).send(&message, &mut progress).await;
         for _ in 0..MAX_INPUT_ROUNDS {
             let Outcome::Done(view, Ending::Settled) = &outcome else {

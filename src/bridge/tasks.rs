@@ -1,7 +1,8 @@
 //! The MCP tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28) mapped onto A2A tasks.
 //!
-//! For a client that declares the extension, a skill call sends the message without blocking and returns an
-//! MCP task right away. The bridge keeps no task state: the MCP task id is `a2a:{agent}:{A2A task id}`, so
+//! For a client that declares the extension, a skill call is followed for up to `FIRST_WAIT` as usual; a task
+//! still running then (or waiting on the user) is returned as an MCP task, and quick answers stay plain
+//! results. The bridge keeps no task state: the MCP task id is `a2a:{agent}:{A2A task id}`, so
 //! `tasks/get`, `tasks/update` and `tasks/cancel` are answered from the agent itself by any bridge process.
 //!
 //! | A2A state                         | MCP task status                                   |
@@ -23,11 +24,14 @@ use rmcp::{ErrorData as McpError, RoleServer};
 
 use super::Bridge;
 use super::ask::{self, PendingInput};
+use super::call::Outcome;
 use super::registry::{Connected, Reachability};
-use super::result::{Ending, error_result, result_from_view};
+use super::result::{Ending, result_from_view};
 use super::view::TaskView;
-use crate::a2a::{Message, Part, Role, SendResponse, Task, TaskState};
+use crate::a2a::{Message, Part, Role, Task, TaskState, TaskStatus};
 
+/// How long a call from a tasks-capable client is followed before it becomes an MCP task.
+pub const FIRST_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// How often clients should poll `tasks/get`.
 const POLL_INTERVAL_MS: u64 = 1_000;
 const PREFIX: &str = "a2a:";
@@ -51,30 +55,30 @@ pub fn parse_task_id(id: &str) -> Option<(&str, &str)> {
 }
 
 impl Bridge {
-    /// Starts the A2A task and answers with an MCP task, or with the result when there is nothing to wait for.
-    pub(super) async fn start_task(
-        &self,
-        agent: &str,
-        conn: &Connected,
-        message: &Message,
-    ) -> CallToolResponse {
-        match conn.client.send_message(message, false).await {
-            Ok(SendResponse::Task(task)) if !task.status.state.is_terminal() => {
-                tracing::Span::current().record("task_id", task.id.as_str());
-                CallToolResponse::Task(CreateTaskResult::new(self.mcp_task(agent, &task)))
-            }
-            Ok(response) => {
-                let view = TaskView::from_response(response);
-                result_from_view(
-                    agent,
-                    &view,
-                    Ending::Settled,
-                    self.settings.max_result_chars,
-                )
-                .into()
-            }
-            Err(e) => error_result(agent, &e.to_string(), None).into(),
+    /// The MCP task for an outcome that is still running or waits on the user; `None` when the outcome is
+    /// final (or never became a task) and should be answered as a plain result.
+    pub(super) fn task_for(&self, agent: &str, outcome: &Outcome) -> Option<CallToolResponse> {
+        let Outcome::Done(view, _) = outcome else {
+            return None;
+        };
+        let state = view.state?;
+        if view.reply.is_some() || state.is_terminal() {
+            return None;
         }
+        let task = Task {
+            id: view.task_id.clone()?,
+            context_id: view.context_id.clone().unwrap_or_default(),
+            status: TaskStatus {
+                state,
+                message: view.status_message.clone(),
+                timestamp: None,
+            },
+            artifacts: Vec::new(),
+        };
+        tracing::Span::current().record("task_id", task.id.as_str());
+        Some(CallToolResponse::Task(CreateTaskResult::new(
+            self.mcp_task(agent, &task),
+        )))
     }
 
     /// `tasks/get`: the A2A task's state, and its result once it has one.

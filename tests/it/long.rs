@@ -398,8 +398,9 @@ async fn poll_mcp_task(bridge: &bridge::Bridge, id: &str, until: TaskStatus) -> 
     panic!("task {id} never reached {until:?}");
 }
 
-/// The MCP tasks extension: a client that declares it gets a task right away; tasks/get reflects the A2A
-/// state and result, tasks/update answers input-required, tasks/cancel cancels the A2A task.
+/// The MCP tasks extension: a client that declares it gets a task for work that outlasts the first short
+/// wait (quick answers stay plain results); tasks/get reflects the A2A state and result, tasks/update answers
+/// input-required, tasks/cancel cancels the A2A task.
 #[tokio::test]
 async fn mcp_tasks_extension_maps_onto_a2a_tasks() {
     for spec in specs() {
@@ -418,7 +419,7 @@ async fn mcp_tasks_extension_maps_onto_a2a_tasks() {
         };
 
         // Completion: the result is inlined in tasks/get.
-        let CallToolResponse::Task(created) = call("slow:1").await.unwrap() else {
+        let CallToolResponse::Task(created) = call("slow:3").await.unwrap() else {
             panic!("expected a task")
         };
         let id = created.task.task_id.clone();
@@ -470,9 +471,13 @@ async fn mcp_tasks_extension_maps_onto_a2a_tasks() {
         poll_mcp_task(&bridge, &id, TaskStatus::Cancelled).await;
         assert_eq!(agent.cancelled().await.len(), 1);
 
-        // A direct reply has nothing to wait for: a plain result.
+        // Quick answers have nothing to wait for: plain results.
         match call("msg:quick").await.unwrap() {
             CallToolResponse::Complete(r) => assert!(text_of(&r).starts_with("echo: quick")),
+            other => panic!("expected a complete result, got {other:?}"),
+        }
+        match call("fast").await.unwrap() {
+            CallToolResponse::Complete(r) => assert!(text_of(&r).starts_with("echo: fast")),
             other => panic!("expected a complete result, got {other:?}"),
         }
     }
