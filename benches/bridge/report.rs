@@ -1,0 +1,581 @@
+//! The results as markdown: the machine, the targets (met or missed, and why), and one table per measurement.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::Plan;
+use crate::measure::{Rate, Stats, ms};
+use crate::peers::Memory;
+
+/// What the numbers were measured on.
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub memory_gib: f64,
+    pub kernel: String,
+    pub rustc: String,
+    pub date: String,
+    pub commit: String,
+    /// `/proc/loadavg`'s 1, 5 and 15 minute averages when the run started: other work skews every figure.
+    pub load: String,
+}
+
+impl Machine {
+    pub fn detect() -> Machine {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let cpuinfo = read("/proc/cpuinfo");
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(_, m)| m.trim().to_owned())
+            .unwrap_or_else(|| "unknown CPU".into());
+        let memory_kib: f64 = read("/proc/meminfo")
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0);
+        let run = |cmd: &str, args: &[&str]| {
+            std::process::Command::new(cmd)
+                .args(args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default()
+        };
+        let mut commit = run("git", &["rev-parse", "--short", "HEAD"]);
+        if !run("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+            commit.push_str(" with uncommitted changes");
+        }
+        Machine {
+            cpus: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            cpu_model,
+            memory_gib: memory_kib / 1024.0 / 1024.0,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+            rustc: run("rustc", &["--version"]),
+            date: run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            commit,
+            load: load_average(),
+        }
+    }
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Emit-to-arrival delays of one stream.
+pub struct Relay {
+    pub label: &'static str,
+    pub received: usize,
+    pub expected: u64,
+    pub stats: Stats,
+}
+
+impl Relay {
+    pub fn of(label: &'static str, expected: u64, delays: Vec<Duration>) -> Relay {
+        Relay {
+            label,
+            received: delays.len(),
+            expected,
+            stats: Stats::of(delays),
+        }
+    }
+}
+
+/// The bridge's memory with many agents, idle and with many calls in flight.
+pub struct MemoryRun {
+    pub agents: usize,
+    pub calls: usize,
+    pub work_secs: u64,
+    pub idle: Memory,
+    pub during: Memory,
+    pub after: Memory,
+    pub elapsed: Duration,
+}
+
+impl MemoryRun {
+    fn per_call_kib(&self) -> f64 {
+        self.after.peak_kib.saturating_sub(self.idle.peak_kib) as f64 / self.calls as f64
+    }
+}
+
+/// One agent count: start-up, tools/list and per-call cost.
+pub struct GrowthRow {
+    pub agents: usize,
+    pub tools: usize,
+    pub startup: Stats,
+    pub slowest_card: Duration,
+    pub list: Stats,
+    pub call: Stats,
+}
+
+/// One throughput measurement and the CPU time spent on it by the bench client, the bridge and the agent.
+#[derive(Debug, Clone, Copy)]
+pub struct Cell {
+    pub rate: Rate,
+    pub cpu: [Duration; 3],
+}
+
+impl Cell {
+    fn per_sec(&self) -> f64 {
+        self.rate.per_sec()
+    }
+
+    /// Microseconds of CPU per call, per process.
+    fn cpu_us(&self, i: usize) -> f64 {
+        self.cpu[i].as_secs_f64() * 1e6 / self.rate.calls.max(1) as f64
+    }
+}
+
+/// Everything one run measured.
+pub struct Results {
+    pub plan: Plan,
+    pub machine: Machine,
+    /// Direct, bridge over stdio, bridge over HTTP.
+    pub latency: [Stats; 3],
+    /// `ping` over stdio and HTTP: the MCP transport with no tool behind it.
+    pub mcp_floor: [Stats; 2],
+    /// Concurrency → direct, stdio, HTTP.
+    pub throughput: Vec<(usize, [Cell; 3])>,
+    pub relay: Vec<Relay>,
+    /// Result size in bytes → direct, stdio, HTTP.
+    pub payloads: Vec<(usize, [Stats; 3])>,
+    pub memory: MemoryRun,
+    pub growth: Vec<GrowthRow>,
+    pub load_after: String,
+}
+
+const PATHS: [&str; 3] = ["direct A2A", "bridge, stdio", "bridge, HTTP"];
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
+}
+
+struct Target {
+    goal: String,
+    measured: String,
+    met: bool,
+    /// Why, when missed (or what the number depends on).
+    note: &'static str,
+}
+
+fn targets(r: &Results) -> Vec<Target> {
+    let mut out = Vec::new();
+    let added_http = ms(r.latency[2].p50) - ms(r.latency[0].p50);
+    out.push(Target {
+        goal: "added p50 latency per call over HTTP < 0.5 ms".into(),
+        measured: format!(
+            "{added_http:+.3} ms ({:.3} vs {:.3} ms direct)",
+            ms(r.latency[2].p50),
+            ms(r.latency[0].p50)
+        ),
+        met: added_http < 0.5,
+        note: WHY_HTTP_LATENCY,
+    });
+    // The full run has 64; the quick run judges its largest level, only to exercise this code.
+    let level = r
+        .throughput
+        .iter()
+        .find(|(c, _)| *c == 64)
+        .or(r.throughput.last());
+    if let Some((c, cells)) = level {
+        let rates = cells.each_ref().map(Cell::per_sec);
+        for (i, via) in [(1, "stdio"), (2, "HTTP")] {
+            let ratio = rates[i] / rates[0];
+            out.push(Target {
+                goal: format!("throughput at {c} concurrent calls ≥ 80% of direct ({via})"),
+                measured: format!(
+                    "{:.0}% ({:.0} vs {:.0} calls/s)",
+                    ratio * 100.0,
+                    rates[i],
+                    rates[0]
+                ),
+                met: ratio >= 0.8,
+                note: if i == 1 {
+                    WHY_STDIO_THROUGHPUT
+                } else {
+                    WHY_HTTP_THROUGHPUT
+                },
+            });
+        }
+    }
+    let m = &r.memory;
+    out.push(Target {
+        goal: format!("idle peak RSS with {} agents < 20 MiB", m.agents),
+        measured: format!("{:.1} MiB", mib(m.idle.peak_kib)),
+        met: mib(m.idle.peak_kib) < 20.0,
+        note: WHY_IDLE_RSS,
+    });
+    out.push(Target {
+        goal: "< 50 KiB per in-flight call".into(),
+        measured: format!(
+            "{:.1} KiB ({} calls: peak {:.1} MiB)",
+            m.per_call_kib(),
+            m.calls,
+            mib(m.after.peak_kib)
+        ),
+        met: m.per_call_kib() < 50.0,
+        note: WHY_PER_CALL_RSS,
+    });
+    if let Some(row) = r.growth.iter().find(|g| g.agents == r.plan.startup_agents) {
+        let over = ms(row.startup.p50) - ms(row.slowest_card);
+        out.push(Target {
+            goal: format!(
+                "start-up with {} agents within 50 ms of the slowest card fetch",
+                row.agents
+            ),
+            measured: format!(
+                "{over:+.1} ms ({:.1} vs {:.1} ms)",
+                ms(row.startup.p50),
+                ms(row.slowest_card)
+            ),
+            met: over <= 50.0,
+            note: WHY_STARTUP,
+        });
+    }
+    if let (Some(first), Some(last)) = (r.growth.first(), r.growth.last()) {
+        let (a, b) = (ms(first.call.p50), ms(last.call.p50));
+        // Flat: within 15% plus 0.05 ms of timer and scheduling noise.
+        out.push(Target {
+            goal: format!(
+                "per-call cost flat from {} to {} agents",
+                first.agents, last.agents
+            ),
+            measured: format!("p50 {a:.3} → {b:.3} ms"),
+            met: b <= a * 1.15 + 0.05,
+            note: WHY_FLAT,
+        });
+    }
+    out
+}
+
+// Why a target is missed, shown only when it is. Written from the CPU table and a `perf` profile of the full run
+// on the reference machine (2 cores shared by all three processes); the notes at the end give the detail.
+const WHY_HTTP_LATENCY: &str = "The MCP Streamable HTTP round trip alone (`ping`, no tool, no agent) already takes \
+0.5–0.7 ms here: every request is a POST answered with an SSE stream, through rmcp's server and client. The \
+bridge's own share of a call is the rest, about 0.1 ms, as over stdio.";
+const WHY_STDIO_THROUGHPUT: &str = "CPU-bound on 2 shared cores. A call costs the bridge 100–150 µs of CPU (MCP \
+framing, an HTTP request to the agent and its SSE reply, the result), while the demo agent's echo costs \
+35–50 µs; the direct path pays only the client and the agent. The ceiling in the CPU table predicts the measured share. \
+With an agent that does real work per call, the share approaches 100%.";
+const WHY_HTTP_THROUGHPUT: &str = "As for stdio, plus the Streamable HTTP transport: 200–260 µs of bridge CPU and \
+150–200 µs in the rmcp client per call (a POST with an SSE response each).";
+const WHY_IDLE_RSS: &str = "The tool table: each tool's name, description and annotations, and each agent's card \
+and connection.";
+const WHY_PER_CALL_RSS: &str = "Each call in flight holds an SSE stream and its own HTTP connection to the agent, \
+plus the MCP request's state.";
+const WHY_STARTUP: &str = "Start-up waits for every card; after the last one arrives, the tool table is built \
+once.";
+const WHY_FLAT: &str =
+    "A call finds its tool by name in a hash map; the agent count should not show.";
+
+pub fn render(r: &Results) -> String {
+    let p = &r.plan;
+    let m = &r.machine;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "# Benchmarks\n");
+    let _ = writeln!(
+        w,
+        "What the bridge costs next to calling the A2A agent directly. Every figure comes from one run of\n\
+         `cargo bench --bench bridge`, which rewrites this file (about two minutes; `-- --quick` checks the harness\n\
+         in seconds and writes nothing).\n"
+    );
+    let _ = writeln!(
+        w,
+        "**Machine:** {} × {}, {:.1} GiB RAM, Linux {}; {}; {}; commit {}. Load average (1, 5, 15 min)\n\
+         {} at the start of the run, {} at the end.\n",
+        m.cpus,
+        m.cpu_model,
+        m.memory_gib,
+        m.kernel,
+        m.rustc,
+        m.date,
+        m.commit,
+        m.load,
+        r.load_after
+    );
+    let _ = writeln!(
+        w,
+        "**Setup:** three processes on this one machine, over loopback: the bench (an rmcp MCP client, and the\n\
+         bridge's own `A2aClient` for direct calls), the release bridge binary (stdio, or Streamable HTTP with one\n\
+         kept-alive session), and the demo agent (`mcp-a2a-bridge demo-agent`). \"Direct\" is the A2A call the bridge\n\
+         itself makes for a tool call: `SendStreamingMessage` (protocol 1.0) with the skill id in the metadata, read\n\
+         to the end. The bridge logs at its default level (`info`, one line per call) to a file.\n"
+    );
+
+    let _ = writeln!(w, "## Targets\n");
+    let _ = writeln!(w, "| Target | Measured | Result | Why |");
+    let _ = writeln!(w, "|---|---|---|---|");
+    for t in targets(r) {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            t.goal,
+            t.measured,
+            if t.met { "met" } else { "**missed**" },
+            if t.met { "" } else { t.note }
+        );
+    }
+
+    let _ = writeln!(
+        w,
+        "\n## Added latency per call\n\n`echo` skill, one call at a time, {} calls per path after {} warm-up calls; the paths take turns\n\
+         call by call, so a slow moment of the machine hits all of them alike.\n",
+        p.latency_calls, p.latency_warmup
+    );
+    let _ = writeln!(
+        w,
+        "| Path | p50 ms | p95 ms | p99 ms | added p50 ms | added p99 ms | p50 ratio |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|---|");
+    for (i, s) in r.latency.iter().enumerate() {
+        let base = &r.latency[0];
+        let (added50, added99, ratio) = if i == 0 {
+            ("—".into(), "—".into(), "1.00".into())
+        } else {
+            (
+                format!("{:+.3}", ms(s.p50) - ms(base.p50)),
+                format!("{:+.3}", ms(s.p99) - ms(base.p99)),
+                format!("{:.2}", ms(s.p50) / ms(base.p50)),
+            )
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {:.3} | {:.3} | {:.3} | {added50} | {added99} | {ratio} |",
+            PATHS[i],
+            ms(s.p50),
+            ms(s.p95),
+            ms(s.p99)
+        );
+    }
+    for (i, s) in r.mcp_floor.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "| MCP `ping` only, {} | {:.3} | {:.3} | {:.3} | | | |",
+            ["stdio", "HTTP"][i],
+            ms(s.p50),
+            ms(s.p95),
+            ms(s.p99)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nThe `ping` rows are the MCP round trip alone (rmcp client and server, no tool, no agent): the part of the\n\
+         added latency that is the transport rather than the bridge."
+    );
+
+    let _ = writeln!(
+        w,
+        "\n## Throughput\n\n`echo` calls kept in flight for {:.1} s per cell; calls/s, and the bridge's share of direct.\n",
+        p.throughput_for.as_secs_f64()
+    );
+    let _ = writeln!(
+        w,
+        "| Concurrent calls | direct | bridge, stdio | stdio / direct | bridge, HTTP | HTTP / direct |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|");
+    for (c, cells) in &r.throughput {
+        let rates = cells.each_ref().map(Cell::per_sec);
+        let _ = writeln!(
+            w,
+            "| {c} | {:.0} | {:.0} | {:.0}% | {:.0} | {:.0}% |",
+            rates[0],
+            rates[1],
+            rates[1] / rates[0] * 100.0,
+            rates[2],
+            rates[2] / rates[0] * 100.0
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nWhere the CPU goes: microseconds of CPU (user + system, from `/proc/<pid>/stat`) per call in each process\n\
+         during the cells above. With {} cores shared by all three processes, no path can exceed {} s of CPU per\n\
+         second, so the ceiling on calls/s is {}000 000 / total µs.\n",
+        m.cpus, m.cpus, m.cpus
+    );
+    let _ = writeln!(
+        w,
+        "| Concurrent calls | path | bench client µs | bridge µs | agent µs | total µs | ceiling calls/s |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|---|");
+    for (c, cells) in &r.throughput {
+        for (i, cell) in cells.iter().enumerate() {
+            let total: f64 = (0..3).map(|k| cell.cpu_us(k)).sum();
+            let bridge = if i == 0 {
+                "—".to_owned()
+            } else {
+                format!("{:.0}", cell.cpu_us(1))
+            };
+            let _ = writeln!(
+                w,
+                "| {c} | {} | {:.0} | {bridge} | {:.0} | {:.0} | {:.0} |",
+                PATHS[i],
+                cell.cpu_us(0),
+                cell.cpu_us(2),
+                total,
+                m.cpus as f64 * 1e6 / total
+            );
+        }
+    }
+
+    let _ = writeln!(
+        w,
+        "\n## Streaming relay\n\nOne task streaming {} status updates, one every {} ms; each carries the agent's clock at\n\
+         emission, compared with the client's on arrival (same machine). Through the bridge an update arrives as an\n\
+         MCP progress notification.\n",
+        p.stream_events, p.stream_interval_ms
+    );
+    let _ = writeln!(w, "| Path | events received | p50 ms | p99 ms | max ms |");
+    let _ = writeln!(w, "|---|---|---|---|---|");
+    for relay in &r.relay {
+        let _ = writeln!(
+            w,
+            "| {} | {} of {} | {:.3} | {:.3} | {:.3} |",
+            relay.label,
+            relay.received,
+            relay.expected,
+            ms(relay.stats.p50),
+            ms(relay.stats.p99),
+            ms(relay.stats.max)
+        );
+    }
+
+    let mem = &r.memory;
+    let _ = writeln!(
+        w,
+        "\n## Memory\n\nThe bridge process (stdio) with {} configured agents: VmRSS and VmHWM (peak) from\n\
+         `/proc/<pid>/status`. In flight: {} `work {}` calls at once, spread over the agents (each holds an A2A\n\
+         event stream open); measured half-way through and after they all returned ({:.1} s).\n",
+        mem.agents,
+        mem.calls,
+        mem.work_secs,
+        mem.elapsed.as_secs_f64()
+    );
+    let _ = writeln!(w, "| State | RSS MiB | peak RSS MiB |");
+    let _ = writeln!(w, "|---|---|---|");
+    for (label, m) in [
+        ("idle, after tools/list".to_owned(), mem.idle),
+        (format!("{} calls in flight", mem.calls), mem.during),
+        ("after the calls".to_owned(), mem.after),
+    ] {
+        let _ = writeln!(
+            w,
+            "| {label} | {:.1} | {:.1} |",
+            mib(m.rss_kib),
+            mib(m.peak_kib)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nPer in-flight call: (peak with calls − idle peak) / calls = **{:.1} KiB**.",
+        mem.per_call_kib()
+    );
+
+    let _ = writeln!(
+        w,
+        "\n## Start-up and growth\n\nThe agents are one demo agent process under path prefixes, each answering its card after {} ms.\n\
+         Start-up: from spawning the bridge to a complete `tools/list` (the MCP handshake included), median of {}.\n\
+         Slowest card: the slowest of the same cards fetched one at a time. `tools/list` and the `echo` call (to the\n\
+         last agent's tool) are p50 over {} and {} calls, the bridges (all running) taking turns.\n",
+        p.card_delay_ms, p.startup_runs, p.list_calls, p.growth_calls
+    );
+    let _ = writeln!(
+        w,
+        "| Agents | tools | start-up ms | slowest card ms | start-up − slowest ms | tools/list ms | echo call ms |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|---|");
+    for g in &r.growth {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {:.1} | {:.1} | {:+.1} | {:.3} | {:.3} |",
+            g.agents,
+            g.tools,
+            ms(g.startup.p50),
+            ms(g.slowest_card),
+            ms(g.startup.p50) - ms(g.slowest_card),
+            ms(g.list.p50),
+            ms(g.call.p50)
+        );
+    }
+
+    let _ = writeln!(
+        w,
+        "\n## Result size\n\n`big N` replies with N bytes of text; p50 over {} calls per path, taking turns. Through the bridge the text appears\n\
+         twice in the MCP result (as content and in `structuredContent.text`).\n",
+        p.payload_calls
+    );
+    let _ = writeln!(
+        w,
+        "| Result | direct ms | bridge, stdio ms | stdio / direct | bridge, HTTP ms | HTTP / direct |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|");
+    for (bytes, s) in &r.payloads {
+        let _ = writeln!(
+            w,
+            "| {} | {:.3} | {:.3} | {:.2} | {:.3} | {:.2} |",
+            size(*bytes),
+            ms(s[0].p50),
+            ms(s[1].p50),
+            ms(s[1].p50) / ms(s[0].p50),
+            ms(s[2].p50),
+            ms(s[2].p50) / ms(s[0].p50)
+        );
+    }
+    let _ = writeln!(w, "{NOTES}");
+    out
+}
+
+/// What the numbers mean and where the time goes, from the CPU table and `perf` profiles of the full run.
+const NOTES: &str = "
+## Notes
+
+- **What \"added\" includes.** The bridged figures are measured at the MCP client, so they include the rmcp
+  client's own work: JSON-RPC framing, and over HTTP a POST with an SSE reply per call. Any MCP host pays a cost like
+  this. The direct figures use the bridge's own A2A client, so they show exactly the agent leg of a bridged call.
+- **Ratios against a cheap agent.** The demo agent's `echo` takes 35–50 µs of CPU and about 0.3 ms end to end, so
+  every ratio here is a worst case. Against an agent that calls a model (hundreds of milliseconds), the bridge adds
+  the same fraction of a millisecond (stdio, HTTP), and its share of direct throughput approaches 100%.
+- **Where the bridge's CPU goes (stdio, `perf`).** The largest parts are the outbound A2A request (reqwest/hyper,
+  the loopback TCP send and the SSE decode), about a quarter, and rmcp's stdio transport and dispatch (reading,
+  parsing and writing MCP messages), about a sixth. malloc/free take about 8%, spread over everything, and thread
+  wake-ups between the two runtime workers 7–13%. The one `info` log line per call costs about 4%, and re-parsing
+  the agent's endpoint URL on every request about 2%. No single item dominates.
+- **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs 0.4–0.5 ms more per round trip
+  than stdio on this machine, split between rmcp's HTTP server (100–130 µs more bridge CPU per call) and its
+  client (120–160 µs more client CPU). That is why the HTTP latency target is missed while the bridge's own share
+  is the same on both transports.
+- **Memory per call.** 1,000 calls in flight cost 40–50 KiB each. Each keeps an open SSE stream to the agent on
+  its own pooled HTTP/1.1 connection (the agent speaks plain HTTP, so there is no HTTP/2 multiplexing), plus the MCP
+  request's task and its wait timers.
+- **Growth.** `tools/list` grows with the number of tools because its answer does: 805 tools come to about
+  1.5 MB of JSON. A call's cost does not grow with the number of agents. Start-up stays about 20 ms behind
+  the slowest card with 50 agents and 50–70 ms with 200: the tool table is built once when the list is read,
+  not once per agent.
+- **Streaming relay.** A status update reaches the MCP client as a progress notification a few hundredths of a
+  millisecond (stdio) to about a tenth (HTTP) after it would have reached a direct A2A client. The maximum is
+  scheduling noise on a busy 2-core machine.
+- **Large results.** 1 MiB of text through the bridge takes about twice as long as direct. The text is decoded from
+  the agent's SSE event, then appears twice in the result (`content` and `structuredContent.text`), is JSON-escaped
+  for MCP, and is parsed again by the client.
+";
