@@ -31,16 +31,6 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_mcp-a2a-bridge");
 /// The longest any single step may take before the harness calls itself broken.
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Output modes the bridge asks agents for; direct calls ask for the same, so both get the same answer.
-const OUTPUT_MODES: [&str; 6] = [
-    "text/plain",
-    "text/markdown",
-    "application/json",
-    "image/png",
-    "image/jpeg",
-    "application/octet-stream",
-];
-
 /// Where configs and process logs go: a temporary directory, kept when the run fails.
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -401,7 +391,10 @@ impl Direct {
                     headers: http::HeaderMap::new(),
                     request_timeout: STEP_TIMEOUT,
                     stream_idle_timeout: STEP_TIMEOUT,
-                    accepted_output_modes: OUTPUT_MODES.iter().map(|s| s.to_string()).collect(),
+                    accepted_output_modes: mcp_a2a_bridge::bridge::ACCEPTED_OUTPUT_MODES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
                     oauth: None,
                 },
             ),

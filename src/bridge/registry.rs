@@ -20,8 +20,8 @@ use crate::config::{AgentConfig, Config};
 /// First pause before re-fetching the card of an agent that is down; doubles up to `card_retry_max`.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 
-/// Output modes the bridge can render as MCP content.
-const ACCEPTED_OUTPUT_MODES: [&str; 6] = [
+/// Output modes the bridge can render as MCP content, sent as `acceptedOutputModes` on every send.
+pub const ACCEPTED_OUTPUT_MODES: [&str; 6] = [
     "text/plain",
     "text/markdown",
     "application/json",
