@@ -36,6 +36,9 @@ pub struct A2aClient {
 struct Inner {
     http: reqwest::Client,
     endpoint: String,
+    /// `endpoint` parsed once, so requests do not parse it again (`None`: not a URL; requests then fail
+    /// with reqwest's own error naming the problem).
+    endpoint_url: Option<reqwest::Url>,
     version: ProtocolVersion,
     tenant: Option<String>,
     headers: HeaderMap,
@@ -65,6 +68,7 @@ impl A2aClient {
         A2aClient {
             inner: Arc::new(Inner {
                 http,
+                endpoint_url: reqwest::Url::parse(&settings.endpoint).ok(),
                 endpoint: settings.endpoint,
                 version: settings.version,
                 tenant: settings.tenant,
@@ -161,10 +165,11 @@ impl A2aClient {
             })?);
         let endpoint = &self.inner.endpoint;
         for attempt in 0..2 {
-            let mut req = self
-                .inner
-                .http
-                .post(endpoint)
+            let req = match &self.inner.endpoint_url {
+                Some(url) => self.inner.http.post(url.clone()),
+                None => self.inner.http.post(endpoint),
+            };
+            let mut req = req
                 .headers(self.inner.headers.clone())
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT, accept)

@@ -9,8 +9,8 @@ use std::time::Duration;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
     ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability,
-    FormElicitationCapability, Implementation, NumberOrString, ProgressNotificationParam,
-    ProgressToken, ProtocolVersion, ServerResult, Tool,
+    FormElicitationCapability, Implementation, ProgressNotificationParam, ProgressToken,
+    ProtocolVersion, ServerResult, Tool,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
@@ -76,6 +76,11 @@ impl Recorder {
             .collect()
     }
 
+    /// How many progress notifications arrived, for any call.
+    pub fn progress_count(&self) -> usize {
+        self.progress.lock().unwrap().len()
+    }
+
     pub fn elicitations(&self) -> Vec<String> {
         self.elicitations.lock().unwrap().clone()
     }
@@ -136,13 +141,25 @@ impl ClientHandler for Recorder {
     }
 }
 
-/// A running bridge with a connected client.
+/// A running bridge (the built binary on stdio) with a connected client.
 pub struct Bridge {
-    pub client: RunningService<RoleClient, Recorder>,
-    pub recorder: Recorder,
+    session: Session,
     pub config_path: PathBuf,
     _dir: tempfile::TempDir,
-    next_token: AtomicU64,
+}
+
+/// A connected MCP client and what it recorded; the stdio and HTTP tests share it.
+pub struct Session {
+    pub client: RunningService<RoleClient, Recorder>,
+    pub recorder: Recorder,
+}
+
+impl std::ops::Deref for Bridge {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
 }
 
 /// The result of one tool call and the progress it produced.
@@ -224,15 +241,13 @@ pub async fn start_with_env(
     .expect("MCP handshake timed out")
     .expect("MCP handshake failed");
     Bridge {
-        client,
-        recorder,
+        session: Session { client, recorder },
         config_path,
         _dir: dir,
-        next_token: AtomicU64::new(1),
     }
 }
 
-impl Bridge {
+impl Session {
     pub async fn tools(&self) -> Vec<Tool> {
         tokio::time::timeout(Duration::from_secs(30), self.client.peer().list_all_tools())
             .await
@@ -300,12 +315,6 @@ impl Bridge {
             .send_request_with_option(request, PeerRequestOptions::no_options())
             .await
             .expect("send tools/call")
-    }
-
-    pub fn new_token(&self) -> ProgressToken {
-        ProgressToken(NumberOrString::Number(
-            self.next_token.fetch_add(1, Ordering::SeqCst) as i64,
-        ))
     }
 }
 

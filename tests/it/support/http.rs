@@ -9,22 +9,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, ClientCapabilities, ClientConfig, ClientRequest,
-    Implementation, ProgressNotificationParam, ProgressToken, ProtocolVersion, ServerResult, Tool,
-};
-use rmcp::service::{ClientLifecycleMode, NotificationContext, PeerRequestOptions, RunningService};
+use rmcp::model::ProtocolVersion;
+use rmcp::service::ClientLifecycleMode;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{ClientHandler, RoleClient, ServiceError};
-use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::bridge::{Call, Generation};
+use super::bridge::Generation;
 
 /// How long the bridge may take to log `listening`.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -180,52 +175,8 @@ pub async fn run_to_exit(
     )
 }
 
-/// A client handler that records the progress notifications it receives.
-#[derive(Clone, Default)]
-pub struct Recorder {
-    progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-}
-
-impl Recorder {
-    /// Progress notifications received for one token, in order.
-    pub fn progress_for(&self, token: &ProgressToken) -> Vec<ProgressNotificationParam> {
-        self.progress
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| &p.progress_token == token)
-            .cloned()
-            .collect()
-    }
-
-    /// How many progress notifications arrived, for any call.
-    pub fn progress_count(&self) -> usize {
-        self.progress.lock().unwrap().len()
-    }
-}
-
-impl ClientHandler for Recorder {
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("it-http-client", "0.0.0"),
-        )
-    }
-
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push(params);
-    }
-}
-
-/// rmcp's Streamable HTTP client, connected.
-pub struct HttpClient {
-    pub client: RunningService<RoleClient, Recorder>,
-    pub recorder: Recorder,
-}
+/// rmcp's Streamable HTTP client, connected (the same session type the stdio tests use).
+pub type HttpClient = crate::support::bridge::Session;
 
 /// Connects rmcp's HTTP client to `url`, sending `Authorization: Bearer <token>` if given.
 pub async fn connect(
@@ -244,7 +195,7 @@ pub async fn connect(
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
         },
     };
-    let recorder = Recorder::default();
+    let recorder = crate::support::bridge::Recorder::default();
     let client = tokio::time::timeout(
         Duration::from_secs(30),
         rmcp::service::serve_client_with_lifecycle(recorder.clone(), transport, lifecycle),
@@ -252,57 +203,6 @@ pub async fn connect(
     .await
     .expect("MCP handshake over HTTP timed out")?;
     Ok(HttpClient { client, recorder })
-}
-
-impl HttpClient {
-    pub async fn tools(&self) -> Vec<Tool> {
-        tokio::time::timeout(Duration::from_secs(30), self.client.peer().list_all_tools())
-            .await
-            .expect("tools/list timed out")
-            .expect("tools/list failed")
-    }
-
-    pub async fn tool_names(&self) -> Vec<String> {
-        self.tools()
-            .await
-            .into_iter()
-            .map(|t| t.name.to_string())
-            .collect()
-    }
-
-    pub async fn call(&self, tool: &str, args: Value) -> Call {
-        self.try_call(tool, args)
-            .await
-            .unwrap_or_else(|e| panic!("tools/call {tool} failed: {e}"))
-    }
-
-    /// `tools/call` through a request handle, to learn the progress token rmcp assigned.
-    pub async fn try_call(&self, tool: &str, args: Value) -> Result<Call, ServiceError> {
-        let mut params = CallToolRequestParams::new(tool.to_owned());
-        if let Value::Object(map) = args {
-            params = params.with_arguments(map);
-        }
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
-        let handle = self
-            .client
-            .peer()
-            .send_request_with_option(request, PeerRequestOptions::no_options())
-            .await?;
-        let token = handle.progress_token.clone();
-        let response = tokio::time::timeout(Duration::from_secs(120), handle.await_response())
-            .await
-            .expect("tools/call timed out")?;
-        let result = match response {
-            ServerResult::CallToolResult(r) => r,
-            other => panic!("unexpected response to tools/call: {other:?}"),
-        };
-        // Notifications sent before the response may still be in the client's queue.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        Ok(Call {
-            result,
-            progress: self.recorder.progress_for(&token),
-        })
-    }
 }
 
 /// A round-robin TCP balancer: each new connection goes to the next target. Stops when dropped.
