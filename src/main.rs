@@ -14,71 +14,57 @@ use mcp_a2a_bridge::{Transport, run};
 fn main() -> ExitCode {
     let args = Args::parse();
     init_tracing(args.log_format);
-    match args.command {
-        None => {}
-        // The demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
-        Some(command) => {
-            let runtime = match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("mcp-a2a-bridge: cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
+    // The demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
+    if let Some(command) = args.command {
+        return block_on(|shutdown| async move {
+            match command {
+                Command::DemoAgent {
+                    listen,
+                    card_delay_ms,
+                } => {
+                    let options = demo::AgentOptions {
+                        card_delay: std::time::Duration::from_millis(card_delay_ms),
+                        ..demo::AgentOptions::default()
+                    };
+                    demo::run_agent(listen, options, shutdown).await
                 }
-            };
-            return runtime.block_on(async {
-                let shutdown = CancellationToken::new();
-                tokio::spawn(watch_signals(shutdown.clone()));
-                let result = match command {
-                    Command::DemoAgent {
-                        listen,
-                        card_delay_ms,
-                    } => {
-                        let options = demo::AgentOptions {
-                            card_delay: std::time::Duration::from_millis(card_delay_ms),
-                            ..demo::AgentOptions::default()
-                        };
-                        demo::run_agent(listen, options, shutdown).await
-                    }
-                    Command::Demo { agent_listen } => {
-                        demo::run_quickstart(agent_listen, args.http, shutdown).await
-                    }
-                };
-                match result {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        tracing::error!("{e:#}");
-                        eprintln!("mcp-a2a-bridge: {e:#}");
-                        ExitCode::FAILURE
-                    }
+                Command::Demo { agent_listen } => {
+                    demo::run_quickstart(agent_listen, args.http, shutdown).await
                 }
-            });
-        }
+            }
+        });
     }
     let Some(config_path) = args.config else {
-        eprintln!(
-            "mcp-a2a-bridge: no config file: pass --config FILE or set MCP_A2A_BRIDGE_CONFIG (see bridge.example.toml)"
+        return config_error(
+            "no config file: pass --config FILE or set MCP_A2A_BRIDGE_CONFIG (see bridge.example.toml)",
         );
-        return ExitCode::from(2);
     };
     let config = match Config::load(&config_path) {
         Ok(c) => c,
-        Err(e) => {
-            // Config errors go to stderr as one line; stdout belongs to MCP.
-            tracing::error!("{e}");
-            eprintln!("mcp-a2a-bridge: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return config_error(e),
     };
     // `--http` wins over `[server].listen`; with neither, stdio.
     let transport = match config.http_listen(args.http) {
         Ok(Some(addr)) => Transport::Http(addr),
         Ok(None) => Transport::Stdio,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("mcp-a2a-bridge: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return config_error(e),
     };
+    block_on(|shutdown| run(config, transport, shutdown))
+}
+
+/// A config problem: one line on stderr (stdout belongs to MCP), exit code 2.
+fn config_error(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("mcp-a2a-bridge: {e}");
+    ExitCode::from(2)
+}
+
+/// Runs `job` on a multi-threaded runtime with a shutdown token that SIGINT/SIGTERM cancel; a failure is
+/// printed once, as one line with its causes.
+fn block_on<F, Fut>(job: F) -> ExitCode
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -92,10 +78,9 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
-        match run(config, transport, shutdown).await {
+        match job(shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                tracing::error!("{e:#}");
                 eprintln!("mcp-a2a-bridge: {e:#}");
                 ExitCode::FAILURE
             }

@@ -17,6 +17,8 @@ use rmcp::service::{ElicitationMode, RequestContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::a2a::{Message, Part, Role};
+
 /// The key of the one input request the bridge makes.
 pub const ANSWER_KEY: &str = "answer";
 
@@ -39,6 +41,18 @@ impl PendingInput {
             .decode(state.trim())
             .ok()?;
         serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// The user's answer, sent as the next message of the task that asked.
+pub fn answer_message(answer: String, pending: &PendingInput) -> Message {
+    Message {
+        message_id: uuid::Uuid::new_v4().to_string(),
+        role: Role::User,
+        parts: vec![Part::Text { text: answer }],
+        context_id: pending.context_id.clone(),
+        task_id: Some(pending.task_id.clone()),
+        metadata: None,
     }
 }
 

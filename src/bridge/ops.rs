@@ -260,7 +260,7 @@ impl Bridge {
                 .as_ref()
                 .and_then(ask::answer_from_responses)
             {
-                Some(answer) => message = answer_message(answer, &pending),
+                Some(answer) => message = ask::answer_message(answer, &pending),
                 // Declined: report the task as it stands, resumable by the model.
                 None => return self.look(agent, &conn, &pending.task_id).await.into(),
             }
@@ -329,7 +329,7 @@ impl Bridge {
                     };
                     let Some(answer) = answer else { break };
                     outcome = follow(wait)
-                        .send(&answer_message(answer, &pending), &mut progress)
+                        .send(&ask::answer_message(answer, &pending), &mut progress)
                         .await;
                 }
                 (TaskState::InputRequired, ask::Channel::Mrtr) => {
@@ -615,17 +615,5 @@ fn build_message(args: &MessageArgs, skill_id: Option<&str>) -> Message {
         context_id: args.context_id.clone().filter(|s| !s.is_empty()),
         task_id: args.task_id.clone().filter(|s| !s.is_empty()),
         metadata: skill_id.map(|s| json!({"skillId": s})),
-    }
-}
-
-/// The user's answer, sent as the next message of the task that asked.
-fn answer_message(answer: String, pending: &ask::PendingInput) -> Message {
-    Message {
-        message_id: uuid::Uuid::new_v4().to_string(),
-        role: Role::User,
-        parts: vec![Part::Text { text: answer }],
-        context_id: pending.context_id.clone(),
-        task_id: Some(pending.task_id.clone()),
-        metadata: None,
     }
 }

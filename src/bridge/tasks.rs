@@ -28,7 +28,7 @@ use super::call::Outcome;
 use super::registry::{Connected, Reachability};
 use super::result::{Ending, result_from_view};
 use super::view::TaskView;
-use crate::a2a::{Message, Part, Role, Task, TaskState, TaskStatus};
+use crate::a2a::{Message, Task, TaskState, TaskStatus};
 
 /// How long a call from a tasks-capable client is followed before it becomes an MCP task.
 pub const FIRST_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -142,14 +142,7 @@ impl Bridge {
             task_id: a2a_id.clone(),
             context_id: None,
         };
-        let message = Message {
-            message_id: uuid::Uuid::new_v4().to_string(),
-            role: Role::User,
-            parts: vec![Part::Text { text: answer }],
-            context_id: pending.context_id,
-            task_id: Some(pending.task_id),
-            metadata: None,
-        };
+        let message = ask::answer_message(answer, &pending);
         conn.client
             .send_message(&message, false)
             .await
