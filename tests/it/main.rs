@@ -2,6 +2,7 @@
 mod core;
 mod demo;
 mod faults;
+mod field;
 mod http;
 mod long;
 mod support;

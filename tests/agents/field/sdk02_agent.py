@@ -164,8 +164,12 @@ class Executor(AgentExecutor):
             except (TimeoutError, asyncio.TimeoutError):
                 pass
             return
-        if tid not in self.asking:
+        task = context.current_task
+        terminal = {TaskState.completed, TaskState.canceled, TaskState.failed, TaskState.rejected}
+        if tid not in self.asking and (task is None or task.status.state in terminal):
             raise ServerError(error=TaskNotCancelableError())
+        # Parked in input-required, or left `working` by an execution the SDK stopped (0.2.16
+        # stops it when the streaming client disconnects): write the state ourselves.
         self.asking.discard(tid)
         updater = TaskUpdater(event_queue, tid, context.context_id or '')
         await updater.cancel(updater.new_agent_message([_part('Task canceled.')]))
