@@ -16,6 +16,9 @@ pub enum ProtocolVersion {
 }
 
 impl ProtocolVersion {
+    /// Both versions, the older first.
+    pub const ALL: [ProtocolVersion; 2] = [ProtocolVersion::V0_3, ProtocolVersion::V1_0];
+
     /// The `Major.Minor` string used on the wire and in cards.
     pub fn as_str(self) -> &'static str {
         match self {
