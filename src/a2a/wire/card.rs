@@ -95,10 +95,7 @@ fn decode_skill(v: &Value) -> Option<Skill> {
     Some(Skill {
         name: str_field(v, "name").unwrap_or_else(|| id.clone()),
         description: str_field(v, "description").unwrap_or_default(),
-        tags: string_list(v, "tags"),
         examples: string_list(v, "examples"),
-        input_modes: string_list(v, "inputModes"),
-        output_modes: string_list(v, "outputModes"),
         id,
     })
 }
