@@ -201,7 +201,7 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
         }
         (ProtocolVersion::V1_0, Part::Data { data }) => json!({"data": data}),
         (
-            ProtocolVersion::V0_3,
+            _,
             Part::File {
                 bytes,
                 uri,
@@ -209,42 +209,27 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
                 name,
             },
         ) => {
+            // v0.3 nests the file under `file`; v1 puts it on the part itself, with other key names.
+            let [bytes_key, uri_key, media_type_key, name_key] = match version {
+                ProtocolVersion::V0_3 => ["bytes", "uri", "mimeType", "name"],
+                ProtocolVersion::V1_0 => ["raw", "url", "mediaType", "filename"],
+            };
             let mut file = Map::new();
             if let Some(b) = bytes {
-                file.insert("bytes".into(), json!(b));
+                file.insert(bytes_key.into(), json!(b));
             } else if let Some(u) = uri {
-                file.insert("uri".into(), json!(u));
+                file.insert(uri_key.into(), json!(u));
             }
             if let Some(m) = media_type {
-                file.insert("mimeType".into(), json!(m));
+                file.insert(media_type_key.into(), json!(m));
             }
             if let Some(n) = name {
-                file.insert("name".into(), json!(n));
+                file.insert(name_key.into(), json!(n));
             }
-            json!({"kind": "file", "file": file})
-        }
-        (
-            ProtocolVersion::V1_0,
-            Part::File {
-                bytes,
-                uri,
-                media_type,
-                name,
-            },
-        ) => {
-            let mut out = Map::new();
-            if let Some(b) = bytes {
-                out.insert("raw".into(), json!(b));
-            } else if let Some(u) = uri {
-                out.insert("url".into(), json!(u));
+            match version {
+                ProtocolVersion::V0_3 => json!({"kind": "file", "file": file}),
+                ProtocolVersion::V1_0 => Value::Object(file),
             }
-            if let Some(m) = media_type {
-                out.insert("mediaType".into(), json!(m));
-            }
-            if let Some(n) = name {
-                out.insert("filename".into(), json!(n));
-            }
-            Value::Object(out)
         }
     }
 }
