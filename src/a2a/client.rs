@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use http::{HeaderMap, HeaderValue, header};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
 use super::sse;
 use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
-use super::wire::{self, Method};
+use super::wire::{self, Method, rpc};
 
 /// Events of one stream, each bounded by the idle timeout.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;
@@ -153,12 +153,7 @@ impl A2aClient {
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "method": method.name(self.inner.version),
-            "params": params,
-        });
+        let body = rpc::request(self.inner.version, id, method, params);
         let body =
             bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
@@ -215,7 +210,7 @@ impl A2aClient {
             .bytes()
             .await
             .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, timeout))?;
-        json_rpc_result(&body)
+        rpc::decode_response(&body)
     }
 
     async fn open_stream(&self, method: Method, params: Value) -> Result<EventStream, A2aError> {
@@ -239,12 +234,12 @@ impl A2aClient {
             let events = sse::decode_events(resp.bytes_stream());
             return Ok(with_idle_timeout(events, idle));
         }
-        // v1 servers answer errors before the stream starts as plain JSON (reference section 4).
+        // Servers answer errors before the stream starts as plain JSON (a2a-sdk 1.x does, for v1).
         let body = tokio::time::timeout(idle, resp.bytes())
             .await
             .map_err(|_| A2aError::Timeout(idle))?
             .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, idle))?;
-        let result = json_rpc_result(&body)?;
+        let result = rpc::decode_response(&body)?;
         let event = wire::decode_stream_result(&result)?;
         Ok(Box::pin(futures::stream::once(async move { Ok(event) })))
     }
@@ -260,26 +255,6 @@ impl A2aClient {
             url: super::error::redact_url(&self.inner.endpoint),
             body: wire::truncate_str(body.trim(), MAX_ERROR_BODY_BYTES),
         })
-    }
-}
-
-/// The `result` of a JSON-RPC response body, or its error.
-fn json_rpc_result(body: &[u8]) -> Result<Value, A2aError> {
-    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
-        A2aError::InvalidResponse(format!(
-            "not JSON ({e}): {}",
-            wire::truncate_str(&String::from_utf8_lossy(body), 200)
-        ))
-    })?;
-    if let Some(err) = value.get("error") {
-        return Err(sse::json_rpc_error(err));
-    }
-    match value.get_mut("result") {
-        Some(result) => Ok(result.take()),
-        None => Err(A2aError::InvalidResponse(format!(
-            "JSON-RPC response has neither result nor error: {}",
-            wire::truncate_json(&value)
-        ))),
     }
 }
 

@@ -24,19 +24,36 @@ pub enum A2aError {
     /// The agent's answer is not valid A2A.
     #[error("invalid response: {0}")]
     InvalidResponse(String),
+    /// The card lists no interface the client can use; `wanted` names the protocol versions looked for.
+    #[error(
+        "the card offers no JSON-RPC interface with {wanted} (set endpoint and protocol to override)"
+    )]
+    NoInterface { wanted: String },
     /// The event stream closed before the task reached a final state.
     #[error("the event stream ended before the task finished")]
     StreamEnded,
 }
 
+// JSON-RPC 2.0 error codes (A2A v0.3 §8.1) and A2A's own (A2A v0.3 §8.2, A2A v1.0 §5.4).
+
+/// JSON-RPC: the body is not JSON.
+pub const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC: not a valid request object (batches included: A2A does not use them).
+pub const INVALID_REQUEST: i64 = -32600;
 /// JSON-RPC `Method not found`: the agent does not speak the version we tried.
 pub const METHOD_NOT_FOUND: i64 = -32601;
+/// JSON-RPC: the params do not fit the method.
+pub const INVALID_PARAMS: i64 = -32602;
+/// JSON-RPC: the server failed.
+pub const INTERNAL_ERROR: i64 = -32603;
 /// A2A `TaskNotFoundError`.
 pub const TASK_NOT_FOUND: i64 = -32001;
 /// A2A `TaskNotCancelableError`.
 pub const TASK_NOT_CANCELABLE: i64 = -32002;
 /// A2A `UnsupportedOperationError` (v1 answers it when subscribing to a finished task).
 pub const UNSUPPORTED_OPERATION: i64 = -32004;
+/// A2A v1 `VersionNotSupportedError`: the `A2A-Version` header names a version the method does not speak.
+pub const VERSION_NOT_SUPPORTED: i64 = -32009;
 
 impl A2aError {
     /// Describes a reqwest failure without the URL reqwest would embed (it may carry credentials someday),

@@ -1,13 +1,16 @@
 //! The outbound side: an A2A client for protocol v0.3 and v1.0. Knows nothing of MCP.
 //!
 //! - `types`: the one model both versions decode into (`AgentCard`, `Message`, `Task`, `StreamEvent`);
-//! - `wire`: JSON shapes per version, card parsing and interface choice (pure);
+//! - `wire`: JSON shapes per version in both directions, the JSON-RPC envelope (`wire::rpc`), card parsing and
+//!   interface choice (pure);
 //! - `sse`: event-stream frames → `StreamEvent` (pure);
 //! - `client`: `A2aClient` (reqwest) and `fetch_card`;
+//! - `connect`: `A2aClient::for_card`, the interface a card offers and the config's overrides → a client;
 //! - `oauth`: OAuth2 client-credentials tokens, cached and refreshed;
 //! - `error`: `A2aError`.
 
 pub mod client;
+pub mod connect;
 pub mod error;
 pub mod oauth;
 pub mod sse;
@@ -15,5 +18,6 @@ pub mod types;
 pub mod wire;
 
 pub use client::{A2aClient, ClientSettings, EventStream, fetch_card};
+pub use connect::{CardOverrides, ClientOptions};
 pub use error::A2aError;
 pub use types::*;

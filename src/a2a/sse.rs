@@ -1,15 +1,14 @@
-//! Server-sent events carrying JSON-RPC responses → `StreamEvent`s (pure: no sockets, no clock).
+//! Server-sent events → `StreamEvent`s (pure: no sockets, no clock): framing only.
 //!
 //! Framing (CRLF or LF line ends, multi-line `data:` joined by `\n`, `:` keep-alive comments) is handled by
-//! `eventsource-stream`; this module turns each event's data into a model event. An `event: error` frame or a
-//! JSON-RPC error object ends the stream with `A2aError::JsonRpc`.
-
-use futures::{Stream, StreamExt};
-use serde_json::Value;
+//! `eventsource-stream`, the size of one event is capped here, and each event's data goes to `wire::rpc`, which
+//! reads the JSON-RPC response it carries. The first error (an `event: error` frame, a JSON-RPC error object,
+//! a broken frame) ends the stream.
 
 use super::error::A2aError;
 use super::types::StreamEvent;
-use super::wire;
+use super::wire::rpc;
+use futures::{Stream, StreamExt};
 
 /// Largest single event the bridge accepts. Artifacts can be big, but an agent that never ends an event must
 /// not grow the bridge's memory without bound.
@@ -78,40 +77,9 @@ fn last_event_end(data: &[u8]) -> Option<usize> {
         .or_else(|| data.windows(3).rposition(|w| w == b"\n\r\n").map(|i| i + 3))
 }
 
-/// One SSE frame's data: a JSON-RPC response whose `result` is an event, or an error.
+/// One SSE frame: its data is a JSON-RPC response (read by `wire::rpc`); a frame named `error` is an error.
 pub fn decode_frame(event_name: &str, data: &str) -> Result<StreamEvent, A2aError> {
-    let value: Value = serde_json::from_str(data).map_err(|e| {
-        A2aError::InvalidResponse(format!(
-            "event is not JSON ({e}): {}",
-            wire::truncate_str(data, 200)
-        ))
-    })?;
-    if let Some(err) = value.get("error") {
-        return Err(json_rpc_error(err));
-    }
-    if event_name == "error" {
-        return Err(A2aError::InvalidResponse(format!(
-            "error event: {}",
-            wire::truncate_json(&value)
-        )));
-    }
-    match value.get("result") {
-        Some(result) => wire::decode_stream_result(result),
-        // A bare StreamResponse (REST-style) without the JSON-RPC envelope.
-        None => wire::decode_stream_result(&value),
-    }
-}
-
-/// A JSON-RPC error object → `A2aError::JsonRpc`.
-pub fn json_rpc_error(err: &Value) -> A2aError {
-    A2aError::JsonRpc {
-        code: err.get("code").and_then(Value::as_i64).unwrap_or(0),
-        message: err
-            .get("message")
-            .and_then(Value::as_str)
-            .map(|m| wire::truncate_str(m, 500))
-            .unwrap_or_else(|| wire::truncate_json(err)),
-    }
+    rpc::decode_event(data, event_name == "error")
 }
 
 #[cfg(test)]

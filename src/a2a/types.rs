@@ -16,6 +16,9 @@ pub enum ProtocolVersion {
 }
 
 impl ProtocolVersion {
+    /// Both versions, the older first.
+    pub const ALL: [ProtocolVersion; 2] = [ProtocolVersion::V0_3, ProtocolVersion::V1_0];
+
     /// The `Major.Minor` string used on the wire and in cards.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,31 +34,37 @@ impl std::fmt::Display for ProtocolVersion {
     }
 }
 
-/// An agent card reduced to what the bridge uses, whatever shape it arrived in.
+/// An agent card reduced to what the bridge reads, whatever shape it arrived in (A2A v0.3 §5.5, A2A v1.0 §4.4.1);
+/// the whole card stays in `raw`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentCard {
+    /// Shown by `list_agents` and in tool descriptions.
     pub name: String,
+    /// The default description of the agent's tools.
     pub description: String,
+    /// Not read by the bridge; kept only until `bridge/tools/tests.rs` stops naming it.
     pub version: String,
+    /// `capabilities.streaming`: whether to use `message/stream`.
     pub streaming: bool,
+    /// One tool each.
     pub skills: Vec<Skill>,
     /// Every interface the card advertises, in the card's order of preference.
     pub interfaces: Vec<AgentInterface>,
+    /// Not read by the bridge; kept only until `bridge/tools/tests.rs` stops naming it.
     pub default_output_modes: Vec<String>,
     /// The card exactly as served, for `get_agent_card`.
     pub raw: Value,
 }
 
-/// One skill from a card.
+/// One skill from a card (A2A v0.3 §5.5.4, A2A v1.0 §4.4.5): what a tool is built from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Skill {
     pub id: String,
+    /// The tool's title; the id when the card gives no name.
     pub name: String,
     pub description: String,
-    pub tags: Vec<String>,
+    /// Sample requests, listed in the tool description.
     pub examples: Vec<String>,
-    pub input_modes: Vec<String>,
-    pub output_modes: Vec<String>,
 }
 
 /// One endpoint of an agent: where to send requests, in which binding and version.

@@ -1,24 +1,38 @@
-//! JSON shapes of A2A v0.3 and v1.0, to and from the model in `types` (pure: no IO).
+//! JSON shapes of A2A v0.3 and v1.0, to and from the model in `types`, in both directions (pure: no IO).
 //!
-//! Version differences handled here (see `shared/reference/a2a-protocol.md` sections 2 to 4):
-//! - method names: `message/send` vs `SendMessage`, and so on;
-//! - parts: v0.3 tags them with `kind` and nests files under `file`; v1 uses oneof keys (`text`, `raw`, `url`, `data`);
-//! - roles `user`/`agent` vs `ROLE_USER`/`ROLE_AGENT`; states `input-required` vs `TASK_STATE_INPUT_REQUIRED`;
-//! - results: v0.3 returns the bare object told apart by `kind`, v1 wraps it (`{"task": …}`, `{"statusUpdate": …}`);
-//! - `final` exists only in v0.3 status updates; in v1 the end of the stream marks it.
+//! The client encodes requests and decodes results with it; the demo agent decodes requests and encodes results
+//! with the same functions. Version differences handled here:
+//! - method names: `message/send` vs `SendMessage`, and so on (A2A v0.3 §3.5.6, A2A v1.0 §5.3);
+//! - parts: v0.3 tags them with `kind` and nests files under `file` (A2A v0.3 §6.5); v1 uses oneof keys (`text`,
+//!   `raw`, `url`, `data`; A2A v1.0 §4.1.6);
+//! - roles `user`/`agent` vs `ROLE_USER`/`ROLE_AGENT`; states `input-required` vs `TASK_STATE_INPUT_REQUIRED`
+//!   (A2A v0.3 §6.3, A2A v1.0 §4.1.3);
+//! - results: v0.3 returns the bare object told apart by `kind`, v1 wraps it (`{"task": …}`, `{"statusUpdate": …}`;
+//!   A2A v1.0 §3.2.3 Stream Response);
+//! - `final` exists only in v0.3 status updates (A2A v0.3 §7.2.2); in v1 the end of the stream marks it;
+//! - v1 leaves false booleans out (ProtoJSON).
 //!
 //! Decoding is lenient: unknown fields are ignored, and a v1 decoder also accepts the v0.3 spellings
-//! (and vice versa), since servers in the wild mix them.
+//! (and vice versa), since servers in the wild mix them. Encoding is strict per version.
+//!
+//! `rpc` holds the JSON-RPC envelope around these shapes; `card` reads agent cards and picks an interface.
+
+mod card;
+pub mod rpc;
+
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
 use super::error::A2aError;
 use super::types::{
-    AgentCard, AgentInterface, Artifact, Message, Part, ProtocolVersion, Role, SendResponse, Skill,
-    StreamEvent, Task, TaskState, TaskStatus,
+    Artifact, Message, Part, ProtocolVersion, Role, SendResponse, StreamEvent, Task, TaskState,
+    TaskStatus,
 };
 
-/// The JSON-RPC method for each operation, per version.
+pub use card::{choose_interface, decode_card};
+
+/// An A2A operation, named per version by the JSON-RPC binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     SendMessage,
@@ -29,6 +43,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every operation the bridge uses.
+    pub const ALL: [Method; 5] = [
+        Method::SendMessage,
+        Method::SendStreamingMessage,
+        Method::GetTask,
+        Method::CancelTask,
+        Method::SubscribeToTask,
+    ];
+
+    /// The JSON-RPC method name in `version` (A2A v0.3 §3.5.6, A2A v1.0 §5.3).
     pub fn name(self, version: ProtocolVersion) -> &'static str {
         use Method::*;
         match (version, self) {
@@ -44,13 +68,52 @@ impl Method {
             (ProtocolVersion::V1_0, SubscribeToTask) => "SubscribeToTask",
         }
     }
+
+    /// The operation a JSON-RPC method name stands for, and the version that spells it so (the inverse of
+    /// `name`). `None` for any other name, in any case.
+    pub fn from_name(name: &str) -> Option<(ProtocolVersion, Method)> {
+        ProtocolVersion::ALL
+            .into_iter()
+            .flat_map(|version| Method::ALL.map(|method| (version, method)))
+            .find(|(version, method)| method.name(*version) == name)
+    }
+
+    /// Whether the answer is an event stream (SSE) rather than one JSON-RPC response.
+    pub fn streams(self) -> bool {
+        matches!(self, Method::SendStreamingMessage | Method::SubscribeToTask)
+    }
+}
+
+/// A task state as `version` spells it (A2A v0.3 §6.3, A2A v1.0 §4.1.3); `decode_state` reads both.
+pub fn state_name(version: ProtocolVersion, state: TaskState) -> &'static str {
+    match version {
+        ProtocolVersion::V0_3 => state.as_str(),
+        ProtocolVersion::V1_0 => match state {
+            TaskState::Submitted => "TASK_STATE_SUBMITTED",
+            TaskState::Working => "TASK_STATE_WORKING",
+            TaskState::InputRequired => "TASK_STATE_INPUT_REQUIRED",
+            TaskState::AuthRequired => "TASK_STATE_AUTH_REQUIRED",
+            TaskState::Completed => "TASK_STATE_COMPLETED",
+            TaskState::Canceled => "TASK_STATE_CANCELED",
+            TaskState::Failed => "TASK_STATE_FAILED",
+            TaskState::Rejected => "TASK_STATE_REJECTED",
+            TaskState::Unknown => "TASK_STATE_UNSPECIFIED",
+        },
+    }
+}
+
+/// `t` as RFC 3339 in UTC with microseconds and a `Z` (`2026-11-21T09:42:34.731362Z`), the form A2A v1.0 §5.6.1
+/// requires of timestamps and v0.3 accepts.
+pub fn timestamp(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-/// Params of a send (streaming or not). `blocking` is explicit on both versions because SDKs disagree on the
-/// default (reference section 9.9); v1 spells it with the opposite polarity as `returnImmediately`.
+/// Params of a send (streaming or not): A2A v0.3 §7.1.1 `MessageSendParams`, A2A v1.0 §3.2.1
+/// `SendMessageRequest`. `blocking` is explicit on both versions because SDKs disagree on the default; v1 spells
+/// it with the opposite polarity as `returnImmediately` (A2A v1.0 §3.2.2).
 pub fn send_params(
     version: ProtocolVersion,
     message: &Message,
@@ -77,7 +140,7 @@ pub fn send_params(
     Value::Object(params)
 }
 
-/// Params of `tasks/get`, `tasks/cancel`, `tasks/resubscribe` and their v1 names.
+/// Params of `tasks/get`, `tasks/cancel`, `tasks/resubscribe` and their v1 names (A2A v0.3 §7.4.1 `TaskIdParams`).
 pub fn task_id_params(version: ProtocolVersion, task_id: &str, tenant: Option<&str>) -> Value {
     let mut params = Map::new();
     params.insert("id".into(), Value::String(task_id.to_owned()));
@@ -91,6 +154,7 @@ fn add_tenant(version: ProtocolVersion, params: &mut Map<String, Value>, tenant:
     }
 }
 
+/// A message (A2A v0.3 §6.4, A2A v1.0 §4.1.4).
 pub fn encode_message(version: ProtocolVersion, message: &Message) -> Value {
     let mut out = Map::new();
     out.insert("messageId".into(), json!(message.message_id));
@@ -104,12 +168,7 @@ pub fn encode_message(version: ProtocolVersion, message: &Message) -> Value {
     if version == ProtocolVersion::V0_3 {
         out.insert("kind".into(), json!("message"));
     }
-    let parts = message
-        .parts
-        .iter()
-        .map(|p| encode_part(version, p))
-        .collect();
-    out.insert("parts".into(), Value::Array(parts));
+    out.insert("parts".into(), encode_parts(version, &message.parts));
     if let Some(id) = &message.context_id {
         out.insert("contextId".into(), json!(id));
     }
@@ -122,7 +181,12 @@ pub fn encode_message(version: ProtocolVersion, message: &Message) -> Value {
     Value::Object(out)
 }
 
-fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
+fn encode_parts(version: ProtocolVersion, parts: &[Part]) -> Value {
+    Value::Array(parts.iter().map(|p| encode_part(version, p)).collect())
+}
+
+/// One part: v0.3 `{"kind": "text", "text": …}`, v1 `{"text": …}` (A2A v0.3 §6.5, A2A v1.0 §4.1.6).
+pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
     match (version, part) {
         (ProtocolVersion::V0_3, Part::Text { text }) => json!({"kind": "text", "text": text}),
         (ProtocolVersion::V1_0, Part::Text { text }) => json!({"text": text}),
@@ -137,7 +201,7 @@ fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
         }
         (ProtocolVersion::V1_0, Part::Data { data }) => json!({"data": data}),
         (
-            ProtocolVersion::V0_3,
+            _,
             Part::File {
                 bytes,
                 uri,
@@ -145,43 +209,141 @@ fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
                 name,
             },
         ) => {
+            // v0.3 nests the file under `file`; v1 puts it on the part itself, with other key names.
+            let [bytes_key, uri_key, media_type_key, name_key] = match version {
+                ProtocolVersion::V0_3 => ["bytes", "uri", "mimeType", "name"],
+                ProtocolVersion::V1_0 => ["raw", "url", "mediaType", "filename"],
+            };
             let mut file = Map::new();
             if let Some(b) = bytes {
-                file.insert("bytes".into(), json!(b));
+                file.insert(bytes_key.into(), json!(b));
             } else if let Some(u) = uri {
-                file.insert("uri".into(), json!(u));
+                file.insert(uri_key.into(), json!(u));
             }
             if let Some(m) = media_type {
-                file.insert("mimeType".into(), json!(m));
+                file.insert(media_type_key.into(), json!(m));
             }
             if let Some(n) = name {
-                file.insert("name".into(), json!(n));
+                file.insert(name_key.into(), json!(n));
             }
-            json!({"kind": "file", "file": file})
+            match version {
+                ProtocolVersion::V0_3 => json!({"kind": "file", "file": file}),
+                ProtocolVersion::V1_0 => Value::Object(file),
+            }
         }
-        (
-            ProtocolVersion::V1_0,
-            Part::File {
-                bytes,
-                uri,
-                media_type,
-                name,
-            },
-        ) => {
+    }
+}
+
+fn encode_status(version: ProtocolVersion, status: &TaskStatus) -> Value {
+    let mut out = Map::new();
+    out.insert("state".into(), json!(state_name(version, status.state)));
+    if let Some(message) = &status.message {
+        out.insert("message".into(), encode_message(version, message));
+    }
+    if let Some(t) = &status.timestamp {
+        out.insert("timestamp".into(), json!(t));
+    }
+    Value::Object(out)
+}
+
+/// An artifact (A2A v0.3 §6.7, A2A v1.0 §4.1.7).
+pub fn encode_artifact(version: ProtocolVersion, artifact: &Artifact) -> Value {
+    let mut out = Map::new();
+    out.insert("artifactId".into(), json!(artifact.artifact_id));
+    if let Some(name) = &artifact.name {
+        out.insert("name".into(), json!(name));
+    }
+    if let Some(d) = &artifact.description {
+        out.insert("description".into(), json!(d));
+    }
+    out.insert("parts".into(), encode_parts(version, &artifact.parts));
+    Value::Object(out)
+}
+
+/// A task (A2A v0.3 §6.1, A2A v1.0 §4.1.1); the same object is the bare result of `tasks/get`, `tasks/cancel`,
+/// `GetTask` and `CancelTask`.
+pub fn encode_task(version: ProtocolVersion, task: &Task) -> Value {
+    let mut out = Map::new();
+    if version == ProtocolVersion::V0_3 {
+        out.insert("kind".into(), json!("task"));
+    }
+    out.insert("id".into(), json!(task.id));
+    out.insert("contextId".into(), json!(task.context_id));
+    out.insert("status".into(), encode_status(version, &task.status));
+    if !task.artifacts.is_empty() {
+        let artifacts = task
+            .artifacts
+            .iter()
+            .map(|a| encode_artifact(version, a))
+            .collect();
+        out.insert("artifacts".into(), Value::Array(artifacts));
+    }
+    Value::Object(out)
+}
+
+/// The result of `message/send` / `SendMessage`: v0.3 the bare object, v1 `{"task": …}` or `{"message": …}`.
+/// The inverse of `decode_send_result`.
+pub fn encode_send_result(version: ProtocolVersion, response: &SendResponse) -> Value {
+    match response {
+        SendResponse::Task(task) => wrap(version, "task", encode_task(version, task)),
+        SendResponse::Message(message) => {
+            wrap(version, "message", encode_message(version, message))
+        }
+    }
+}
+
+/// The `result` of one stream event (A2A v0.3 §7.2.1, A2A v1.0 §3.2.3). The inverse of `decode_stream_result`.
+pub fn encode_stream_result(version: ProtocolVersion, event: &StreamEvent) -> Value {
+    match event {
+        StreamEvent::Task(task) => wrap(version, "task", encode_task(version, task)),
+        StreamEvent::Message(message) => wrap(version, "message", encode_message(version, message)),
+        StreamEvent::Status {
+            task_id,
+            context_id,
+            status,
+            is_final,
+        } => {
             let mut out = Map::new();
-            if let Some(b) = bytes {
-                out.insert("raw".into(), json!(b));
-            } else if let Some(u) = uri {
-                out.insert("url".into(), json!(u));
+            out.insert("taskId".into(), json!(task_id));
+            out.insert("contextId".into(), json!(context_id));
+            out.insert("status".into(), encode_status(version, status));
+            if version == ProtocolVersion::V0_3 {
+                out.insert("kind".into(), json!("status-update"));
+                out.insert("final".into(), json!(is_final));
             }
-            if let Some(m) = media_type {
-                out.insert("mediaType".into(), json!(m));
-            }
-            if let Some(n) = name {
-                out.insert("filename".into(), json!(n));
-            }
-            Value::Object(out)
+            // v1 has no `final`: the end of the stream says it.
+            wrap(version, "statusUpdate", Value::Object(out))
         }
+        StreamEvent::Artifact {
+            task_id,
+            context_id,
+            artifact,
+            append,
+            last_chunk,
+        } => {
+            let mut out = Map::new();
+            out.insert("taskId".into(), json!(task_id));
+            out.insert("contextId".into(), json!(context_id));
+            out.insert("artifact".into(), encode_artifact(version, artifact));
+            if version == ProtocolVersion::V0_3 {
+                out.insert("kind".into(), json!("artifact-update"));
+            }
+            // ProtoJSON (v1) leaves false booleans out; v0.3 always writes them.
+            for (key, set) in [("append", *append), ("lastChunk", *last_chunk)] {
+                if set || version == ProtocolVersion::V0_3 {
+                    out.insert(key.into(), json!(set));
+                }
+            }
+            wrap(version, "artifactUpdate", Value::Object(out))
+        }
+    }
+}
+
+/// v1 wraps each result in its oneof key; v0.3 sends the bare object, told apart by `kind`.
+fn wrap(version: ProtocolVersion, key: &str, value: Value) -> Value {
+    match version {
+        ProtocolVersion::V0_3 => value,
+        ProtocolVersion::V1_0 => json!({ key: value }),
     }
 }
 
@@ -212,7 +374,8 @@ fn string_list(v: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Accepts every spelling: `working`, `TASK_STATE_WORKING`, `TASK_STATE_CANCELLED` (v0.3 ProtoJSON), any case.
+/// Accepts every spelling: `working`, `TASK_STATE_WORKING`, `TASK_STATE_CANCELLED` (v0.3 ProtoJSON), any case;
+/// the inverse of `state_name` for both versions.
 pub fn decode_state(s: &str) -> TaskState {
     let norm = s
         .trim()
@@ -337,6 +500,17 @@ pub fn decode_task(v: &Value) -> Result<Task, A2aError> {
     })
 }
 
+/// Whether send params ask to wait for the task to settle, the inverse of `send_params`: v0.3
+/// `configuration.blocking` (default true), v1 `configuration.returnImmediately` (default false). Either
+/// spelling is read in either version.
+pub fn decode_blocking(params: &Value) -> bool {
+    let config = params.get("configuration");
+    let flag = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_bool);
+    flag("blocking")
+        .or_else(|| flag("returnImmediately").map(|r| !r))
+        .unwrap_or(true)
+}
+
 /// The `result` of a send: v0.3 bare object with `kind`, v1 `{"task":…}` / `{"message":…}`.
 pub fn decode_send_result(result: &Value) -> Result<SendResponse, A2aError> {
     if let Some(task) = result.get("task") {
@@ -407,139 +581,6 @@ fn decode_artifact_update(v: &Value) -> Result<StreamEvent, A2aError> {
         append: v.get("append").and_then(Value::as_bool).unwrap_or(false),
         last_chunk: v.get("lastChunk").and_then(Value::as_bool).unwrap_or(false),
     })
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Cards
-
-/// Parses a v0.3 card, a v1 card, or the merged "dual" card a2a-sdk 1.x serves with its compat layer.
-pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
-    if !raw.is_object() {
-        return Err(bad("agent card is not a JSON object"));
-    }
-    let name = str_field(&raw, "name").ok_or_else(|| bad("agent card has no \"name\""))?;
-    let capabilities = raw.get("capabilities").cloned().unwrap_or(Value::Null);
-    let skills = raw
-        .get("skills")
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(decode_skill).collect())
-        .unwrap_or_default();
-
-    let mut interfaces = Vec::new();
-    if let Some(list) = raw.get("supportedInterfaces").and_then(Value::as_array) {
-        for entry in list {
-            let Some(url) = str_field(entry, "url") else {
-                continue;
-            };
-            interfaces.push(AgentInterface {
-                url,
-                binding: str_field(entry, "protocolBinding")
-                    .or_else(|| str_field(entry, "transport"))
-                    .unwrap_or_else(|| "JSONRPC".into()),
-                // An interface without a version is treated as 0.3, as a2a-sdk 1.3.0's client does.
-                protocol_version: str_field(entry, "protocolVersion")
-                    .unwrap_or_else(|| "0.3".into()),
-                tenant: str_field(entry, "tenant"),
-            });
-        }
-    }
-    // v0.3 fields; on a dual card they describe the 0.3 interfaces, which may already be listed above.
-    if let Some(url) = str_field(&raw, "url") {
-        let version = str_field(&raw, "protocolVersion").unwrap_or_else(|| "0.3".into());
-        let binding = str_field(&raw, "preferredTransport").unwrap_or_else(|| "JSONRPC".into());
-        let mut legacy = vec![AgentInterface {
-            url,
-            binding,
-            protocol_version: version.clone(),
-            tenant: None,
-        }];
-        if let Some(extra) = raw.get("additionalInterfaces").and_then(Value::as_array) {
-            for entry in extra {
-                if let Some(url) = str_field(entry, "url") {
-                    legacy.push(AgentInterface {
-                        url,
-                        binding: str_field(entry, "transport").unwrap_or_else(|| "JSONRPC".into()),
-                        protocol_version: version.clone(),
-                        tenant: None,
-                    });
-                }
-            }
-        }
-        for iface in legacy {
-            let known = interfaces.iter().any(|i| {
-                i.url == iface.url
-                    && i.binding.eq_ignore_ascii_case(&iface.binding)
-                    && major_of(&i.protocol_version) == major_of(&iface.protocol_version)
-            });
-            if !known {
-                interfaces.push(iface);
-            }
-        }
-    }
-
-    Ok(AgentCard {
-        name,
-        description: str_field(&raw, "description").unwrap_or_default(),
-        version: str_field(&raw, "version").unwrap_or_default(),
-        streaming: capabilities
-            .get("streaming")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        skills,
-        interfaces,
-        default_output_modes: string_list(&raw, "defaultOutputModes"),
-        raw,
-    })
-}
-
-fn decode_skill(v: &Value) -> Option<Skill> {
-    let id = str_field(v, "id")?;
-    Some(Skill {
-        name: str_field(v, "name").unwrap_or_else(|| id.clone()),
-        description: str_field(v, "description").unwrap_or_default(),
-        tags: string_list(v, "tags"),
-        examples: string_list(v, "examples"),
-        input_modes: string_list(v, "inputModes"),
-        output_modes: string_list(v, "outputModes"),
-        id,
-    })
-}
-
-fn major_of(version: &str) -> u64 {
-    version
-        .split('.')
-        .next()
-        .and_then(|m| m.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Picks the JSON-RPC interface to use: version 1.x first (exactly 1.0 before later minors), else 0.3
-/// (any 0.x ≥ 0.2). `wanted` restricts the choice to one version (config `protocol = "0.3"` / `"1.0"`).
-pub fn choose_interface(
-    card: &AgentCard,
-    wanted: Option<ProtocolVersion>,
-) -> Option<(&AgentInterface, ProtocolVersion)> {
-    let jsonrpc = || {
-        card.interfaces
-            .iter()
-            .filter(|i| i.binding.eq_ignore_ascii_case("JSONRPC"))
-    };
-    let v1 = || {
-        let exact = jsonrpc().find(|i| i.protocol_version.trim() == "1.0");
-        exact
-            .or_else(|| jsonrpc().find(|i| major_of(&i.protocol_version) == 1))
-            .map(|i| (i, ProtocolVersion::V1_0))
-    };
-    let v03 = || {
-        jsonrpc()
-            .find(|i| major_of(&i.protocol_version) == 0)
-            .map(|i| (i, ProtocolVersion::V0_3))
-    };
-    match wanted {
-        Some(ProtocolVersion::V1_0) => v1(),
-        Some(ProtocolVersion::V0_3) => v03(),
-        None => v1().or_else(v03),
-    }
 }
 
 /// A short, single-line rendering of a JSON value for error messages.

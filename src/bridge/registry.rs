@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::tools::{self, AgentTools, ToolTable};
 use crate::a2a::oauth::ClientCredentials;
-use crate::a2a::{self, A2aClient, AgentCard, ClientSettings, ProtocolVersion};
+use crate::a2a::{self, A2aClient, AgentCard, CardOverrides, ClientOptions, ProtocolVersion};
 use crate::config::{AgentConfig, Config};
 
 /// First pause before re-fetching the card of an agent that is down; doubles up to `card_retry_max`.
@@ -269,33 +269,15 @@ impl Registry {
         let (card, card_url) = a2a::fetch_card(&self.http, url, &agent.headers, self.card_timeout)
             .await
             .map_err(|e| format!("agent card: {e}"))?;
-        let (endpoint, version, tenant) = match a2a::wire::choose_interface(&card, agent.protocol) {
-            Some((iface, version)) => (
-                fix_unspecified_host(&iface.url, &card_url),
-                version,
-                iface.tenant.clone(),
-            ),
-            None => match (&agent.endpoint, agent.protocol) {
-                // The card lists no usable interface, but the config says where and how to talk.
-                (Some(endpoint), Some(version)) => (endpoint.clone(), version, None),
-                _ => {
-                    let wanted = agent
-                        .protocol
-                        .map(|v| format!("protocol {v}"))
-                        .unwrap_or_else(|| "protocol 1.0 or 0.3".into());
-                    return Err(format!(
-                        "the card offers no JSON-RPC interface with {wanted} (set endpoint and protocol to override)"
-                    ));
-                }
-            },
-        };
-        let endpoint = agent.endpoint.clone().unwrap_or(endpoint);
-        let client = A2aClient::new(
+        let client = A2aClient::for_card(
             self.http.clone(),
-            ClientSettings {
-                endpoint,
-                version,
-                tenant,
+            &card,
+            &card_url,
+            &CardOverrides {
+                endpoint: agent.endpoint.clone(),
+                protocol: agent.protocol,
+            },
+            ClientOptions {
                 headers: agent.headers.clone(),
                 request_timeout: agent.request_timeout,
                 stream_idle_timeout: agent.stream_idle_timeout,
@@ -305,7 +287,8 @@ impl Registry {
                     .collect(),
                 oauth: slot.oauth.clone(),
             },
-        );
+        )
+        .map_err(|e| e.to_string())?;
         let streaming = agent.streaming.unwrap_or(card.streaming);
         Ok(Connected {
             card,
@@ -346,24 +329,6 @@ impl Registry {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
     }
-}
-
-/// Cards from servers bound to `0.0.0.0` advertise that address, which no client can reach: use the host
-/// the card itself came from instead.
-fn fix_unspecified_host(endpoint: &str, card_url: &str) -> String {
-    let (Ok(mut ep), Ok(card)) = (url::Url::parse(endpoint), url::Url::parse(card_url)) else {
-        return endpoint.to_owned();
-    };
-    let unspecified = match ep.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_unspecified(),
-        Some(url::Host::Ipv6(ip)) => ip.is_unspecified(),
-        _ => false,
-    };
-    if unspecified && let Some(host) = card.host_str() {
-        let _ = ep.set_host(Some(host));
-        return ep.to_string();
-    }
-    endpoint.to_owned()
 }
 
 /// The protocol version an agent is spoken to in, for display.

@@ -113,25 +113,39 @@ struct RawHeaderSecret {
     file: Option<PathBuf>,
 }
 
+/// `auth = { type = "…", … }`: each type takes only its own keys, so serde names any other key as unknown.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAuth {
-    #[serde(rename = "type")]
-    kind: String,
-    token_env: Option<String>,
-    token_file: Option<PathBuf>,
-    header: Option<String>,
-    key_env: Option<String>,
-    key_file: Option<PathBuf>,
-    username: Option<String>,
-    password_env: Option<String>,
-    password_file: Option<PathBuf>,
-    token_url: Option<String>,
-    client_id: Option<String>,
-    client_secret_env: Option<String>,
-    client_secret_file: Option<PathBuf>,
-    #[serde(default)]
-    scopes: Vec<String>,
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a table such as { type = \"bearer\", token_env = \"VAR\" }"
+)]
+enum RawAuth {
+    None {},
+    Bearer {
+        token_env: Option<String>,
+        token_file: Option<PathBuf>,
+    },
+    ApiKey {
+        header: Option<String>,
+        key_env: Option<String>,
+        key_file: Option<PathBuf>,
+    },
+    Basic {
+        username: Option<String>,
+        password_env: Option<String>,
+        password_file: Option<PathBuf>,
+    },
+    /// OAuth2 client credentials.
+    Oauth2 {
+        token_url: Option<String>,
+        client_id: Option<String>,
+        client_secret_env: Option<String>,
+        client_secret_file: Option<PathBuf>,
+        #[serde(default)]
+        scopes: Vec<String>,
+    },
 }
 
 impl RawAgent {
@@ -192,12 +206,17 @@ impl RawAgent {
             headers.insert(header_name, header_value(&value, sensitive, &hk)?);
         }
         let mut oauth2 = None;
-        if let Some(auth) = self.auth {
-            if auth.kind == "oauth2" {
-                oauth2 = Some(auth.into_oauth2(&k("auth"), dir)?);
-            } else if let Some((name, value)) = auth.into_header(&k("auth"), dir)? {
+        match self
+            .auth
+            .map(|auth| auth.resolve(&k("auth"), dir))
+            .transpose()?
+            .flatten()
+        {
+            Some(Auth::Header(name, value)) => {
                 headers.insert(name, value);
             }
+            Some(Auth::OAuth2(config)) => oauth2 = Some(config),
+            None => {}
         }
 
         let request_timeout = seconds(self.request_timeout_secs, &k("request_timeout_secs"))?
@@ -240,157 +259,90 @@ impl RawAgent {
     }
 }
 
-impl RawAuth {
-    /// The client-credentials grant of `type = "oauth2"`.
-    fn into_oauth2(self, key: &str, dir: &Path) -> Result<OAuth2Config, KeyError> {
-        for (name, present) in [
-            ("token_env", self.token_env.is_some()),
-            ("token_file", self.token_file.is_some()),
-            ("header", self.header.is_some()),
-            ("username", self.username.is_some()),
-        ] {
-            if present {
-                return Err((
-                    format!("{key}.{name}"),
-                    "not used by auth type \"oauth2\"".into(),
-                ));
-            }
-        }
-        let token_url = self.token_url.ok_or_else(|| {
-            (
-                format!("{key}.token_url"),
-                "required for auth type \"oauth2\"".into(),
-            )
-        })?;
-        check_url(&token_url).map_err(|m| (format!("{key}.token_url"), m))?;
-        let client_id = self.client_id.filter(|c| !c.is_empty()).ok_or_else(|| {
-            (
-                format!("{key}.client_id"),
-                "required for auth type \"oauth2\"".into(),
-            )
-        })?;
-        let source = one_source(
-            self.client_secret_env,
-            self.client_secret_file,
-            "client_secret",
-        )
-        .map_err(|m| (format!("{key}.client_secret_env"), m))?;
-        let field = match &source {
-            SecretSource::Env(_) => format!("{key}.client_secret_env"),
-            SecretSource::File(_) => format!("{key}.client_secret_file"),
-        };
-        let client_secret = source.resolve(dir).map_err(|m| (field, m))?;
-        Ok(OAuth2Config {
-            token_url,
-            client_id,
-            client_secret,
-            scopes: self.scopes,
-        })
-    }
+/// What an `auth` table comes to once its secret is resolved.
+enum Auth {
+    /// A header sent with every request.
+    Header(HeaderName, HeaderValue),
+    /// A token fetched at run time.
+    OAuth2(OAuth2Config),
+}
 
-    /// The header this auth method sends, with its secret resolved.
-    fn into_header(
-        self,
-        key: &str,
-        dir: &Path,
-    ) -> Result<Option<(HeaderName, HeaderValue)>, KeyError> {
-        let resolve = |env: Option<String>, file: Option<PathBuf>, what: &str| {
-            let field = format!("{key}.{what}");
-            let source =
-                one_source(env, file, what).map_err(|m| (format!("{key}.{what}_env"), m))?;
+impl RawAuth {
+    /// Checks the keys serde cannot (required ones, URLs, header names) and resolves the secret. `key` is the
+    /// table's path (`agents[0].auth`); `None` for `type = "none"`.
+    fn resolve(self, key: &str, dir: &Path) -> Result<Option<Auth>, KeyError> {
+        let k = |field: &str| format!("{key}.{field}");
+        let secret = |env: Option<String>, file: Option<PathBuf>, what: &str| {
+            let source = one_source(env, file, what).map_err(|m| (k(&format!("{what}_env")), m))?;
             let field = match &source {
-                SecretSource::Env(_) => format!("{field}_env"),
-                SecretSource::File(_) => format!("{field}_file"),
+                SecretSource::Env(_) => k(&format!("{what}_env")),
+                SecretSource::File(_) => k(&format!("{what}_file")),
             };
             source.resolve(dir).map_err(|m| (field, m))
         };
-        let unexpected = |fields: &[(&str, bool)]| -> Result<(), KeyError> {
-            for (name, present) in fields {
-                if *present {
-                    return Err((
-                        format!("{key}.{name}"),
-                        format!("not used by auth type {:?}", self.kind),
-                    ));
-                }
-            }
-            Ok(())
+        let required = |value: Option<String>, field: &str, kind: &str| {
+            value
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| (k(field), format!("required for auth type \"{kind}\"")))
         };
-        let auth_header = http::header::AUTHORIZATION;
-        match self.kind.as_str() {
-            "none" => {
-                unexpected(&[
-                    ("token_env", self.token_env.is_some()),
-                    ("token_file", self.token_file.is_some()),
-                    ("header", self.header.is_some()),
-                    ("key_env", self.key_env.is_some()),
-                    ("username", self.username.is_some()),
-                ])?;
-                Ok(None)
+        let authorization = |value: String, field: &str| {
+            let value = header_value(&value, true, &k(field))?;
+            Ok(Some(Auth::Header(http::header::AUTHORIZATION, value)))
+        };
+        match self {
+            RawAuth::None {} => Ok(None),
+            RawAuth::Bearer {
+                token_env,
+                token_file,
+            } => {
+                let token = secret(token_env, token_file, "token")?;
+                authorization(format!("Bearer {}", token.expose()), "token")
             }
-            "bearer" => {
-                unexpected(&[
-                    ("header", self.header.is_some()),
-                    ("username", self.username.is_some()),
-                ])?;
-                let token = resolve(self.token_env.clone(), self.token_file.clone(), "token")?;
-                let value = header_value(
-                    &format!("Bearer {}", token.expose()),
-                    true,
-                    &format!("{key}.token"),
-                )?;
-                Ok(Some((auth_header, value)))
-            }
-            "api_key" => {
-                unexpected(&[
-                    ("token_env", self.token_env.is_some()),
-                    ("username", self.username.is_some()),
-                ])?;
-                let header = self.header.clone().unwrap_or_else(|| "X-API-Key".into());
+            RawAuth::ApiKey {
+                header,
+                key_env,
+                key_file,
+            } => {
+                let header = header.unwrap_or_else(|| "X-API-Key".into());
                 let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
                     (
-                        format!("{key}.header"),
+                        k("header"),
                         format!("{header:?} is not a valid header name"),
                     )
                 })?;
-                let secret = resolve(self.key_env.clone(), self.key_file.clone(), "key")?;
-                Ok(Some((
-                    name,
-                    header_value(secret.expose(), true, &format!("{key}.key"))?,
-                )))
+                let secret = secret(key_env, key_file, "key")?;
+                let value = header_value(secret.expose(), true, &k("key"))?;
+                Ok(Some(Auth::Header(name, value)))
             }
-            "basic" => {
-                unexpected(&[
-                    ("token_env", self.token_env.is_some()),
-                    ("header", self.header.is_some()),
-                ])?;
-                let user = self.username.clone().ok_or_else(|| {
-                    (
-                        format!("{key}.username"),
-                        "required for auth type \"basic\"".into(),
-                    )
-                })?;
-                let password = resolve(
-                    self.password_env.clone(),
-                    self.password_file.clone(),
-                    "password",
-                )?;
+            RawAuth::Basic {
+                username,
+                password_env,
+                password_file,
+            } => {
+                let user = required(username, "username", "basic")?;
+                let password = secret(password_env, password_file, "password")?;
                 let encoded = base64::engine::general_purpose::STANDARD
                     .encode(format!("{user}:{}", password.expose()));
-                Ok(Some((
-                    auth_header,
-                    header_value(
-                        &format!("Basic {encoded}"),
-                        true,
-                        &format!("{key}.password"),
-                    )?,
-                )))
+                authorization(format!("Basic {encoded}"), "password")
             }
-            other => Err((
-                format!("{key}.type"),
-                format!(
-                    "expected \"none\", \"bearer\", \"api_key\", \"basic\" or \"oauth2\", got {other:?}"
-                ),
-            )),
+            RawAuth::Oauth2 {
+                token_url,
+                client_id,
+                client_secret_env,
+                client_secret_file,
+                scopes,
+            } => {
+                let token_url = required(token_url, "token_url", "oauth2")?;
+                check_url(&token_url).map_err(|m| (k("token_url"), m))?;
+                let client_id = required(client_id, "client_id", "oauth2")?;
+                let client_secret = secret(client_secret_env, client_secret_file, "client_secret")?;
+                Ok(Some(Auth::OAuth2(OAuth2Config {
+                    token_url,
+                    client_id,
+                    client_secret,
+                    scopes,
+                })))
+            }
         }
     }
 }

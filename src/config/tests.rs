@@ -163,3 +163,76 @@ fn oauth2_client_credentials() {
         assert!(e.contains(want), "{auth}: {e}");
     }
 }
+
+/// Each auth type takes only its own keys; serde names the stray key, the table and what would fit.
+#[test]
+fn auth_keys_belong_to_their_type() {
+    for (auth, want) in [
+        (
+            "{ type = \"bearer\", header = \"X\", token_env = \"X\" }",
+            "agents[0].auth: unknown field `header`, expected `token_env` or `token_file`",
+        ),
+        (
+            "{ type = \"api_key\", key_env = \"X\", token_env = \"X\" }",
+            "agents[0].auth: unknown field `token_env`, expected one of `header`, `key_env`, `key_file`",
+        ),
+        (
+            "{ type = \"none\", token_env = \"X\" }",
+            "agents[0].auth: unknown field `token_env`",
+        ),
+        (
+            "{ type = \"oauth2\", token_url = \"https://t/\", client_id = \"b\", client_secret_env = \"X\", username = \"u\" }",
+            "agents[0].auth: unknown field `username`",
+        ),
+        (
+            "{ token_env = \"X\" }",
+            "agents[0].auth: missing field `type`",
+        ),
+        (
+            "{ type = \"oauth\" }",
+            "agents[0].auth.type: unknown variant `oauth`, expected one of `none`, `bearer`, `api_key`, `basic`, `oauth2`",
+        ),
+        (
+            "\"bearer\"",
+            "agents[0].auth: invalid type: string \"bearer\", expected a table such as { type = \"bearer\", token_env = \"VAR\" }",
+        ),
+        (
+            "{ type = \"basic\", password_env = \"X\" }",
+            "agents[0].auth.username: required for auth type \"basic\"",
+        ),
+        (
+            "{ type = \"api_key\", header = \"bad header\", key_env = \"X\" }",
+            "agents[0].auth.header: \"bad header\" is not a valid header name",
+        ),
+    ] {
+        let e = parse(&format!(
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = {auth}\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with(&format!("/etc/bridge.toml: {want}")),
+            "{auth}: {e}"
+        );
+    }
+}
+
+/// `type = "none"` sends nothing; `basic` and `api_key` become sensitive headers.
+#[test]
+fn auth_types_become_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret"), "pw\n").unwrap();
+    let agent = |auth: &str| {
+        let text = format!("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = {auth}\n");
+        let c = Config::parse(&text, &dir.path().join("bridge.toml")).unwrap();
+        c.agents.into_iter().next().unwrap()
+    };
+    let none = agent("{ type = \"none\" }");
+    assert!(none.headers.is_empty() && none.oauth2.is_none());
+    let basic = agent("{ type = \"basic\", username = \"me\", password_file = \"secret\" }");
+    let value = &basic.headers[http::header::AUTHORIZATION];
+    assert_eq!(value.to_str().unwrap(), "Basic bWU6cHc=");
+    assert!(value.is_sensitive());
+    let key = agent("{ type = \"api_key\", key_file = \"secret\" }");
+    assert_eq!(key.headers["x-api-key"], "pw");
+    assert!(key.headers["x-api-key"].is_sensitive());
+}

@@ -1,9 +1,9 @@
 //! The demo agent's HTTP side: the card on GET `{prefix}/.well-known/agent-card.json` and JSON-RPC on POST, under
 //! any path prefix, so one process can stand in for many agents (`http://host/agents/7` is agent 7 to a bridge).
 //!
-//! One endpoint speaks both protocol versions, told apart by the method name (reference section 2.2):
+//! One endpoint speaks both protocol versions, told apart by the method name (`wire::Method::from_name`):
 //! - v1 methods (`SendMessage`, `SendStreamingMessage`, `GetTask`, `CancelTask`, `SubscribeToTask`) require
-//!   `A2A-Version: 1.x`; without it they get -32009, since a missing header means 0.3 (reference section 6.1);
+//!   `A2A-Version: 1.x`; without it they get -32009, since a missing header means 0.3 (A2A v1.0 §3.6.2);
 //! - v0.3 methods (`message/send`, `message/stream`, `tasks/get`, `tasks/cancel`, `tasks/resubscribe`) take no
 //!   header or a 0.x one.
 //!
@@ -24,23 +24,25 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use futures::Stream;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
+use super::RpcError;
 use super::card::card;
-use super::codec::{
-    INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, RpcError, VERSION_NOT_SUPPORTED, encode_event,
-    encode_send_result, encode_task, rpc_error, rpc_result,
-};
 use super::skills::{self, Started};
 use super::store::{Store, TaskEntry};
 use crate::a2a::client::VERSION_HEADER;
 use crate::a2a::error::{
-    METHOD_NOT_FOUND, TASK_NOT_CANCELABLE, TASK_NOT_FOUND, UNSUPPORTED_OPERATION,
+    INVALID_PARAMS, TASK_NOT_CANCELABLE, TASK_NOT_FOUND, UNSUPPORTED_OPERATION,
+    VERSION_NOT_SUPPORTED,
 };
-use crate::a2a::wire::{Method as Operation, decode_message};
+use crate::a2a::wire::rpc::{self, Request};
+use crate::a2a::wire::{
+    Method as Operation, decode_blocking, decode_message, encode_send_result, encode_stream_result,
+    encode_task,
+};
 use crate::a2a::{Message, ProtocolVersion, SendResponse, StreamEvent, Task, TaskState};
 
 /// Most tasks kept at once; past it the oldest settled tasks are dropped (each holds a few KiB).
@@ -202,33 +204,7 @@ fn card_host(headers: &HeaderMap, addr: SocketAddr) -> String {
         .unwrap_or_else(|| reachable(addr).to_string())
 }
 
-/// The version and operation of a method name.
-fn operation(method: &str) -> Option<(ProtocolVersion, Operation)> {
-    use Operation::*;
-    use ProtocolVersion::*;
-    Some(match method {
-        "message/send" => (V0_3, SendMessage),
-        "message/stream" => (V0_3, SendStreamingMessage),
-        "tasks/get" => (V0_3, GetTask),
-        "tasks/cancel" => (V0_3, CancelTask),
-        "tasks/resubscribe" => (V0_3, SubscribeToTask),
-        "SendMessage" => (V1_0, SendMessage),
-        "SendStreamingMessage" => (V1_0, SendStreamingMessage),
-        "GetTask" => (V1_0, GetTask),
-        "CancelTask" => (V1_0, CancelTask),
-        "SubscribeToTask" => (V1_0, SubscribeToTask),
-        _ => return None,
-    })
-}
-
-fn streams(op: Operation) -> bool {
-    matches!(
-        op,
-        Operation::SendStreamingMessage | Operation::SubscribeToTask
-    )
-}
-
-/// A method's version must match the `A2A-Version` header: a missing header means 0.3 (reference section 6.1).
+/// A method's version must match the `A2A-Version` header: a missing header means 0.3 (A2A v1.0 §3.6.2).
 fn check_version(
     version: ProtocolVersion,
     headers: &HeaderMap,
@@ -261,60 +237,30 @@ fn check_version(
 }
 
 async fn rpc(agent: &Arc<AgentState>, headers: &HeaderMap, body: &[u8]) -> Response {
-    let mut request: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
+    let Request {
+        id,
+        version,
+        method: op,
+        params,
+    } = match rpc::decode_request(body) {
+        Ok(request) => request,
         Err(e) => {
-            let err = RpcError::new(PARSE_ERROR, format!("the body is not JSON: {e}"));
-            return axum::Json(rpc_error(None, &Value::Null, &err)).into_response();
+            return axum::Json(rpc::error_response(None, &e.id, e.code, &e.message))
+                .into_response();
         }
     };
-    let Some(object) = request.as_object_mut() else {
-        let err = RpcError::new(
-            INVALID_REQUEST,
-            "expected one JSON-RPC request object (batches are not supported)",
-        );
-        return axum::Json(rpc_error(None, &Value::Null, &err)).into_response();
-    };
-    let id = match object.get("id") {
-        None => Value::Null,
-        Some(id) if id.is_string() || id.is_number() || id.is_null() => id.clone(),
-        Some(_) => {
-            let err = RpcError::new(INVALID_REQUEST, "id must be a string or a number");
-            return axum::Json(rpc_error(None, &Value::Null, &err)).into_response();
-        }
-    };
-    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        let err = RpcError::new(INVALID_REQUEST, "jsonrpc must be \"2.0\"");
-        return axum::Json(rpc_error(None, &id, &err)).into_response();
-    }
-    let Some(method) = object
-        .get("method")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    else {
-        let err = RpcError::new(INVALID_REQUEST, "method is missing");
-        return axum::Json(rpc_error(None, &id, &err)).into_response();
-    };
-    let Some((version, op)) = operation(&method) else {
-        let err = RpcError::new(METHOD_NOT_FOUND, format!("method {method:?} not found"));
-        return axum::Json(rpc_error(None, &id, &err)).into_response();
-    };
+    let method = op.name(version);
     tracing::debug!(method, "json-rpc request");
-    let params = object.remove("params").unwrap_or_else(|| json!({}));
     let reply = Reply { version, id, op };
-    if let Err(e) = check_version(version, headers, &method) {
+    if let Err(e) = check_version(version, headers, method) {
         return reply.error(e);
     }
     let result = match op {
         Operation::SendMessage => send(agent, &reply, &params).await,
         Operation::SendStreamingMessage => stream(agent, &reply, &params),
-        Operation::GetTask => task_of(agent, &params).map(|entry| {
-            axum::Json(rpc_result(
-                &reply.id,
-                encode_task(version, &entry.snapshot()),
-            ))
-            .into_response()
-        }),
+        Operation::GetTask => {
+            task_of(agent, &params).map(|entry| reply.ok(encode_task(version, &entry.snapshot())))
+        }
         Operation::CancelTask => cancel(agent, &reply, &params),
         Operation::SubscribeToTask => subscribe(agent, &reply, &params),
     };
@@ -330,13 +276,13 @@ struct Reply {
 
 impl Reply {
     fn ok(&self, result: Value) -> Response {
-        axum::Json(rpc_result(&self.id, result)).into_response()
+        axum::Json(rpc::result_response(&self.id, result)).into_response()
     }
 
     fn error(&self, error: RpcError) -> Response {
         tracing::debug!(code = error.code, message = %error.message, "json-rpc error");
-        let body = rpc_error(Some(self.version), &self.id, &error);
-        if streams(self.op) && self.version == ProtocolVersion::V0_3 {
+        let body = rpc::error_response(Some(self.version), &self.id, error.code, &error.message);
+        if self.op.streams() && self.version == ProtocolVersion::V0_3 {
             let event = Event::default().data(body.to_string());
             return Sse::new(futures::stream::iter([Ok::<_, Infallible>(event)])).into_response();
         }
@@ -380,16 +326,6 @@ fn message_param(params: &Value) -> Result<Message, RpcError> {
     Ok(message)
 }
 
-/// Whether a send waits for the task to settle: v0.3 `blocking` (default true), v1 `returnImmediately` (default
-/// false) with the opposite polarity. Either spelling is read in either version.
-fn blocking(params: &Value) -> bool {
-    let config = params.get("configuration");
-    let flag = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_bool);
-    flag("blocking")
-        .or_else(|| flag("returnImmediately").map(|r| !r))
-        .unwrap_or(true)
-}
-
 fn task_of(agent: &AgentState, params: &Value) -> Result<Arc<TaskEntry>, RpcError> {
     let id = params
         .get("id")
@@ -409,7 +345,7 @@ async fn send(agent: &AgentState, reply: &Reply, params: &Value) -> Result<Respo
             entry,
             snapshot,
             events,
-        } => SendResponse::Task(if blocking(params) {
+        } => SendResponse::Task(if decode_blocking(params) {
             settle(&entry, events, &agent.shutdown).await
         } else {
             snapshot
@@ -521,7 +457,8 @@ impl Relay {
         futures::stream::unfold(self, |mut relay| async move {
             let event = relay.next().await?;
             relay.done = ends_stream(&event) || relay.source.is_none();
-            let data = rpc_result(&relay.id, encode_event(relay.version, &event)).to_string();
+            let result = encode_stream_result(relay.version, &event);
+            let data = rpc::result_response(&relay.id, result).to_string();
             Some((Ok(Event::default().data(data)), relay))
         })
     }

@@ -1,6 +1,6 @@
-//! The demo agent's card: the merged "dual" shape a2a-sdk 1.x serves with its v0.3 compatibility layer
-//! (reference section 1.4): `supportedInterfaces` with a 1.0 and a 0.3 JSON-RPC interface at the same URL, plus the
-//! v0.3 fields `url`, `preferredTransport` and `protocolVersion` so v0.3-only clients can read it too.
+//! The demo agent's card: the merged "dual" shape a2a-sdk 1.x serves with its v0.3 compatibility layer:
+//! `supportedInterfaces` with a 1.0 and a 0.3 JSON-RPC interface at the same URL (A2A v1.0 §8.3.1), plus the v0.3
+//! fields `url`, `preferredTransport` and `protocolVersion` (A2A v0.3 §5.6.1) so v0.3-only clients can read it too.
 
 use serde_json::{Value, json};
 

@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::codec::RpcError;
+use super::RpcError;
 use super::store::{Job, Store, TaskEntry};
 use crate::a2a::error::{TASK_NOT_FOUND, UNSUPPORTED_OPERATION};
 use crate::a2a::{Artifact, Message, Part, Role, StreamEvent, Task, TaskState};

@@ -14,7 +14,9 @@ use tokio::sync::broadcast;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::codec::{INTERNAL_ERROR, RpcError, rfc3339};
+use super::RpcError;
+use crate::a2a::error::INTERNAL_ERROR;
+use crate::a2a::wire::timestamp;
 use crate::a2a::{Artifact, Message, Part, Role, StreamEvent, Task, TaskState, TaskStatus};
 
 /// Events a slow stream may fall behind by before it is re-synchronised with a fresh snapshot.
@@ -114,11 +116,11 @@ impl TaskEntry {
                 task_id: Some(self.id.clone()),
                 metadata: None,
             }),
-            timestamp: Some(rfc3339(SystemTime::now())),
+            timestamp: Some(timestamp(SystemTime::now())),
         };
         inner.status = status.clone();
         inner.settled_at = state.is_settled().then(Instant::now);
-        // v0.3 `final`: the stream ends at a terminal or interrupted state (reference section 4).
+        // v0.3 `final`: the stream ends at a terminal or interrupted state (A2A v0.3 §7.2.2, A2A v1.0 §11.7).
         let _ = inner.events.send(StreamEvent::Status {
             task_id: self.id.clone(),
             context_id: self.context_id.clone(),
@@ -202,7 +204,7 @@ impl Store {
                 status: TaskStatus {
                     state: TaskState::Submitted,
                     message: None,
-                    timestamp: Some(rfc3339(SystemTime::now())),
+                    timestamp: Some(timestamp(SystemTime::now())),
                 },
                 artifacts: Vec::new(),
                 settled_at: None,

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::a2a::error::{INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, TASK_NOT_FOUND};
 
 fn card_v03() -> Value {
     json!({"capabilities":{"pushNotifications":false,"streaming":true},"defaultInputModes":["text/plain"],
@@ -260,4 +261,254 @@ fn stream_events_in_both_shapes() {
 fn truncation_respects_char_boundaries() {
     assert_eq!(truncate_str("héllo", 2), "h…");
     assert_eq!(truncate_str("abc", 5), "abc");
+}
+
+// The encoders the demo agent answers with, against the decoders the client reads with.
+
+fn text(t: &str) -> Vec<Part> {
+    vec![Part::Text { text: t.into() }]
+}
+
+fn agent_message(t: &str) -> Message {
+    Message {
+        message_id: "m1".into(),
+        role: Role::Agent,
+        parts: text(t),
+        context_id: Some("c1".into()),
+        task_id: Some("t1".into()),
+        metadata: None,
+    }
+}
+
+fn task(state: TaskState) -> Task {
+    Task {
+        id: "t1".into(),
+        context_id: "c1".into(),
+        status: TaskStatus {
+            state,
+            message: Some(agent_message("What is your name?")),
+            timestamp: Some("2026-11-21T09:42:34.731362Z".into()),
+        },
+        artifacts: vec![Artifact {
+            artifact_id: "answer".into(),
+            name: Some("answer".into()),
+            description: None,
+            parts: text("hello"),
+        }],
+    }
+}
+
+/// Every state survives encode → decode in both versions.
+#[test]
+fn tasks_round_trip_through_the_client_decoder() {
+    let states = [
+        TaskState::Submitted,
+        TaskState::Working,
+        TaskState::InputRequired,
+        TaskState::AuthRequired,
+        TaskState::Completed,
+        TaskState::Canceled,
+        TaskState::Failed,
+        TaskState::Rejected,
+    ];
+    for version in ProtocolVersion::ALL {
+        for state in states {
+            let t = task(state);
+            assert_eq!(decode_task(&encode_task(version, &t)).unwrap(), t);
+            let sent = encode_send_result(version, &SendResponse::Task(t.clone()));
+            assert_eq!(decode_send_result(&sent).unwrap(), SendResponse::Task(t));
+        }
+    }
+}
+
+/// Stream events survive encode → decode, `final` and chunk flags included.
+#[test]
+fn events_round_trip_through_the_client_decoder() {
+    let events = [
+        StreamEvent::Task(task(TaskState::Submitted)),
+        StreamEvent::Message(agent_message("echo")),
+        StreamEvent::Status {
+            task_id: "t1".into(),
+            context_id: "c1".into(),
+            status: task(TaskState::Working).status,
+            is_final: false,
+        },
+        StreamEvent::Status {
+            task_id: "t1".into(),
+            context_id: "c1".into(),
+            status: task(TaskState::Completed).status,
+            is_final: true,
+        },
+        StreamEvent::Artifact {
+            task_id: "t1".into(),
+            context_id: "c1".into(),
+            artifact: task(TaskState::Working).artifacts[0].clone(),
+            append: true,
+            last_chunk: false,
+        },
+    ];
+    for version in ProtocolVersion::ALL {
+        for event in &events {
+            let decoded = decode_stream_result(&encode_stream_result(version, event)).unwrap();
+            assert_eq!(&decoded, event, "{version}");
+        }
+    }
+}
+
+/// The exact v0.3 and v1 shapes of a status update and an artifact chunk (A2A v0.3 §7.2.2-3, A2A v1.0 §4.2).
+#[test]
+fn event_shapes_follow_each_version() {
+    let status = StreamEvent::Status {
+        task_id: "t".into(),
+        context_id: "c".into(),
+        status: TaskStatus {
+            state: TaskState::InputRequired,
+            message: None,
+            timestamp: None,
+        },
+        is_final: true,
+    };
+    assert_eq!(
+        encode_stream_result(ProtocolVersion::V0_3, &status),
+        json!({"kind": "status-update", "taskId": "t", "contextId": "c", "final": true,
+               "status": {"state": "input-required"}})
+    );
+    assert_eq!(
+        encode_stream_result(ProtocolVersion::V1_0, &status),
+        json!({"statusUpdate": {"taskId": "t", "contextId": "c",
+               "status": {"state": "TASK_STATE_INPUT_REQUIRED"}}})
+    );
+    let chunk = StreamEvent::Artifact {
+        task_id: "t".into(),
+        context_id: "c".into(),
+        artifact: Artifact {
+            artifact_id: "a".into(),
+            name: None,
+            description: None,
+            parts: text("x"),
+        },
+        append: false,
+        last_chunk: false,
+    };
+    assert_eq!(
+        encode_stream_result(ProtocolVersion::V0_3, &chunk),
+        json!({"kind": "artifact-update", "taskId": "t", "contextId": "c", "append": false, "lastChunk": false,
+               "artifact": {"artifactId": "a", "parts": [{"kind": "text", "text": "x"}]}})
+    );
+    assert_eq!(
+        encode_stream_result(ProtocolVersion::V1_0, &chunk),
+        json!({"artifactUpdate": {"taskId": "t", "contextId": "c",
+               "artifact": {"artifactId": "a", "parts": [{"text": "x"}]}}})
+    );
+}
+
+/// Known instants, leap days and the end of a year.
+#[test]
+fn timestamps_are_rfc3339_utc() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let at = |secs: u64, micros: u64| {
+        timestamp(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros))
+    };
+    assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
+    assert_eq!(at(1_700_000_000, 731_362), "2023-11-14T22:13:20.731362Z");
+    assert_eq!(at(951_782_400, 0), "2000-02-29T00:00:00.000000Z");
+    assert_eq!(at(1_735_689_599, 0), "2024-12-31T23:59:59.000000Z");
+    assert_eq!(at(4_107_542_400, 0), "2100-03-01T00:00:00.000000Z");
+}
+
+/// v1 errors carry an ErrorInfo with the reason; v0.3 errors and parse errors do not.
+#[test]
+fn errors_carry_error_info_on_v1_only() {
+    let v1 = rpc::error_response(
+        Some(ProtocolVersion::V1_0),
+        &json!(7),
+        TASK_NOT_FOUND,
+        "task t not found",
+    );
+    assert_eq!(v1["error"]["data"][0]["reason"], "TASK_NOT_FOUND");
+    assert_eq!(v1["error"]["code"], -32001);
+    assert_eq!(v1["id"], 7);
+    let v03 = rpc::error_response(
+        Some(ProtocolVersion::V0_3),
+        &json!(7),
+        TASK_NOT_FOUND,
+        "task t not found",
+    );
+    assert!(v03["error"].get("data").is_none());
+    let parse = rpc::error_response(None, &json!(null), PARSE_ERROR, "bad");
+    assert!(parse["error"].get("data").is_none());
+}
+
+/// A request built by the client is read back by the server side, and a response by the client side.
+#[test]
+fn requests_and_responses_round_trip() {
+    for version in ProtocolVersion::ALL {
+        for method in Method::ALL {
+            assert_eq!(
+                Method::from_name(method.name(version)),
+                Some((version, method))
+            );
+            let body = rpc::request(version, 9, method, json!({"id": "t"})).to_string();
+            let read = rpc::decode_request(body.as_bytes()).unwrap();
+            assert_eq!(
+                (read.id, read.version, read.method),
+                (json!(9), version, method)
+            );
+            assert_eq!(read.params, json!({"id": "t"}));
+        }
+    }
+    assert_eq!(Method::from_name("tasks/list"), None);
+    assert_eq!(Method::from_name("sendmessage"), None);
+    let answer = rpc::result_response(&json!(9), json!({"ok": true})).to_string();
+    assert_eq!(
+        rpc::decode_response(answer.as_bytes()).unwrap(),
+        json!({"ok": true})
+    );
+    let refused = rpc::error_response(None, &json!(9), METHOD_NOT_FOUND, "no").to_string();
+    assert!(
+        rpc::decode_response(refused.as_bytes())
+            .unwrap_err()
+            .is_code(METHOD_NOT_FOUND)
+    );
+}
+
+/// Broken calls are refused with the JSON-RPC code that fits, keeping the id when it could be read.
+#[test]
+fn broken_requests_are_named() {
+    for (body, code, id) in [
+        ("{", PARSE_ERROR, json!(null)),
+        ("[]", INVALID_REQUEST, json!(null)),
+        (
+            r#"{"jsonrpc":"2.0","id":[1],"method":"GetTask"}"#,
+            INVALID_REQUEST,
+            json!(null),
+        ),
+        (
+            r#"{"jsonrpc":"1.0","id":3,"method":"GetTask"}"#,
+            INVALID_REQUEST,
+            json!(3),
+        ),
+        (r#"{"jsonrpc":"2.0","id":"a"}"#, INVALID_REQUEST, json!("a")),
+        (
+            r#"{"jsonrpc":"2.0","id":4,"method":"tasks/list"}"#,
+            METHOD_NOT_FOUND,
+            json!(4),
+        ),
+    ] {
+        let e = rpc::decode_request(body.as_bytes()).unwrap_err();
+        assert_eq!((e.code, &e.id), (code, &id), "{body}: {}", e.message);
+    }
+}
+
+/// `blocking` reads both spellings, in either version, and defaults to waiting.
+#[test]
+fn blocking_is_read_back_in_both_spellings() {
+    let m = agent_message("hi");
+    for version in ProtocolVersion::ALL {
+        for blocking in [true, false] {
+            let params = send_params(version, &m, blocking, &[], None);
+            assert_eq!(decode_blocking(&params), blocking, "{version}");
+        }
+    }
+    assert!(decode_blocking(&json!({})));
 }

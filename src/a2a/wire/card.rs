@@ -1,0 +1,138 @@
+//! Agent cards in every shape a client meets, and the choice of the interface to talk to (pure).
+//!
+//! A v0.3 card names its main interface with `url`, `preferredTransport` and `protocolVersion`, and others in
+//! `additionalInterfaces` (A2A v0.3 §5.6); a v1.0 card lists `supportedInterfaces`, each with its own binding
+//! and version (A2A v1.0 §8.3.1). a2a-sdk 1.x with its compatibility layer serves both at once (a "dual" card).
+
+use serde_json::Value;
+
+use super::{bad, str_field, string_list};
+use crate::a2a::error::A2aError;
+use crate::a2a::types::{AgentCard, AgentInterface, ProtocolVersion, Skill};
+
+/// Parses a v0.3 card, a v1 card, or the merged "dual" card a2a-sdk 1.x serves with its compat layer.
+pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
+    if !raw.is_object() {
+        return Err(bad("agent card is not a JSON object"));
+    }
+    let name = str_field(&raw, "name").ok_or_else(|| bad("agent card has no \"name\""))?;
+    let capabilities = raw.get("capabilities").cloned().unwrap_or(Value::Null);
+    let skills = raw
+        .get("skills")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(decode_skill).collect())
+        .unwrap_or_default();
+
+    let mut interfaces = Vec::new();
+    if let Some(list) = raw.get("supportedInterfaces").and_then(Value::as_array) {
+        for entry in list {
+            let Some(url) = str_field(entry, "url") else {
+                continue;
+            };
+            interfaces.push(AgentInterface {
+                url,
+                binding: str_field(entry, "protocolBinding")
+                    .or_else(|| str_field(entry, "transport"))
+                    .unwrap_or_else(|| "JSONRPC".into()),
+                // An interface without a version is treated as 0.3, as a2a-sdk 1.3.0's client does.
+                protocol_version: str_field(entry, "protocolVersion")
+                    .unwrap_or_else(|| "0.3".into()),
+                tenant: str_field(entry, "tenant"),
+            });
+        }
+    }
+    // v0.3 fields; on a dual card they describe the 0.3 interfaces, which may already be listed above.
+    if let Some(url) = str_field(&raw, "url") {
+        let version = str_field(&raw, "protocolVersion").unwrap_or_else(|| "0.3".into());
+        let binding = str_field(&raw, "preferredTransport").unwrap_or_else(|| "JSONRPC".into());
+        let mut legacy = vec![AgentInterface {
+            url,
+            binding,
+            protocol_version: version.clone(),
+            tenant: None,
+        }];
+        if let Some(extra) = raw.get("additionalInterfaces").and_then(Value::as_array) {
+            for entry in extra {
+                if let Some(url) = str_field(entry, "url") {
+                    legacy.push(AgentInterface {
+                        url,
+                        binding: str_field(entry, "transport").unwrap_or_else(|| "JSONRPC".into()),
+                        protocol_version: version.clone(),
+                        tenant: None,
+                    });
+                }
+            }
+        }
+        for iface in legacy {
+            let known = interfaces.iter().any(|i| {
+                i.url == iface.url
+                    && i.binding.eq_ignore_ascii_case(&iface.binding)
+                    && major_of(&i.protocol_version) == major_of(&iface.protocol_version)
+            });
+            if !known {
+                interfaces.push(iface);
+            }
+        }
+    }
+
+    Ok(AgentCard {
+        name,
+        description: str_field(&raw, "description").unwrap_or_default(),
+        version: str_field(&raw, "version").unwrap_or_default(),
+        streaming: capabilities
+            .get("streaming")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        skills,
+        interfaces,
+        default_output_modes: string_list(&raw, "defaultOutputModes"),
+        raw,
+    })
+}
+
+fn decode_skill(v: &Value) -> Option<Skill> {
+    let id = str_field(v, "id")?;
+    Some(Skill {
+        name: str_field(v, "name").unwrap_or_else(|| id.clone()),
+        description: str_field(v, "description").unwrap_or_default(),
+        examples: string_list(v, "examples"),
+        id,
+    })
+}
+
+fn major_of(version: &str) -> u64 {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Picks the JSON-RPC interface to use: version 1.x first (exactly 1.0 before later minors), else 0.3
+/// (any 0.x ≥ 0.2). `wanted` restricts the choice to one version (config `protocol = "0.3"` / `"1.0"`).
+pub fn choose_interface(
+    card: &AgentCard,
+    wanted: Option<ProtocolVersion>,
+) -> Option<(&AgentInterface, ProtocolVersion)> {
+    let jsonrpc = || {
+        card.interfaces
+            .iter()
+            .filter(|i| i.binding.eq_ignore_ascii_case("JSONRPC"))
+    };
+    let v1 = || {
+        let exact = jsonrpc().find(|i| i.protocol_version.trim() == "1.0");
+        exact
+            .or_else(|| jsonrpc().find(|i| major_of(&i.protocol_version) == 1))
+            .map(|i| (i, ProtocolVersion::V1_0))
+    };
+    let v03 = || {
+        jsonrpc()
+            .find(|i| major_of(&i.protocol_version) == 0)
+            .map(|i| (i, ProtocolVersion::V0_3))
+    };
+    match wanted {
+        Some(ProtocolVersion::V1_0) => v1(),
+        Some(ProtocolVersion::V0_3) => v03(),
+        None => v1().or_else(v03),
+    }
+}
