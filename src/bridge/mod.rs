@@ -11,12 +11,12 @@
 //! - `tasks`: the MCP tasks extension, answered from the A2A task.
 
 mod ask;
-mod call;
+mod follow;
+mod mcp_tasks;
 mod ops;
 mod progress;
 mod registry;
 mod result;
-mod tasks;
 mod tools;
 mod view;
 

@@ -17,12 +17,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
-use super::call::{Follow, Outcome};
+use super::follow::{Follow, Outcome};
 use super::progress::Progress;
 use super::registry::{Connected, Reachability, protocol_of};
 use super::result::{Ending, error_result, result_from_view};
 use super::tools::{self, Route};
-use super::{Bridge, ask, tasks, view::TaskView};
+use super::{Bridge, ask, mcp_tasks, view::TaskView};
 use crate::a2a::{Message, Part, Role, TaskState, error::TASK_NOT_CANCELABLE};
 
 /// How many questions one call answers through elicitation before returning the resumable result.
@@ -267,7 +267,7 @@ impl Bridge {
         }
         // A client that speaks the MCP tasks extension gets a task for work that outlasts a short first wait
         // (or waits on the user); quick answers stay plain results, which every client renders.
-        let as_task = tasks::client_wants_tasks(ctx);
+        let as_task = mcp_tasks::client_wants_tasks(ctx);
         let follow = |wait: Duration, cancel_on_timeout: bool| Follow {
             agent,
             client: &conn.client,
@@ -279,7 +279,7 @@ impl Bridge {
         };
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         if as_task {
-            let first_wait = wait.min(tasks::FIRST_WAIT);
+            let first_wait = wait.min(mcp_tasks::FIRST_WAIT);
             let outcome = follow(first_wait, false)
                 .send(&message, &mut progress)
                 .await;

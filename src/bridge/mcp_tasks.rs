@@ -24,7 +24,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 
 use super::Bridge;
 use super::ask::{self, PendingInput};
-use super::call::Outcome;
+use super::follow::Outcome;
 use super::registry::{Connected, Reachability};
 use super::result::{Ending, result_from_view};
 use super::view::TaskView;
