@@ -186,13 +186,12 @@ impl Bridge {
             s if s.is_terminal() => McpStatus::Completed,
             _ => McpStatus::Working,
         };
-        let mut t = McpTask::new(mcp_task_id(agent, &task.id), status, when.clone(), when)
-            .with_poll_interval_ms(POLL_INTERVAL_MS);
-        t = t.with_status_message(
-            said(task.status.message.as_ref())
-                .unwrap_or_else(|| format!("A2A task {}", task.status.state)),
-        );
-        t
+        McpTask::new(mcp_task_id(agent, &task.id), status, when.clone(), when)
+            .with_poll_interval_ms(POLL_INTERVAL_MS)
+            .with_status_message(
+                said(task.status.message.as_ref())
+                    .unwrap_or_else(|| format!("A2A task {}", task.status.state)),
+            )
     }
 }
 

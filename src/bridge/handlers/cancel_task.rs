@@ -2,10 +2,8 @@
 
 use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
-use schemars::JsonSchema;
-use serde::Deserialize;
 
-use super::{AGENT_NAME, TASK_ID};
+use super::TaskRef;
 use crate::a2a::TaskState;
 use crate::a2a::error::TASK_NOT_CANCELABLE;
 use crate::bridge::Bridge;
@@ -15,14 +13,7 @@ use crate::bridge::view::TaskView;
 
 pub const NAME: &str = "cancel_task";
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Args {
-    #[schemars(description = AGENT_NAME)]
-    agent: String,
-    #[schemars(description = TASK_ID)]
-    task_id: String,
-}
+pub type Args = TaskRef;
 
 pub(super) fn tool() -> Tool {
     Tool::new(

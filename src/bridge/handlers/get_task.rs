@@ -9,7 +9,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{AGENT_NAME, TASK_ID};
+use super::TaskRef;
 use crate::bridge::Bridge;
 use crate::bridge::follow::Follow;
 use crate::bridge::progress::Progress;
@@ -21,10 +21,8 @@ pub const NAME: &str = "get_task";
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    #[schemars(description = AGENT_NAME)]
-    agent: String,
-    #[schemars(description = TASK_ID)]
-    task_id: String,
+    #[serde(flatten)]
+    task: TaskRef,
     /// How long to wait for the task to finish (0 = just look).
     #[serde(default)]
     #[schemars(range(min = 0))]
@@ -51,14 +49,14 @@ impl Bridge {
         args: Args,
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        tracing::Span::current().record("task_id", args.task_id.as_str());
-        let agent = match self.agent(&args.agent) {
+        tracing::Span::current().record("task_id", args.task.task_id.as_str());
+        let agent = match self.agent(&args.task.agent) {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
         };
         let wait = self.wait_budget(args.wait_seconds, Duration::ZERO)?;
         if wait.is_zero() {
-            return Ok(self.look(&agent, &args.task_id).await);
+            return Ok(self.look(&agent, &args.task.task_id).await);
         }
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let outcome = Follow::new(
@@ -68,7 +66,7 @@ impl Bridge {
             self.settings.heartbeat,
             &ctx.ct,
         )
-        .resume(&args.task_id, &mut progress)
+        .resume(&args.task.task_id, &mut progress)
         .await;
         Ok(self.render(agent.name(), outcome))
     }

@@ -22,6 +22,8 @@ use std::time::Duration;
 use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, JsonObject, Tool};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
@@ -36,8 +38,16 @@ use super::view::TaskView;
 
 /// Description of every `agent` argument.
 const AGENT_NAME: &str = "The agent's name, as list_agents shows it.";
-/// Description of every `task_id` argument that names an earlier task.
-const TASK_ID: &str = "The task_id from an earlier result.";
+
+/// The arguments that name an earlier task: `cancel_task`'s, and part of `get_task`'s.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRef {
+    #[schemars(description = AGENT_NAME)]
+    agent: String,
+    /// The task_id from an earlier result.
+    task_id: String,
+}
 
 /// The bridge's own tools, in listing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

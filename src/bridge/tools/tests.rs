@@ -22,6 +22,19 @@ fn card(skills: &[&str]) -> AgentCard {
     }
 }
 
+fn tools_of<'a>(
+    name: &'a str,
+    filter: &'a SkillFilter,
+    card: Option<&'a AgentCard>,
+) -> AgentTools<'a> {
+    AgentTools {
+        name,
+        description: None,
+        filter,
+        card,
+    }
+}
+
 fn names(table: &ToolTable) -> Vec<String> {
     table.tools.iter().map(|t| t.name.to_string()).collect()
 }
@@ -40,24 +53,9 @@ fn one_tool_per_skill_in_stable_order_after_generic_tools() {
     let c1 = card(&["echo", "research"]);
     let c2 = card(&["sum"]);
     let agents = [
-        AgentTools {
-            name: "a",
-            description: None,
-            filter: &filter,
-            card: Some(&c1),
-        },
-        AgentTools {
-            name: "down",
-            description: None,
-            filter: &filter,
-            card: None,
-        },
-        AgentTools {
-            name: "b",
-            description: None,
-            filter: &filter,
-            card: Some(&c2),
-        },
+        tools_of("a", &filter, Some(&c1)),
+        tools_of("down", &filter, None),
+        tools_of("b", &filter, Some(&c2)),
     ];
     let table = build_table(&agents, &ToolShapes::new(600.0));
     let n = names(&table);
@@ -77,12 +75,7 @@ fn long_names_are_cut_with_a_stable_hash() {
     let filter = SkillFilter::default();
     let long = "s".repeat(100);
     let c = card(&[&long]);
-    let agents = [AgentTools {
-        name: "agent",
-        description: None,
-        filter: &filter,
-        card: Some(&c),
-    }];
+    let agents = [tools_of("agent", &filter, Some(&c))];
     let first = names(&build_table(&agents, &ToolShapes::new(1.0)));
     let again = names(&build_table(&agents, &ToolShapes::new(1.0)));
     assert_eq!(first, again);
@@ -98,18 +91,8 @@ fn collisions_get_distinct_deterministic_names() {
     let c1 = card(&["c"]);
     let c2 = card(&["b_c", "agents"]);
     let agents = [
-        AgentTools {
-            name: "a_b",
-            description: None,
-            filter: &filter,
-            card: Some(&c1),
-        },
-        AgentTools {
-            name: "a",
-            description: None,
-            filter: &filter,
-            card: Some(&c2),
-        },
+        tools_of("a_b", &filter, Some(&c1)),
+        tools_of("a", &filter, Some(&c2)),
     ];
     let n = names(&build_table(&agents, &ToolShapes::new(1.0)));
     let unique: HashSet<_> = n.iter().collect();
@@ -120,12 +103,7 @@ fn collisions_get_distinct_deterministic_names() {
         "{n:?}"
     );
     let list = build_table(
-        &[AgentTools {
-            name: "list",
-            description: None,
-            filter: &filter,
-            card: Some(&card(&["agents"])),
-        }],
+        &[tools_of("list", &filter, Some(&card(&["agents"])))],
         &ToolShapes::new(1.0),
     );
     assert!(names(&list)[5].starts_with("list_agents_"));
@@ -141,12 +119,7 @@ fn skill_filter_and_skill_less_agents() {
     let none = SkillFilter::default();
     let c2 = card(&[]);
     let agents = [
-        AgentTools {
-            name: "a",
-            description: None,
-            filter: &filter,
-            card: Some(&c1),
-        },
+        tools_of("a", &filter, Some(&c1)),
         AgentTools {
             name: "solo",
             description: Some("Mine."),
@@ -172,15 +145,7 @@ fn skill_tool_description_names_agent_skill_and_examples() {
     let filter = SkillFilter::default();
     let mut c = card(&["echo"]);
     c.skills[0].examples = vec!["hello".into()];
-    let table = build_table(
-        &[AgentTools {
-            name: "a",
-            description: None,
-            filter: &filter,
-            card: Some(&c),
-        }],
-        &ToolShapes::new(1.0),
-    );
+    let table = build_table(&[tools_of("a", &filter, Some(&c))], &ToolShapes::new(1.0));
     let d = table.tools[5].description.as_deref().unwrap().to_owned();
     assert!(d.starts_with("does echo"), "{d}");
     assert!(d.contains("agent \"a\""), "{d}");
@@ -197,15 +162,7 @@ fn schemas_are_plain_derived_and_shared() {
     let filter = SkillFilter::default();
     let c = card(&["echo", "sum"]);
     let shapes = ToolShapes::new(42.0);
-    let table = build_table(
-        &[AgentTools {
-            name: "a",
-            description: None,
-            filter: &filter,
-            card: Some(&c),
-        }],
-        &shapes,
-    );
+    let table = build_table(&[tools_of("a", &filter, Some(&c))], &shapes);
     for tool in &table.tools {
         let text = serde_json::to_string(tool).unwrap();
         for noise in ["$ref", "$defs", "$schema", "\"format\"", "\"default\""] {
