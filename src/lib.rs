@@ -9,8 +9,8 @@
 //! One tool call:
 //! ```text
 //! MCP client -- tools/call --> mcp::server::BridgeServer::call_tool
-//!   -> bridge::ops (Bridge::call_tool)   arguments -> a2a::Message, route by tool name
-//!   -> bridge::call::Follow::send        stream or send+poll, within the wait budget
+//!   -> bridge::handlers (call_tool)      route by tool name; handlers::message: arguments -> a2a::Message
+//!   -> bridge::follow::Follow::send      stream or send+poll, within the wait budget
 //!   -> a2a::client::A2aClient            JSON-RPC over HTTP, SSE via a2a::sse
 //!   <- bridge::progress                  events -> notifications/progress
 //!   <- bridge::result                    task -> CallToolResult

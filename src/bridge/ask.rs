@@ -6,21 +6,166 @@
 //! `requestState` that names the A2A task. That state is untrusted input, but it only names a task of the
 //! same agent the tool already reaches (as the `task_id` argument does), so it grants nothing new.
 //! Clients that cannot elicit, or users who decline, get the resumable result instead.
+//!
+//! `until_answered` is the loop a message call runs after its first follow: while the task waits on the user
+//! and the client can ask, ask, send the answer, and follow again (at most `MAX_INPUT_ROUNDS` times).
 
 use base64::Engine;
 use rmcp::RoleServer;
 use rmcp::model::{
     ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
-    InputRequest, InputRequests, InputResponses, JsonObject,
+    InputRequest, InputRequests, InputRequiredResult, InputResponses, JsonObject,
 };
 use rmcp::service::{ElicitationMode, RequestContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::a2a::{Message, Part, Role};
+use super::follow::{Follow, Outcome};
+use super::progress::Progress;
+use super::result::Ending;
+use crate::a2a::{Message, Part, Role, TaskState};
 
 /// The key of the one input request the bridge makes.
 pub const ANSWER_KEY: &str = "answer";
+
+/// What the user is asked when the agent wants input but gave no words for it.
+const NO_QUESTION: &str = "The agent needs more input.";
+
+/// How many questions one call answers through elicitation before returning the resumable result.
+const MAX_INPUT_ROUNDS: usize = 8;
+
+/// What a 2026-07-28 client sends back when it retries a call after an `InputRequiredResult`.
+pub struct Retry {
+    pub input_responses: Option<InputResponses>,
+    pub request_state: Option<String>,
+}
+
+/// What a call's `Retry` amounts to.
+pub enum Resume {
+    /// Not a retry: send the call's own message.
+    Fresh,
+    /// The user's answer, to send as the task's next message.
+    Answer(Message),
+    /// The user declined: report the task as it stands, resumable by the model.
+    Declined { task_id: String },
+    /// The `requestState` is not one the bridge issued for this agent.
+    Foreign,
+}
+
+impl Retry {
+    /// What this retry means for a call to `agent`.
+    pub fn resume(&self, agent: &str) -> Resume {
+        let Some(state) = self.request_state.as_deref() else {
+            return Resume::Fresh;
+        };
+        let Some(pending) =
+            PendingInput::decode(state).filter(|p| p.agent.eq_ignore_ascii_case(agent))
+        else {
+            return Resume::Foreign;
+        };
+        match self
+            .input_responses
+            .as_ref()
+            .and_then(answer_from_responses)
+        {
+            Some(answer) => Resume::Answer(answer_message(answer, &pending)),
+            None => Resume::Declined {
+                task_id: pending.task_id,
+            },
+        }
+    }
+}
+
+/// How `until_answered` ended.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per call, moved once; boxing would only add an allocation"
+)]
+pub enum Asked {
+    /// Render this outcome: the task settled, or it still waits and the user could not be (or was not) asked.
+    Outcome(Outcome),
+    /// A 2026-07-28 client is to ask the user and retry the call (MRTR).
+    InputRequired(InputRequiredResult),
+}
+
+/// Asks the user while the task of `outcome` waits on them (MCP 2025-11-25 elicitation, form mode for
+/// `input-required`, URL mode for `auth-required`; the interrupted states of A2A v0.3 `TaskState`), sending each answer
+/// and following the task again with a fresh `follow()`. Stops when the task settles otherwise, the client
+/// cannot be asked, the user declines or cancels, or after `MAX_INPUT_ROUNDS`.
+pub async fn until_answered<'a>(
+    agent: &str,
+    mut outcome: Outcome,
+    follow: impl Fn() -> Follow<'a>,
+    progress: &mut Progress,
+    ctx: &RequestContext<RoleServer>,
+) -> Asked {
+    for _ in 0..MAX_INPUT_ROUNDS {
+        let Outcome::Done(view, Ending::Settled) = &outcome else {
+            break;
+        };
+        let (Some(task_id), Some(state)) = (view.task_id.clone(), view.state) else {
+            break;
+        };
+        let said = view.status_text();
+        let pending = PendingInput {
+            agent: agent.to_owned(),
+            task_id,
+            context_id: view.context_id.clone(),
+        };
+        match (state, channel(ctx)) {
+            (TaskState::InputRequired, Channel::Request { .. }) => {
+                let asked = ctx
+                    .peer
+                    .create_elicitation(question_form(agent, said.as_deref()));
+                let answer = tokio::select! {
+                    () = ctx.ct.cancelled() => None,
+                    r = asked => match r {
+                        Ok(result) => answer_from_result(&result),
+                        Err(e) => {
+                            tracing::warn!(agent, error = %e, "elicitation failed; returning a resumable result");
+                            None
+                        }
+                    },
+                };
+                let Some(answer) = answer else { break };
+                outcome = follow()
+                    .send(&answer_message(answer, &pending), progress)
+                    .await;
+            }
+            (TaskState::InputRequired, Channel::Mrtr) => {
+                return Asked::InputRequired(InputRequiredResult::new(
+                    Some(question_requests(agent, said.as_deref())),
+                    Some(pending.encode()),
+                ));
+            }
+            (TaskState::AuthRequired, Channel::Request { url: true }) => {
+                let (Some(said), Some(link)) = (&said, said.as_deref().and_then(find_url)) else {
+                    break;
+                };
+                let asked = ctx.peer.elicit_url(
+                    format!("The agent \"{agent}\" needs you to sign in: {said}"),
+                    link,
+                    uuid::Uuid::new_v4().to_string(),
+                );
+                let accepted = tokio::select! {
+                    () = ctx.ct.cancelled() => false,
+                    r = asked => matches!(r, Ok(ElicitationAction::Accept)),
+                };
+                if !accepted {
+                    break;
+                }
+                // Signed in out of band: follow the task again; if it still waits, say so.
+                outcome = follow().resume(&pending.task_id, progress).await;
+                if matches!(&outcome, Outcome::Done(v, _) if v.state == Some(TaskState::AuthRequired))
+                {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    Asked::Outcome(outcome)
+}
 
 /// What the MRTR `requestState` carries: which task of which agent the answer is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,8 +234,9 @@ pub fn channel(ctx: &RequestContext<RoleServer>) -> Channel {
     }
 }
 
-/// A one-field form: the agent's question, answered as free text.
-pub fn question_form(agent: &str, question: &str) -> ElicitRequestParams {
+/// A one-field form: the agent's question (`said`, or a generic one when it gave none), answered as free text.
+pub fn question_form(agent: &str, said: Option<&str>) -> ElicitRequestParams {
+    let question = said.unwrap_or(NO_QUESTION);
     let schema: JsonObject = match json!({
         "type": "object",
         "properties": {
@@ -109,12 +255,12 @@ pub fn question_form(agent: &str, question: &str) -> ElicitRequestParams {
     }
 }
 
-/// The MRTR input requests for a question.
-pub fn question_requests(agent: &str, question: &str) -> InputRequests {
+/// The MRTR (or MCP task) input requests for the agent's question.
+pub fn question_requests(agent: &str, said: Option<&str>) -> InputRequests {
     let mut requests = InputRequests::new();
     requests.insert(
         ANSWER_KEY.to_owned(),
-        InputRequest::Elicitation(ElicitRequest::new(question_form(agent, question))),
+        InputRequest::Elicitation(ElicitRequest::new(question_form(agent, said))),
     );
     requests
 }

@@ -1,22 +1,31 @@
 //! Translation between MCP and A2A: the only module that knows both protocols.
 //!
-//! - `tools`: agent cards → MCP tools, names and schemas (pure);
-//! - `registry`: the configured agents, card discovery with retry, the live tool table;
-//! - `call`: following one A2A task within a wait budget (stream, poll, recover, cancel);
+//! One tool call, file by file: `handlers` (`Bridge::call_tool` picks the tool's handler, one file per tool)
+//! → `follow` (the A2A task, followed within the wait budget) → `view` and `progress` (what the agent says)
+//! → `ask` (the user, when the task waits on them) → `result` (the MCP tool result).
+//!
+//! - `handlers`: `Bridge::call_tool` and one handler per tool (`message` for skill tools and
+//!   `send_message`, `list_agents`, `get_agent_card`, `get_task`, `cancel_task`), each with its arguments;
+//! - `follow`: `Follow`, following one A2A task within a wait budget (stream, poll, recover, cancel);
 //! - `view`: a task as seen so far, folded from events (pure);
 //! - `progress`: A2A events → MCP progress notifications;
-//! - `result`: a task → `CallToolResult` (pure);
-//! - `ops`: the tool handlers (`Bridge::call_tool` and the generic tools);
-//! - `ask`: asking the user when an agent needs input or a sign-in (elicitation, MRTR);
-//! - `tasks`: the MCP tasks extension, answered from the A2A task.
+//! - `ask`: asking the user when an agent needs input or a sign-in (elicitation, MRTR), and the loop that
+//!   does it during a call;
+//! - `result`: a task → `CallToolResult` and its `structuredContent` type (pure);
+//! - `mcp_tasks`: the MCP tasks extension (`tasks/get`, `tasks/update`, `tasks/cancel`), answered from the
+//!   A2A task;
+//! - `tools`: agent cards → MCP tools, names and order (pure);
+//! - `schema`: tool input and output schemas derived from the Rust types (pure);
+//! - `registry`: the configured agents, card discovery with retry, the live tool table.
 
 mod ask;
-mod call;
-mod ops;
+mod follow;
+mod handlers;
+mod mcp_tasks;
 mod progress;
 mod registry;
 mod result;
-mod tasks;
+mod schema;
 mod tools;
 mod view;
 

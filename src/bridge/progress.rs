@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::{Peer, RoleServer};
 
+use super::view::status_line;
 use crate::a2a::{Part, StreamEvent, join_text, wire};
 
 /// Longest progress message: a progress line is a status, not the result.
@@ -52,32 +53,9 @@ impl Progress {
 /// The line to show for a stream event, or `None` when it says nothing new.
 pub fn progress_message(event: &StreamEvent) -> Option<String> {
     let text = match event {
-        StreamEvent::Task(task) => {
-            let said = task
-                .status
-                .message
-                .as_ref()
-                .map(|m| m.text())
-                .unwrap_or_default();
-            if said.is_empty() {
-                format!("task {}", task.status.state)
-            } else {
-                said
-            }
-        }
+        StreamEvent::Task(task) => status_line(&task.status),
         StreamEvent::Message(_) => return None,
-        StreamEvent::Status { status, .. } => {
-            let said = status
-                .message
-                .as_ref()
-                .map(|m| m.text())
-                .unwrap_or_default();
-            if said.is_empty() {
-                format!("task {}", status.state)
-            } else {
-                said
-            }
-        }
+        StreamEvent::Status { status, .. } => status_line(status),
         StreamEvent::Artifact { artifact, .. } => {
             let text = join_text(&artifact.parts);
             if text.is_empty() {

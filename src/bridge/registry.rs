@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::tools::{self, AgentTools, ToolTable};
+use super::tools::{self, AgentTools, ToolShapes, ToolTable};
 use crate::a2a::oauth::ClientCredentials;
 use crate::a2a::{self, A2aClient, AgentCard, CardOverrides, ClientOptions, ProtocolVersion};
 use crate::config::{AgentConfig, Config};
@@ -81,7 +81,8 @@ pub struct Registry {
     pub agents: Vec<AgentSlot>,
     table: RwLock<Arc<ToolTable>>,
     http: reqwest::Client,
-    max_wait_secs: f64,
+    /// The generic tools and the skill tools' schemas, shared by every table.
+    shapes: ToolShapes,
     card_timeout: Duration,
     card_retry_max: Duration,
     card_refresh: Option<Duration>,
@@ -123,7 +124,7 @@ impl Registry {
             agents,
             table: RwLock::new(Arc::new(ToolTable::default())),
             http,
-            max_wait_secs: config.bridge.max_wait.as_secs_f64(),
+            shapes: ToolShapes::new(config.bridge.max_wait.as_secs_f64()),
             card_timeout: config.bridge.card_timeout,
             card_retry_max: config.bridge.card_retry_max,
             card_refresh: config.bridge.card_refresh,
@@ -323,7 +324,7 @@ impl Registry {
                 },
             })
             .collect();
-        let table = Arc::new(tools::build_table(&inputs, self.max_wait_secs));
+        let table = Arc::new(tools::build_table(&inputs, &self.shapes));
         *self
             .table
             .write()

@@ -3,13 +3,98 @@
 //! Text parts become text; data parts become `structuredContent.data` plus JSON text; files with bytes become
 //! image/audio content by media type, or an embedded resource; files by URI become resource links. Every
 //! result ends with one line carrying agent, state, task id and context id, and one sentence telling the
-//! model what to do next; `structuredContent` carries the same in machine-readable form.
+//! model what to do next; `structuredContent` carries the same in machine-readable form (`CallOutput`).
 
-use rmcp::model::{CallToolResult, ContentBlock, Resource, ResourceContents};
-use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
 
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource, ResourceContents};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::schema;
 use super::view::TaskView;
 use crate::a2a::{Part, TaskState};
+
+/// The `structuredContent` of every tool that sends a message or reads a task, on success and on error
+/// alike, so a client can rely on one shape. Its schema is every such tool's `outputSchema`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct CallOutput {
+    /// The agent's name, as configured.
+    pub agent: String,
+    /// The A2A task state (v0.3 spelling), `completed` for a direct reply, or `error` when the call never
+    /// got an answer about a task.
+    pub state: CallState,
+    /// The A2A task id; null when the agent replied without a task or the call never reached one.
+    pub task_id: Option<String>,
+    /// The A2A context id (the conversation); null when the agent gave none.
+    pub context_id: Option<String>,
+    /// The agent's text output (or the error), as the text content says it.
+    pub text: String,
+    /// Data parts of the output, in order.
+    pub data: Vec<Value>,
+    /// File parts of the output, in order; their bytes or links are in the content blocks.
+    pub files: Vec<FileRef>,
+}
+
+/// The `state` of a `CallOutput`: the A2A task state in the v0.3 spelling (A2A v0.3 `TaskState`;
+/// v1.0 states are mapped onto it), `completed` for a direct message reply, or `error` when the call never
+/// got an answer about a task (agent unreachable, protocol error, bad `wait_seconds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallState {
+    Submitted,
+    Working,
+    InputRequired,
+    AuthRequired,
+    Completed,
+    Canceled,
+    Failed,
+    Rejected,
+    Unknown,
+    Error,
+}
+
+impl From<TaskState> for CallState {
+    fn from(state: TaskState) -> Self {
+        match state {
+            TaskState::Submitted => CallState::Submitted,
+            TaskState::Working => CallState::Working,
+            TaskState::InputRequired => CallState::InputRequired,
+            TaskState::AuthRequired => CallState::AuthRequired,
+            TaskState::Completed => CallState::Completed,
+            TaskState::Canceled => CallState::Canceled,
+            TaskState::Failed => CallState::Failed,
+            TaskState::Rejected => CallState::Rejected,
+            TaskState::Unknown => CallState::Unknown,
+        }
+    }
+}
+
+/// A file the agent returned.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FileRef {
+    /// The file's name, or `{artifact id}-{part index}` when it has none.
+    pub name: String,
+    /// Its media type (`application/octet-stream` when the agent gave none).
+    pub media_type: String,
+    /// Where the agent keeps it; null when the bytes came inline.
+    pub uri: Option<String>,
+}
+
+/// The `outputSchema` of every tool whose result is a `CallOutput`, built once and shared.
+pub fn output_schema() -> Arc<JsonObject> {
+    static SCHEMA: OnceLock<Arc<JsonObject>> = OnceLock::new();
+    Arc::clone(SCHEMA.get_or_init(schema::output_schema::<CallOutput>))
+}
+
+impl CallOutput {
+    /// Sets `self` as the result's `structuredContent`.
+    fn attach(self, result: &mut CallToolResult) {
+        // A struct of strings, arrays of JSON values and an enum always serializes.
+        result.structured_content = serde_json::to_value(self).ok();
+    }
+}
 
 /// Why the call returned: the task settled, or the wait budget ran out first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +112,13 @@ pub fn result_from_view(
     max_chars: usize,
 ) -> CallToolResult {
     let state = view.state.unwrap_or(TaskState::Completed);
-    let state_name = if view.reply.is_some() {
-        "completed"
+    // A direct reply is a finished exchange.
+    let shown = if view.reply.is_some() {
+        TaskState::Completed
     } else {
-        state.as_str()
+        state
     };
+    let state_name = shown.as_str();
     let is_error = view.reply.is_none()
         && matches!(
             state,
@@ -40,14 +127,10 @@ pub fn result_from_view(
 
     let mut texts: Vec<String> = Vec::new();
     let mut data: Vec<Value> = Vec::new();
-    let mut files: Vec<Value> = Vec::new();
+    let mut files: Vec<FileRef> = Vec::new();
     let mut media: Vec<ContentBlock> = Vec::new();
 
-    let status_text = view
-        .status_message
-        .as_ref()
-        .map(|m| m.text())
-        .filter(|t| !t.trim().is_empty());
+    let status_text = view.status_text();
 
     let mut collect = |parts: &[Part], artifact_id: &str, texts: &mut Vec<String>| {
         let mut text = String::new();
@@ -68,7 +151,11 @@ pub fn result_from_view(
                         .clone()
                         .unwrap_or_else(|| "application/octet-stream".into());
                     let label = name.clone().unwrap_or_else(|| format!("{artifact_id}-{i}"));
-                    files.push(json!({"name": label, "media_type": mime, "uri": uri}));
+                    files.push(FileRef {
+                        name: label.clone(),
+                        media_type: mime.clone(),
+                        uri: uri.clone(),
+                    });
                     if let Some(b64) = bytes {
                         media.push(file_block(
                             b64,
@@ -155,21 +242,21 @@ pub fn result_from_view(
     content.extend(media);
     content.push(ContentBlock::text(footer(agent, view, state_name, ending)));
 
-    let structured = json!({
-        "agent": agent,
-        "state": state_name,
-        "task_id": view.task_id,
-        "context_id": view.context_id,
-        "text": main,
-        "data": data,
-        "files": files,
-    });
     let mut result = if is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
-    result.structured_content = Some(structured);
+    CallOutput {
+        agent: agent.to_owned(),
+        state: shown.into(),
+        task_id: view.task_id.clone(),
+        context_id: view.context_id.clone(),
+        text: main,
+        data,
+        files,
+    }
+    .attach(&mut result);
     result
 }
 
@@ -178,15 +265,16 @@ pub fn result_from_view(
 pub fn error_result(agent: &str, message: &str, view: Option<&TaskView>) -> CallToolResult {
     let text = format!("agent \"{agent}\": {message}");
     let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
-    result.structured_content = Some(json!({
-        "agent": agent,
-        "state": "error",
-        "task_id": view.and_then(|v| v.task_id.clone()),
-        "context_id": view.and_then(|v| v.context_id.clone()),
-        "text": text,
-        "data": [],
-        "files": [],
-    }));
+    CallOutput {
+        agent: agent.to_owned(),
+        state: CallState::Error,
+        task_id: view.and_then(|v| v.task_id.clone()),
+        context_id: view.and_then(|v| v.context_id.clone()),
+        text,
+        data: Vec::new(),
+        files: Vec::new(),
+    }
+    .attach(&mut result);
     result
 }
 

@@ -2,15 +2,20 @@
 //!
 //! Names are `{agent}_{skill}`, sanitized to `[A-Za-z0-9_-]`, at most 64 characters (what LLM APIs and
 //! several hosts accept). They must not change between runs: clients cache tool lists and the model learns
-//! them, so truncation and collisions are resolved with a hash of the full identity, never with a counter.
-//! Order is stable: generic tools, then agents in config order, skills in card order.
+//! them, so a name that is too long or clashes gets a suffix hashed from the full identity (agent and skill
+//! id). Only when that suffixed name clashes too is a retry number mixed into the hash, so the same config
+//! and cards always give the same names. Order is stable: generic tools, then agents in config order,
+//! skills in card order.
+//!
+//! Input schemas come from the argument types of the handlers, the output schema from `result::CallOutput`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
-use serde_json::{Value, json};
 
+use super::handlers::{GenericTool, skill_input_schema};
+use super::result;
 use crate::a2a::{AgentCard, Skill};
 use crate::config::SkillFilter;
 
@@ -18,20 +23,6 @@ use crate::config::SkillFilter;
 pub const MAX_TOOL_NAME_LEN: usize = 64;
 /// Characters of the hash suffix used on truncation or collision.
 const HASH_SUFFIX_LEN: usize = 6;
-
-/// Names of the bridge's own tools; skill tools never take them.
-pub const LIST_AGENTS: &str = "list_agents";
-pub const GET_AGENT_CARD: &str = "get_agent_card";
-pub const SEND_MESSAGE: &str = "send_message";
-pub const GET_TASK: &str = "get_task";
-pub const CANCEL_TASK: &str = "cancel_task";
-pub const GENERIC_TOOLS: [&str; 5] = [
-    LIST_AGENTS,
-    GET_AGENT_CARD,
-    SEND_MESSAGE,
-    GET_TASK,
-    CANCEL_TASK,
-];
 
 /// What a tool call is routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +33,7 @@ pub enum Route {
         skill_id: Option<String>,
     },
     /// One of the bridge's own tools.
-    Generic(&'static str),
+    Generic(GenericTool),
 }
 
 /// The tools of the moment and where each one goes.
@@ -80,21 +71,34 @@ pub struct AgentTools<'a> {
     pub card: Option<&'a AgentCard>,
 }
 
+/// What every table starts from: the generic tools and the one input schema of skill tools. Built once (the
+/// schemas depend only on `max_wait_seconds`) and shared by every rebuild.
+pub struct ToolShapes {
+    generic: Vec<(Tool, GenericTool)>,
+    skill_input: Arc<JsonObject>,
+}
+
+impl ToolShapes {
+    pub fn new(max_wait_secs: f64) -> Self {
+        ToolShapes {
+            generic: GenericTool::ALL
+                .iter()
+                .map(|g| (g.tool(max_wait_secs), *g))
+                .collect(),
+            skill_input: skill_input_schema(max_wait_secs),
+        }
+    }
+}
+
 /// Builds the tool table: generic tools first, then one tool per allowed skill of every known agent.
-pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
+pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable {
     let mut table = ToolTable::default();
-    // Every skill tool has the same schemas: build them once and share them.
-    let input = skill_input_schema(max_wait_secs);
+    // Every skill tool has the same schemas: they are built once and shared.
+    let input = &shapes.skill_input;
     let mut taken: HashSet<String> = HashSet::new();
-    for tool in generic_tools(max_wait_secs) {
-        let name = tool.name.to_string();
-        let route = GENERIC_TOOLS
-            .iter()
-            .find(|g| **g == name)
-            .map(|g| Route::Generic(g))
-            .expect("every generic tool is listed in GENERIC_TOOLS");
-        taken.insert(name.to_ascii_lowercase());
-        table.push(tool, route);
+    for (tool, generic) in &shapes.generic {
+        taken.insert(tool.name.to_ascii_lowercase());
+        table.push(tool.clone(), Route::Generic(*generic));
     }
     for (index, agent) in agents.iter().enumerate() {
         let Some(card) = agent.card else { continue };
@@ -107,7 +111,7 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
         if card.skills.is_empty() {
             // An agent whose card lists no skills still gets one tool: the agent itself.
             let name = unique_name(agent.name, None, &mut taken);
-            let tool = agent_tool(&name, agent.name, card, description, &input);
+            let tool = agent_tool(&name, agent.name, card, description, input);
             table.push(
                 tool,
                 Route::Skill {
@@ -119,7 +123,7 @@ pub fn build_table(agents: &[AgentTools<'_>], max_wait_secs: f64) -> ToolTable {
         }
         for skill in skills {
             let name = unique_name(agent.name, Some(&skill.id), &mut taken);
-            let tool = skill_tool(&name, agent.name, description, skill, &input);
+            let tool = skill_tool(&name, agent.name, description, skill, input);
             table.push(
                 tool,
                 Route::Skill {
@@ -204,60 +208,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-fn object(v: Value) -> Arc<JsonObject> {
-    match v {
-        Value::Object(map) => Arc::new(map),
-        _ => unreachable!("tool schemas are written as JSON objects"),
-    }
-}
-
-/// Properties shared by every tool that sends a message to an agent.
-fn message_properties(max_wait_secs: f64) -> Value {
-    json!({
-        "message": {"type": "string", "description": "What to ask the agent, in plain language."},
-        "context_id": {"type": "string", "description": "Continue an earlier conversation: the context_id from a previous result of this agent."},
-        "task_id": {"type": "string", "description": "Answer an agent that asked for input: the task_id from that result."},
-        "data": {"type": "object", "description": "Optional structured input, sent to the agent as a JSON data part."},
-        "wait_seconds": {"type": "number", "minimum": 0, "maximum": max_wait_secs,
-            "description": "How long to wait for the result before returning a task handle to collect later with get_task."}
-    })
-}
-
-fn skill_input_schema(max_wait_secs: f64) -> Arc<JsonObject> {
-    object(json!({
-        "type": "object",
-        "properties": message_properties(max_wait_secs),
-        "required": ["message"],
-        "additionalProperties": false
-    }))
-}
-
-/// The structured result every message-sending tool returns (also on errors), so a client can rely on it.
-pub fn result_schema() -> Arc<JsonObject> {
-    static SCHEMA: std::sync::OnceLock<Arc<JsonObject>> = std::sync::OnceLock::new();
-    Arc::clone(SCHEMA.get_or_init(build_result_schema))
-}
-
-fn build_result_schema() -> Arc<JsonObject> {
-    object(json!({
-        "type": "object",
-        "properties": {
-            "agent": {"type": "string"},
-            "state": {"type": "string", "description": "A2A task state: completed, working, input-required, auth-required, failed, rejected, canceled (or message for a direct reply)."},
-            "task_id": {"type": ["string", "null"]},
-            "context_id": {"type": ["string", "null"]},
-            "text": {"type": "string", "description": "The agent's text output."},
-            "data": {"type": "array", "description": "Data parts of the output, in order."},
-            "files": {"type": "array"}
-        },
-        "required": ["agent", "state", "text"]
-    }))
-}
-
-const CONTINUE_HINT: &str =
+/// The last line of every message-sending tool's description.
+pub const CONTINUE_HINT: &str =
     "Pass context_id from an earlier result to continue the same conversation.";
 
-fn annotations(title: String) -> ToolAnnotations {
+/// Annotations of a tool that sends a message to an agent.
+pub fn agent_call_annotations(title: String) -> ToolAnnotations {
     // Agents act in the world and their answers vary: not read-only, not idempotent, open-world.
     ToolAnnotations::with_title(title)
         .read_only(false)
@@ -299,8 +255,8 @@ fn skill_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(format!("{agent}: {}", skill.name))
-        .with_raw_output_schema(result_schema())
-        .with_annotations(annotations(format!("{agent}: {}", skill.name)))
+        .with_raw_output_schema(result::output_schema())
+        .with_annotations(agent_call_annotations(format!("{agent}: {}", skill.name)))
 }
 
 fn agent_tool(
@@ -321,64 +277,8 @@ fn agent_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
-        .with_raw_output_schema(result_schema())
-        .with_annotations(annotations(agent.to_owned()))
-}
-
-/// The bridge's own tools.
-pub fn generic_tools(max_wait_secs: f64) -> Vec<Tool> {
-    let agent_prop =
-        json!({"type": "string", "description": "The agent's name, as list_agents shows it."});
-    let mut send_props = message_properties(max_wait_secs);
-    if let Some(map) = send_props.as_object_mut() {
-        map.insert("agent".into(), agent_prop.clone());
-        map.insert(
-            "skill".into(),
-            json!({"type": "string", "description": "Optional skill id, passed to the agent in the message metadata."}),
-        );
-    }
-    vec![
-        Tool::new(
-            LIST_AGENTS,
-            "List the configured A2A agents: their skills (and the tool for each), protocol version, and whether they are reachable right now.",
-            object(json!({"type": "object", "properties": {}, "additionalProperties": false})),
-        )
-        .with_annotations(ToolAnnotations::with_title("List A2A agents").read_only(true).open_world(false)),
-        Tool::new(
-            GET_AGENT_CARD,
-            "Show the agent card an A2A agent publishes (its skills, capabilities and interfaces).",
-            object(json!({"type": "object", "properties": {"agent": agent_prop}, "required": ["agent"], "additionalProperties": false})),
-        )
-        .with_annotations(ToolAnnotations::with_title("Get an agent card").read_only(true).open_world(true)),
-        Tool::new(
-            SEND_MESSAGE,
-            format!("Send a message to any configured A2A agent by name, when no skill tool fits. {CONTINUE_HINT}"),
-            object(json!({"type": "object", "properties": send_props, "required": ["agent", "message"], "additionalProperties": false})),
-        )
-        .with_raw_output_schema(result_schema())
-        .with_annotations(annotations("Send a message to an A2A agent".into())),
-        Tool::new(
-            GET_TASK,
-            "Collect the result of an A2A task that was still running when a tool call returned: pass the agent and task_id from that result. With wait_seconds it waits for the task to finish, up to that long.",
-            object(json!({"type": "object", "properties": {
-                "agent": agent_prop,
-                "task_id": {"type": "string", "description": "The task_id from an earlier result."},
-                "wait_seconds": {"type": "number", "minimum": 0, "maximum": max_wait_secs, "description": "How long to wait for the task to finish (0 = just look)."}
-            }, "required": ["agent", "task_id"], "additionalProperties": false})),
-        )
-        .with_raw_output_schema(result_schema())
-        .with_annotations(ToolAnnotations::with_title("Get an A2A task").read_only(true).open_world(true)),
-        Tool::new(
-            CANCEL_TASK,
-            "Cancel a running A2A task: pass the agent and task_id from an earlier result.",
-            object(json!({"type": "object", "properties": {
-                "agent": agent_prop,
-                "task_id": {"type": "string", "description": "The task_id from an earlier result."}
-            }, "required": ["agent", "task_id"], "additionalProperties": false})),
-        )
-        .with_raw_output_schema(result_schema())
-        .with_annotations(ToolAnnotations::with_title("Cancel an A2A task").destructive(true).idempotent(true).open_world(true)),
-    ]
+        .with_raw_output_schema(result::output_schema())
+        .with_annotations(agent_call_annotations(agent.to_owned()))
 }
 
 #[cfg(test)]

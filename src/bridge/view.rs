@@ -1,6 +1,16 @@
 //! `TaskView`: what the bridge knows of one task so far, folded from snapshots and stream events (pure).
 
-use crate::a2a::{Artifact, Message, SendResponse, StreamEvent, Task, TaskState};
+use crate::a2a::{Artifact, Message, SendResponse, StreamEvent, Task, TaskState, TaskStatus};
+
+/// The words of a status message: its text parts, or `None` when there is no message or only blank text.
+pub fn said(message: Option<&Message>) -> Option<String> {
+    message.map(Message::text).filter(|t| !t.trim().is_empty())
+}
+
+/// The line that stands for a status: the agent's words, else `task {state}`.
+pub fn status_line(status: &TaskStatus) -> String {
+    said(status.message.as_ref()).unwrap_or_else(|| format!("task {}", status.state))
+}
 
 /// The task as seen so far. Artifacts are joined by `artifactId`, honouring `append`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,21 +57,37 @@ impl TaskView {
         self.reply.is_some() || self.final_seen || self.state.is_some_and(TaskState::is_settled)
     }
 
+    /// Nothing more will happen at all: a reply, or a terminal state (an interrupted task may still resume).
+    pub fn is_finished(&self) -> bool {
+        self.reply.is_some() || self.state.is_some_and(TaskState::is_terminal)
+    }
+
+    /// The words of the agent's latest status message, if it has any.
+    pub fn status_text(&self) -> Option<String> {
+        said(self.status_message.as_ref())
+    }
+
     /// A task snapshot replaces state and status; its artifacts replace ours when it has any.
     pub fn merge_task(&mut self, task: Task) {
         self.task_id = Some(task.id);
         if !task.context_id.is_empty() {
             self.context_id = Some(task.context_id);
         }
-        self.state = Some(task.status.state);
-        if task.status.message.is_some() || task.status.state.is_settled() {
-            self.status_message = task.status.message;
-        }
+        self.set_status(task.status);
         if !task.artifacts.is_empty() {
             self.artifacts = task.artifacts;
         }
         // A fresh snapshot that is not settled means an earlier `final` no longer holds (a resumed task).
         self.final_seen = false;
+    }
+
+    /// A new status: the state always, the message when there is one or the task settled (a settled task's
+    /// missing message clears an older progress note).
+    fn set_status(&mut self, status: TaskStatus) {
+        self.state = Some(status.state);
+        if status.message.is_some() || status.state.is_settled() {
+            self.status_message = status.message;
+        }
     }
 
     fn set_reply(&mut self, message: Message) {
@@ -85,10 +111,7 @@ impl TaskView {
                 is_final,
             } => {
                 self.note_ids(task_id, context_id);
-                self.state = Some(status.state);
-                if status.message.is_some() || status.state.is_settled() {
-                    self.status_message = status.message;
-                }
+                self.set_status(status);
                 self.final_seen |= is_final;
             }
             StreamEvent::Artifact {

@@ -198,3 +198,46 @@ fn error_result_has_the_structured_shape() {
     );
     assert_eq!(r.structured_content.unwrap()["state"], "error");
 }
+
+#[test]
+fn structured_state_is_the_spelling_the_text_shows() {
+    use crate::a2a::TaskState::*;
+    for state in [
+        Submitted,
+        Working,
+        InputRequired,
+        AuthRequired,
+        Completed,
+        Canceled,
+        Failed,
+        Rejected,
+        Unknown,
+    ] {
+        let shown = serde_json::to_value(CallState::from(state)).unwrap();
+        assert_eq!(shown, state.as_str(), "{state:?}");
+    }
+    assert_eq!(serde_json::to_value(CallState::Error).unwrap(), "error");
+}
+
+#[test]
+fn output_schema_is_plain_and_lists_every_state() {
+    let schema = serde_json::Value::Object((*output_schema()).clone());
+    let text = schema.to_string();
+    assert!(!text.contains("$ref") && !text.contains("$defs"), "{text}");
+    let states = schema["properties"]["state"]["enum"].as_array().unwrap();
+    assert_eq!(states.len(), 10, "{states:?}");
+    assert!(!states.contains(&serde_json::json!("message")));
+    assert_eq!(
+        schema["required"],
+        serde_json::json!([
+            "agent",
+            "state",
+            "task_id",
+            "context_id",
+            "text",
+            "data",
+            "files"
+        ])
+    );
+    assert!(Arc::ptr_eq(&output_schema(), &output_schema()));
+}

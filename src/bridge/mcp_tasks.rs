@@ -24,11 +24,11 @@ use rmcp::{ErrorData as McpError, RoleServer};
 
 use super::Bridge;
 use super::ask::{self, PendingInput};
-use super::call::Outcome;
-use super::registry::{Connected, Reachability};
-use super::result::{Ending, result_from_view};
-use super::view::TaskView;
-use crate::a2a::{Message, Task, TaskState, TaskStatus};
+use super::follow::Outcome;
+use super::handlers::{Agent, AgentError};
+use super::result::Ending;
+use super::view::{TaskView, said};
+use crate::a2a::{Task, TaskState, TaskStatus};
 
 /// How long a call from a tasks-capable client is followed before it becomes an MCP task.
 pub const FIRST_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -62,7 +62,7 @@ impl Bridge {
             return None;
         };
         let state = view.state?;
-        if view.reply.is_some() || state.is_terminal() {
+        if view.is_finished() {
             return None;
         }
         let task = Task {
@@ -83,38 +83,26 @@ impl Bridge {
 
     /// `tasks/get`: the A2A task's state, and its result once it has one.
     pub async fn mcp_tasks_get(&self, params: GetTaskParams) -> Result<GetTaskResult, McpError> {
-        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
-        let task = conn.client.get_task(&a2a_id).await.map_err(|e| {
-            McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {e}"), None)
-        })?;
-        let base = self.mcp_task(&agent, &task);
-        let said = task
-            .status
-            .message
-            .as_ref()
-            .map(Message::text)
-            .unwrap_or_default();
+        let (agent, a2a_id) = self.task_target(&params.task_id)?;
+        let name = agent.name();
+        let task = agent
+            .conn
+            .client
+            .get_task(a2a_id)
+            .await
+            .map_err(|e| task_error(name, a2a_id, e))?;
+        let base = self.mcp_task(name, &task);
         let payload = match task.status.state {
             TaskState::Submitted | TaskState::Working | TaskState::Unknown => TaskPayload::Working,
             TaskState::InputRequired | TaskState::AuthRequired => TaskPayload::InputRequired {
                 input_requests: ask::question_requests(
-                    &agent,
-                    if said.is_empty() {
-                        "The agent needs more input."
-                    } else {
-                        &said
-                    },
+                    name,
+                    said(task.status.message.as_ref()).as_deref(),
                 ),
             },
             TaskState::Canceled => TaskPayload::Cancelled,
             TaskState::Completed | TaskState::Failed | TaskState::Rejected => {
-                let view = TaskView::from_task(task);
-                let result = result_from_view(
-                    &agent,
-                    &view,
-                    Ending::Settled,
-                    self.settings.max_result_chars,
-                );
+                let result = self.result(name, &TaskView::from_task(task), Ending::Settled);
                 let result = match serde_json::to_value(result) {
                     Ok(serde_json::Value::Object(map)) => map,
                     _ => JsonObject::new(),
@@ -127,7 +115,7 @@ impl Bridge {
 
     /// `tasks/update`: the answer to the agent's question, sent as the task's next message.
     pub async fn mcp_tasks_update(&self, params: UpdateTaskParams) -> Result<(), McpError> {
-        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
+        let (agent, a2a_id) = self.task_target(&params.task_id)?;
         let answer = ask::answer_from_responses(&params.input_responses).ok_or_else(|| {
             McpError::invalid_params(
                 format!(
@@ -138,48 +126,53 @@ impl Bridge {
             )
         })?;
         let pending = PendingInput {
-            agent: agent.clone(),
-            task_id: a2a_id.clone(),
+            agent: agent.name().to_owned(),
+            task_id: a2a_id.to_owned(),
             context_id: None,
         };
         let message = ask::answer_message(answer, &pending);
-        conn.client
+        agent
+            .conn
+            .client
             .send_message(&message, false)
             .await
             .map(|_| ())
-            .map_err(|e| {
-                McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {e}"), None)
-            })
+            .map_err(|e| task_error(agent.name(), a2a_id, e))
     }
 
     /// `tasks/cancel`: cancels the A2A task.
     pub async fn mcp_tasks_cancel(&self, params: CancelTaskParams) -> Result<(), McpError> {
-        let (agent, conn, a2a_id) = self.task_target(&params.task_id)?;
-        conn.client
-            .cancel_task(&a2a_id)
+        let (agent, a2a_id) = self.task_target(&params.task_id)?;
+        agent
+            .conn
+            .client
+            .cancel_task(a2a_id)
             .await
             .map(|_| ())
             .map_err(|e| {
                 McpError::invalid_params(
-                    format!("agent \"{agent}\": cannot cancel task {a2a_id}: {e}"),
+                    format!(
+                        "agent \"{}\": cannot cancel task {a2a_id}: {e}",
+                        agent.name()
+                    ),
                     None,
                 )
             })
     }
 
-    fn task_target(
-        &self,
-        mcp_id: &str,
-    ) -> Result<(String, std::sync::Arc<Connected>, String), McpError> {
+    /// The agent and A2A task id an MCP task id names; every failure is `invalid_params`, because MCP task
+    /// requests have no tool result to carry one.
+    fn task_target<'a>(&self, mcp_id: &'a str) -> Result<(Agent<'_>, &'a str), McpError> {
         let (agent, a2a_id) = parse_task_id(mcp_id)
             .ok_or_else(|| McpError::invalid_params(format!("unknown task id {mcp_id:?}"), None))?;
-        let (_, slot) = self.registry.find(agent).ok_or_else(|| {
-            McpError::invalid_params(format!("task {mcp_id:?} names an unknown agent"), None)
-        })?;
-        match slot.state() {
-            Reachability::Up(conn) => Ok((slot.config.name.clone(), conn, a2a_id.to_owned())),
-            _ => Err(McpError::invalid_params(
-                format!("agent \"{}\" is not reachable right now", slot.config.name),
+        match self.agent(agent) {
+            Ok(agent) => Ok((agent, a2a_id)),
+            Err(AgentError::Unknown { .. }) => Err(McpError::invalid_params(
+                format!("task {mcp_id:?} names an unknown agent"),
+                None,
+            )),
+            Err(AgentError::NotReady { agent, .. }) => Err(McpError::invalid_params(
+                format!("agent \"{agent}\" is not reachable right now"),
                 None,
             )),
         }
@@ -193,21 +186,18 @@ impl Bridge {
             s if s.is_terminal() => McpStatus::Completed,
             _ => McpStatus::Working,
         };
-        let mut t = McpTask::new(mcp_task_id(agent, &task.id), status, when.clone(), when)
-            .with_poll_interval_ms(POLL_INTERVAL_MS);
-        let said = task
-            .status
-            .message
-            .as_ref()
-            .map(Message::text)
-            .unwrap_or_default();
-        t = t.with_status_message(if said.is_empty() {
-            format!("A2A task {}", task.status.state)
-        } else {
-            said
-        });
-        t
+        McpTask::new(mcp_task_id(agent, &task.id), status, when.clone(), when)
+            .with_poll_interval_ms(POLL_INTERVAL_MS)
+            .with_status_message(
+                said(task.status.message.as_ref())
+                    .unwrap_or_else(|| format!("A2A task {}", task.status.state)),
+            )
     }
+}
+
+/// A failed request about an MCP task's A2A task, as `invalid_params` naming the agent and the task.
+fn task_error(agent: &str, a2a_id: &str, error: crate::a2a::A2aError) -> McpError {
+    McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {error}"), None)
 }
 
 /// The current UTC time as RFC 3339 (`2026-11-21T10:42:00Z`).

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::progress::{Progress, progress_message};
+use super::registry::Connected;
 use super::result::Ending;
 use super::view::TaskView;
 use crate::a2a::{A2aClient, A2aError, EventStream, Message, TaskState};
@@ -33,13 +34,13 @@ pub const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How to reach the agent and how long to wait.
 pub struct Follow<'a> {
-    pub agent: &'a str,
-    pub client: &'a A2aClient,
-    pub streaming: bool,
-    pub deadline: Instant,
-    pub heartbeat: Duration,
-    pub cancel_on_timeout: bool,
-    pub ct: &'a CancellationToken,
+    agent: &'a str,
+    client: &'a A2aClient,
+    streaming: bool,
+    deadline: Instant,
+    heartbeat: Duration,
+    cancel_on_timeout: bool,
+    ct: &'a CancellationToken,
 }
 
 /// How following a task ended.
@@ -66,7 +67,34 @@ enum Phase {
     Poll,
 }
 
-impl Follow<'_> {
+impl<'a> Follow<'a> {
+    /// Follows tasks of `agent` over its connection for `wait` from now, with a heartbeat progress line
+    /// after each `heartbeat` of silence, until the MCP request's `ct` fires. The task is left running when
+    /// the budget runs out (see `cancel_on_timeout`).
+    pub fn new(
+        agent: &'a str,
+        conn: &'a Connected,
+        wait: Duration,
+        heartbeat: Duration,
+        ct: &'a CancellationToken,
+    ) -> Self {
+        Follow {
+            agent,
+            client: &conn.client,
+            streaming: conn.streaming,
+            deadline: Instant::now() + wait,
+            heartbeat,
+            cancel_on_timeout: false,
+            ct,
+        }
+    }
+
+    /// Whether to cancel the A2A task when the wait budget runs out (the agent's `cancel_on_timeout`).
+    pub fn cancel_on_timeout(mut self, cancel: bool) -> Self {
+        self.cancel_on_timeout = cancel;
+        self
+    }
+
     /// Sends `message` and follows the resulting task.
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
         let view = TaskView::default();

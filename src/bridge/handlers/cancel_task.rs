@@ -1,0 +1,62 @@
+//! `cancel_task`: cancels an A2A task (A2A v0.3 `tasks/cancel`, v1.0 `CancelTask`).
+
+use rmcp::ErrorData as McpError;
+use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
+
+use super::TaskRef;
+use crate::a2a::TaskState;
+use crate::a2a::error::TASK_NOT_CANCELABLE;
+use crate::bridge::Bridge;
+use crate::bridge::result::{self, Ending, error_result};
+use crate::bridge::schema::input_schema;
+use crate::bridge::view::TaskView;
+
+pub const NAME: &str = "cancel_task";
+
+pub type Args = TaskRef;
+
+pub(super) fn tool() -> Tool {
+    Tool::new(
+        NAME,
+        "Cancel a running A2A task: pass the agent and task_id from an earlier result.",
+        input_schema::<Args>(),
+    )
+    .with_raw_output_schema(result::output_schema())
+    .with_annotations(
+        ToolAnnotations::with_title("Cancel an A2A task")
+            .destructive(true)
+            .idempotent(true)
+            .open_world(true),
+    )
+}
+
+impl Bridge {
+    pub(super) async fn cancel_task(&self, args: Args) -> Result<CallToolResult, McpError> {
+        tracing::Span::current().record("task_id", args.task_id.as_str());
+        let agent = match self.agent(&args.agent) {
+            Ok(agent) => agent,
+            Err(e) => return e.into_answer(),
+        };
+        let name = agent.name();
+        Ok(match agent.conn.client.cancel_task(&args.task_id).await {
+            Ok(task) => {
+                let state = task.status.state;
+                let mut result = self.result(name, &TaskView::from_task(task), Ending::Settled);
+                // A canceled task is what was asked for, not an error.
+                if state == TaskState::Canceled {
+                    result.is_error = Some(false);
+                }
+                result
+            }
+            Err(e) if e.is_code(TASK_NOT_CANCELABLE) => error_result(
+                name,
+                &format!(
+                    "task {} cannot be canceled (it has probably finished already): {e}",
+                    args.task_id
+                ),
+                None,
+            ),
+            Err(e) => error_result(name, &format!("canceling task {}: {e}", args.task_id), None),
+        })
+    }
+}

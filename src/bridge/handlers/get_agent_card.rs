@@ -1,0 +1,68 @@
+//! `get_agent_card`: the agent card an agent publishes (A2A v0.3 §5 Agent Discovery), as it was last fetched.
+
+use rmcp::ErrorData as McpError;
+use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::AGENT_NAME;
+use crate::a2a::error::redact_url;
+use crate::bridge::Bridge;
+use crate::bridge::schema::input_schema;
+
+pub const NAME: &str = "get_agent_card";
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Args {
+    #[schemars(description = AGENT_NAME)]
+    agent: String,
+}
+
+pub(super) fn tool() -> Tool {
+    Tool::new(
+        NAME,
+        "Show the agent card an A2A agent publishes (its skills, capabilities and interfaces).",
+        input_schema::<Args>(),
+    )
+    .with_annotations(
+        ToolAnnotations::with_title("Get an agent card")
+            .read_only(true)
+            .open_world(true),
+    )
+}
+
+/// The `structuredContent` (and, as JSON, the text) of `get_agent_card`. The card is what the agent
+/// publishes; the bridge's own config (and so every secret) stays out.
+#[derive(Debug, Serialize)]
+struct CardOutput<'a> {
+    agent: &'a str,
+    protocol: &'static str,
+    /// Where the card was fetched, without credentials or query.
+    card_url: String,
+    /// The interface the bridge calls, without credentials or query.
+    endpoint: String,
+    /// The card as the agent sent it.
+    card: &'a Value,
+}
+
+impl Bridge {
+    pub(super) fn get_agent_card(&self, args: Args) -> Result<CallToolResult, McpError> {
+        let agent = match self.agent(&args.agent) {
+            Ok(agent) => agent,
+            Err(e) => return e.into_answer(),
+        };
+        let c = &agent.conn;
+        let output = CardOutput {
+            agent: agent.name(),
+            protocol: c.client.version().as_str(),
+            card_url: redact_url(&c.card_url),
+            endpoint: redact_url(c.client.endpoint()),
+            card: &c.card.raw,
+        };
+        Ok(CallToolResult::structured(
+            serde_json::to_value(output).unwrap_or_default(),
+        ))
+    }
+}

@@ -1,0 +1,294 @@
+//! Tool handlers, one file per tool: `Bridge::call_tool` looks the tool up and hands the arguments to it.
+//!
+//! - `message`: a skill tool, and `send_message` (any agent by name);
+//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`: the bridge's own tools.
+//!
+//! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
+//! derived from), the tool as listed, and the handler.
+//!
+//! Error mapping (ARCHITECTURE.md has the table): an unknown tool, arguments that do not fit the schema or an
+//! unknown agent are `invalid_params`; everything the agent did or failed to do is a tool result,
+//! `isError: true` when the task failed or the agent could not be reached, so the model reads the cause.
+
+mod cancel_task;
+mod get_agent_card;
+mod get_task;
+mod list_agents;
+mod message;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, JsonObject, Tool};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::Instrument;
+
+use super::Bridge;
+use super::ask::Retry;
+use super::follow::Outcome;
+use super::registry::{AgentSlot, Connected, Reachability};
+use super::result::{Ending, error_result, result_from_view};
+use super::tools::Route;
+use super::view::TaskView;
+
+/// Description of every `agent` argument.
+const AGENT_NAME: &str = "The agent's name, as list_agents shows it.";
+
+/// The arguments that name an earlier task: `cancel_task`'s, and part of `get_task`'s.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRef {
+    #[schemars(description = AGENT_NAME)]
+    agent: String,
+    /// The task_id from an earlier result.
+    task_id: String,
+}
+
+/// The bridge's own tools, in listing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenericTool {
+    ListAgents,
+    GetAgentCard,
+    SendMessage,
+    GetTask,
+    CancelTask,
+}
+
+impl GenericTool {
+    pub const ALL: [GenericTool; 5] = [
+        GenericTool::ListAgents,
+        GenericTool::GetAgentCard,
+        GenericTool::SendMessage,
+        GenericTool::GetTask,
+        GenericTool::CancelTask,
+    ];
+
+    /// The tool's name; skill tools never take it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GenericTool::ListAgents => list_agents::NAME,
+            GenericTool::GetAgentCard => get_agent_card::NAME,
+            GenericTool::SendMessage => message::SEND_MESSAGE,
+            GenericTool::GetTask => get_task::NAME,
+            GenericTool::CancelTask => cancel_task::NAME,
+        }
+    }
+
+    /// The tool as listed; `max_wait_secs` caps its `wait_seconds`.
+    pub fn tool(self, max_wait_secs: f64) -> Tool {
+        match self {
+            GenericTool::ListAgents => list_agents::tool(),
+            GenericTool::GetAgentCard => get_agent_card::tool(),
+            GenericTool::SendMessage => message::send_message_tool(max_wait_secs),
+            GenericTool::GetTask => get_task::tool(max_wait_secs),
+            GenericTool::CancelTask => cancel_task::tool(),
+        }
+    }
+}
+
+/// The input schema of skill tools, which every skill tool shares.
+pub use message::skill_input_schema;
+
+fn parse_args<T: DeserializeOwned>(tool: &str, args: Option<JsonObject>) -> Result<T, McpError> {
+    serde_json::from_value(Value::Object(args.unwrap_or_default()))
+        .map_err(|e| McpError::invalid_params(format!("{tool}: invalid arguments: {e}"), None))
+}
+
+/// A configured agent that is reachable now.
+pub(super) struct Agent<'a> {
+    pub slot: &'a AgentSlot,
+    pub conn: Arc<Connected>,
+}
+
+impl Agent<'_> {
+    /// The name as configured (whatever case the caller used).
+    pub fn name(&self) -> &str {
+        &self.slot.config.name
+    }
+}
+
+/// Why a call cannot go to the agent it names.
+pub(super) enum AgentError {
+    /// No configured agent has that name: the caller's mistake.
+    Unknown { name: String, configured: String },
+    /// The agent is configured but has no connection now; `reason` says why (pending or down).
+    NotReady { agent: String, reason: String },
+}
+
+impl AgentError {
+    /// The `tools/call` answer: `invalid_params` for an unknown agent, a tool error naming the agent and the
+    /// reason for one that is not reachable.
+    fn into_answer(self) -> Result<CallToolResult, McpError> {
+        match self {
+            AgentError::Unknown { name, configured } => Err(McpError::invalid_params(
+                format!("unknown agent {name:?}; configured agents: {configured}"),
+                None,
+            )),
+            AgentError::NotReady { agent, reason } => Ok(error_result(&agent, &reason, None)),
+        }
+    }
+}
+
+impl Bridge {
+    /// Handles `tools/call`.
+    pub async fn call_tool(
+        &self,
+        params: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let mut table = self.registry.table();
+        if table.get(&params.name).is_none() {
+            // A client that cached its tool list may call before start-up discovery has finished.
+            self.registry
+                .wait_initial(self.registry.initial_limit())
+                .await;
+            table = self.registry.table();
+        }
+        let Some((_, route)) = table.get(&params.name) else {
+            return Err(McpError::invalid_params(
+                format!("unknown tool: {}", params.name),
+                None,
+            ));
+        };
+        let route = route.clone();
+        drop(table);
+        let name = params.name.to_string();
+        let retry = Retry {
+            input_responses: params.input_responses,
+            request_state: params.request_state,
+        };
+        let args = params.arguments;
+        let span = tracing::info_span!("tool_call", tool = %name, agent = tracing::field::Empty, task_id = tracing::field::Empty);
+        async move {
+            let started = std::time::Instant::now();
+            let result = match route {
+                Route::Skill { agent, skill_id } => {
+                    self.skill_call(&name, agent, skill_id, args, retry, &ctx)
+                        .await?
+                }
+                Route::Generic(GenericTool::SendMessage) => {
+                    self.send_message(parse_args(&name, args)?, retry, &ctx)
+                        .await?
+                }
+                Route::Generic(GenericTool::ListAgents) => {
+                    let list_agents::Args {} = parse_args(&name, args)?;
+                    self.list_agents().await.into()
+                }
+                Route::Generic(GenericTool::GetAgentCard) => {
+                    self.get_agent_card(parse_args(&name, args)?)?.into()
+                }
+                Route::Generic(GenericTool::GetTask) => {
+                    self.get_task(parse_args(&name, args)?, &ctx).await?.into()
+                }
+                Route::Generic(GenericTool::CancelTask) => {
+                    self.cancel_task(parse_args(&name, args)?).await?.into()
+                }
+            };
+            let outcome = match &result {
+                CallToolResponse::Complete(r) if r.is_error == Some(true) => "error",
+                CallToolResponse::Complete(_) => "ok",
+                CallToolResponse::InputRequired(_) => "input_required",
+                CallToolResponse::Task(_) => "task",
+                _ => "other",
+            };
+            tracing::info!(
+                outcome,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "tool call finished"
+            );
+            Ok(result)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The agent named `name` (case-insensitive) with its connection, recorded on the call's span; the one
+    /// lookup of every tool and MCP task that names an agent.
+    pub(super) fn agent(&self, name: &str) -> Result<Agent<'_>, AgentError> {
+        let Some((_, slot)) = self.registry.find(name) else {
+            let configured: Vec<&str> = self
+                .registry
+                .agents
+                .iter()
+                .map(|a| a.config.name.as_str())
+                .collect();
+            return Err(AgentError::Unknown {
+                name: name.to_owned(),
+                configured: configured.join(", "),
+            });
+        };
+        let agent = slot.config.name.clone();
+        tracing::Span::current().record("agent", agent.as_str());
+        match slot.state() {
+            Reachability::Up(conn) => Ok(Agent { slot, conn }),
+            Reachability::Pending => Err(AgentError::NotReady {
+                agent,
+                reason:
+                    "not available yet: its agent card is still being fetched; try again shortly"
+                        .into(),
+            }),
+            Reachability::Down { error, since } => Err(AgentError::NotReady {
+                agent,
+                reason: format!(
+                    "unreachable for {}s ({error}); the bridge keeps retrying",
+                    since.elapsed().as_secs()
+                ),
+            }),
+        }
+    }
+
+    /// The wait budget a call asked for (`wait_seconds`), capped at `max_wait`; `default` when it asked for
+    /// none.
+    fn wait_budget(&self, requested: Option<f64>, default: Duration) -> Result<Duration, McpError> {
+        match requested {
+            None => Ok(default),
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                Ok(Duration::from_secs_f64(s).min(self.settings.max_wait))
+            }
+            Some(s) => Err(McpError::invalid_params(
+                format!("wait_seconds must be a non-negative number, got {s}"),
+                None,
+            )),
+        }
+    }
+
+    /// One `tasks/get`, rendered: settled states as they are, anything else as still running.
+    async fn look(&self, agent: &Agent<'_>, task_id: &str) -> CallToolResult {
+        match agent.conn.client.get_task(task_id).await {
+            Ok(task) => {
+                let ending = if task.status.state.is_settled() {
+                    Ending::Settled
+                } else {
+                    Ending::BudgetSpent
+                };
+                self.result(agent.name(), &TaskView::from_task(task), ending)
+            }
+            Err(e) => error_result(agent.name(), &format!("task {task_id}: {e}"), None),
+        }
+    }
+
+    /// The tool result for how following a task ended.
+    fn render(&self, agent: &str, outcome: Outcome) -> CallToolResult {
+        match outcome {
+            Outcome::Done(view, ending) => {
+                if let Some(id) = &view.task_id {
+                    tracing::Span::current().record("task_id", id.as_str());
+                }
+                self.result(agent, &view, ending)
+            }
+            Outcome::Failed(error, view) => error_result(agent, &error.to_string(), Some(&view)),
+            // rmcp drops the response of a canceled request; this result is never seen by the client.
+            Outcome::Canceled => error_result(agent, "the call was canceled", None),
+        }
+    }
+
+    /// `result_from_view` with the configured text cap.
+    pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
+        result_from_view(agent, view, ending, self.settings.max_result_chars)
+    }
+}

@@ -1,0 +1,108 @@
+//! JSON Schemas of tool shapes, derived with `schemars` from the types that read a tool's arguments and
+//! write its `structuredContent` (MCP 2025-11-25 tools: `inputSchema`, `outputSchema`), so a schema cannot
+//! drift from the code that honours it.
+//!
+//! The schemas are kept plain, because some hosts accept only a small subset of JSON Schema: subschemas are
+//! inlined (no `$ref`/`$defs`), and there is no `$schema`, no title or description at the root, no `format`
+//! on numbers and no `default: null`. An optional argument is one that may be left out, so an input schema
+//! types it without `null`; an output field that may be `null` says so.
+
+use std::sync::Arc;
+
+use rmcp::model::JsonObject;
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
+
+/// The argument every waiting tool takes; its maximum is `max_wait_seconds` from the config.
+const WAIT_SECONDS: &str = "wait_seconds";
+
+/// The `inputSchema` of arguments read into `T` (what `T` accepts).
+pub fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    Arc::new(input::<T>())
+}
+
+/// The `inputSchema` of arguments read into `T`, whose `wait_seconds` is capped at `max_wait_secs` (the
+/// config's `max_wait_seconds`, which no type knows).
+pub fn waiting_input_schema<T: JsonSchema>(max_wait_secs: f64) -> Arc<JsonObject> {
+    let mut schema = input::<T>();
+    if let Some(Value::Object(wait)) = schema
+        .get_mut("properties")
+        .and_then(|p| p.get_mut(WAIT_SECONDS))
+    {
+        wait.insert("maximum".into(), json!(max_wait_secs));
+    }
+    Arc::new(schema)
+}
+
+fn input<T: JsonSchema>() -> JsonObject {
+    let mut schema = generate::<T>(SchemaSettings::draft2020_12(), Side::Input);
+    // An argument-less tool still says it takes an object with no properties.
+    schema.entry("properties").or_insert_with(|| json!({}));
+    schema
+}
+
+/// The `outputSchema` of `structuredContent` written from `T` (what `T` serializes to).
+pub fn output_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    Arc::new(generate::<T>(
+        SchemaSettings::draft2020_12().for_serialize(),
+        Side::Output,
+    ))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Input,
+    Output,
+}
+
+fn generate<T: JsonSchema>(mut settings: SchemaSettings, side: Side) -> JsonObject {
+    settings.inline_subschemas = true;
+    settings.meta_schema = None;
+    let mut root = match settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
+    {
+        Value::Object(map) => map,
+        // Only `true`/`false` schemas are not objects, and no tool shape is one.
+        _ => JsonObject::new(),
+    };
+    // The type's name and doc comment are for Rust readers; the tool's description speaks to the model.
+    root.remove("title");
+    root.remove("description");
+    plain(&mut root, side);
+    root
+}
+
+/// Removes what says nothing to a host, recursively through `properties` and `items`.
+fn plain(schema: &mut JsonObject, side: Side) {
+    if matches!(schema.get("format"), Some(Value::String(f)) if f == "double" || f == "float") {
+        schema.remove("format");
+    }
+    if schema.get("additionalProperties") == Some(&Value::Bool(true)) {
+        schema.remove("additionalProperties");
+    }
+    if side == Side::Input {
+        if schema.get("default") == Some(&Value::Null) {
+            schema.remove("default");
+        }
+        if let Some(Value::Array(types)) = schema.get_mut("type") {
+            types.retain(|t| t != "null");
+            if let [only] = types.as_slice() {
+                let only = only.clone();
+                schema.insert("type".into(), only);
+            }
+        }
+    }
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for property in properties.values_mut() {
+            if let Value::Object(p) = property {
+                plain(p, side);
+            }
+        }
+    }
+    if let Some(Value::Object(items)) = schema.get_mut("items") {
+        plain(items, side);
+    }
+}
