@@ -42,16 +42,12 @@ pub struct AgentCard {
     pub name: String,
     /// The default description of the agent's tools.
     pub description: String,
-    /// Not read by the bridge; kept only until `bridge/tools/tests.rs` stops naming it.
-    pub version: String,
     /// `capabilities.streaming`: whether to use `message/stream`.
     pub streaming: bool,
     /// One tool each.
     pub skills: Vec<Skill>,
     /// Every interface the card advertises, in the card's order of preference.
     pub interfaces: Vec<AgentInterface>,
-    /// Not read by the bridge; kept only until `bridge/tools/tests.rs` stops naming it.
-    pub default_output_modes: Vec<String>,
     /// The card exactly as served, for `get_agent_card`.
     pub raw: Value,
 }

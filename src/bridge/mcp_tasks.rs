@@ -12,7 +12,7 @@
 //! | completed, failed, rejected       | completed (the tool result; isError when failed)  |
 //! | canceled                          | cancelled                                         |
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use rmcp::model::{
     CallToolResponse, CancelTaskParams, CreateTaskResult, DetailedTask, GetTaskParams,
@@ -179,7 +179,11 @@ impl Bridge {
     }
 
     fn mcp_task(&self, agent: &str, task: &Task) -> McpTask {
-        let when = task.status.timestamp.clone().unwrap_or_else(now_rfc3339);
+        let when = task
+            .status
+            .timestamp
+            .clone()
+            .unwrap_or_else(|| crate::a2a::wire::timestamp(SystemTime::now()));
         let status = match task.status.state {
             TaskState::InputRequired | TaskState::AuthRequired => McpStatus::InputRequired,
             TaskState::Canceled => McpStatus::Cancelled,
@@ -200,31 +204,6 @@ fn task_error(agent: &str, a2a_id: &str, error: crate::a2a::A2aError) -> McpErro
     McpError::invalid_params(format!("agent \"{agent}\": task {a2a_id}: {error}"), None)
 }
 
-/// The current UTC time as RFC 3339 (`2026-11-21T10:42:00Z`).
-fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,12 +215,5 @@ mod tests {
         assert_eq!(parse_task_id(&id), Some(("research", "t:1:2")));
         assert_eq!(parse_task_id("other:x"), None);
         assert_eq!(parse_task_id("a2a:agent:"), None);
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339() {
-        let now = now_rfc3339();
-        assert_eq!(now.len(), 20, "{now}");
-        assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
     }
 }

@@ -78,14 +78,12 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
     Ok(AgentCard {
         name,
         description: str_field(&raw, "description").unwrap_or_default(),
-        version: str_field(&raw, "version").unwrap_or_default(),
         streaming: capabilities
             .get("streaming")
             .and_then(Value::as_bool)
             .unwrap_or(false),
         skills,
         interfaces,
-        default_output_modes: string_list(&raw, "defaultOutputModes"),
         raw,
     })
 }

@@ -5,7 +5,6 @@ fn card(skills: &[&str]) -> AgentCard {
     AgentCard {
         name: "Card".into(),
         description: "An agent.".into(),
-        version: "1".into(),
         streaming: true,
         skills: skills
             .iter()
@@ -17,7 +16,6 @@ fn card(skills: &[&str]) -> AgentCard {
             })
             .collect(),
         interfaces: vec![],
-        default_output_modes: vec![],
         raw: serde_json::Value::Null,
     }
 }
