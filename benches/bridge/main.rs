@@ -9,10 +9,14 @@
 //!
 //! - `peers`: the processes (agent, bridge) and the clients (MCP, direct A2A);
 //! - `measure`: latency percentiles and throughput at a fixed concurrency;
-//! - `report`: the markdown tables and the targets.
+//! - `report`: the markdown tables and the targets;
+//! - `process` (shared with `tests/it`): starting the bridge and the demo agent.
 
 mod measure;
 mod peers;
+// Shared with the integration tests: the bridge and the demo agent as child processes.
+#[path = "../../tests/it/support/process.rs"]
+mod process;
 mod report;
 
 use std::process::ExitCode;
@@ -253,8 +257,10 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
         bridge
             .call("send_message", json!({"agent": "a0", "message": ask}))
             .await?;
-        // Notifications sent before the response may still be in the client's queue.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        bridge
+            .probe
+            .wait_arrivals(plan.stream_events as usize, Duration::from_secs(10))
+            .await;
         let delays = stream_delays(bridge.probe.take_arrivals().into_iter());
         relay.push(Relay::of(label, plan.stream_events, delays));
     }

@@ -3,11 +3,9 @@
 //! (rmcp) for the bridge, and an A2A client (the bridge's own `A2aClient`) for calling the agent directly.
 
 use std::fs::File;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
@@ -15,18 +13,17 @@ use mcp_a2a_bridge::a2a::{
     A2aClient, ClientSettings, Message, Part, ProtocolVersion, Role, StreamEvent,
 };
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    ProgressNotificationParam, Tool,
+    CallToolResult, ClientCapabilities, ClientConfig, Implementation, ProgressNotificationParam,
+    Tool,
 };
-use rmcp::service::{ClientLifecycleMode, NotificationContext, RunningService};
+use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
+use tokio::sync::Notify;
 
-/// The release bridge binary cargo built for this bench.
-pub const BIN: &str = env!("CARGO_BIN_EXE_mcp-a2a-bridge");
+use crate::process::{self, DemoAgent, Generation};
 
 /// The longest any single step may take before the harness calls itself broken.
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -56,12 +53,6 @@ impl Workdir {
     fn log(&self, name: &str) -> anyhow::Result<File> {
         Ok(File::create(self.path().join(format!("{name}.log")))?)
     }
-
-    fn write(&self, name: &str, text: &str) -> anyhow::Result<PathBuf> {
-        let path = self.path().join(name);
-        std::fs::write(&path, text)?;
-        Ok(path)
-    }
 }
 
 pub fn now_nanos() -> u128 {
@@ -71,57 +62,26 @@ pub fn now_nanos() -> u128 {
         .as_nanos()
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// The demo agent, as its own process. One process stands in for many agents under path prefixes.
 pub struct Agent {
-    base: String,
-    child: Child,
+    demo: DemoAgent,
 }
 
 impl Agent {
-    /// Starts `demo-agent` on a free port; card requests are answered after `card_delay_ms`.
+    /// Starts `demo-agent` on an OS-assigned port; card requests are answered after `card_delay_ms`.
     pub async fn start(work: &Workdir, card_delay_ms: u64) -> anyhow::Result<Agent> {
-        let addr = format!("127.0.0.1:{}", free_port()?);
-        let child = Command::new(BIN)
-            .args(["demo-agent", "--listen", &addr])
-            .args(["--card-delay-ms", &card_delay_ms.to_string()])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(work.log("agent")?)
-            .kill_on_drop(true)
-            .spawn()
-            .context("spawning the demo agent")?;
-        let base = format!("http://{addr}");
-        let http = reqwest::Client::new();
-        let card = format!("{base}/.well-known/agent-card.json");
-        let started = Instant::now();
-        loop {
-            if let Ok(resp) = http.get(&card).send().await
-                && resp.status().is_success()
-            {
-                break;
-            }
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("the demo agent did not serve its card at {card}");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Ok(Agent { base, child })
+        let delay = card_delay_ms.to_string();
+        let demo = DemoAgent::start(&["--card-delay-ms", &delay], Some(work.log("agent")?)).await?;
+        Ok(Agent { demo })
     }
 
     pub fn pid(&self) -> anyhow::Result<u32> {
-        self.child.id().context("the demo agent has exited")
+        self.demo.pid()
     }
 
     /// The URL of agent `index` (a path prefix on the one process).
     pub fn url(&self, index: usize) -> String {
-        format!("{}/agents/{index}", self.base)
+        format!("{}/agents/{index}", self.demo.base)
     }
 }
 
@@ -144,12 +104,28 @@ pub fn bridge_config(agent: &Agent, agents: usize) -> String {
 #[derive(Clone, Default)]
 pub struct Probe {
     arrivals: Arc<Mutex<Vec<(u128, String)>>>,
+    arrived: Arc<Notify>,
 }
 
 impl Probe {
     /// Every `bench-stream` progress message so far, with its arrival time (unix nanos); clears the record.
     pub fn take_arrivals(&self) -> Vec<(u128, String)> {
         std::mem::take(&mut *self.arrivals.lock().unwrap())
+    }
+
+    /// Waits until `count` `bench-stream` messages have arrived, at most `limit` (the client hands each
+    /// notification to a task of its own, so some may still be on their way when the call's result is in).
+    pub async fn wait_arrivals(&self, count: usize, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let arrived = self.arrived.notified();
+            if self.arrivals.lock().unwrap().len() >= count {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return;
+            }
+        }
     }
 }
 
@@ -172,6 +148,7 @@ impl ClientHandler for Probe {
             && message.starts_with("bench-stream ")
         {
             self.arrivals.lock().unwrap().push((at, message));
+            self.arrived.notify_waiters();
         }
     }
 }
@@ -200,28 +177,14 @@ impl Bridge {
         via: Via,
         tag: &str,
     ) -> anyhow::Result<Bridge> {
-        let config_path = work.write(&format!("{tag}.toml"), config)?;
+        let (mut cmd, _) = process::bridge_command(work.path(), &format!("{tag}.toml"), config)?;
         let probe = Probe::default();
         let log = work.log(&format!("bridge-{tag}"))?;
         match via {
             Via::Stdio => {
-                let mut cmd = Command::new(BIN);
-                cmd.arg("--config").arg(&config_path);
-                let (transport, _) = TokioChildProcess::builder(cmd)
-                    .stderr(log)
-                    .spawn()
-                    .context("spawning the bridge")?;
-                let pid = transport.id().context("the bridge has no pid")?;
-                let client = within(
-                    "the MCP handshake over stdio",
-                    rmcp::service::serve_client_with_lifecycle(
-                        probe.clone(),
-                        transport,
-                        ClientLifecycleMode::Initialize,
-                    ),
-                )
-                .await?
-                .context("the MCP handshake over stdio failed")?;
+                let (client, pid) =
+                    process::connect_stdio(cmd, log.into(), probe.clone(), Generation::Legacy)
+                        .await?;
                 Ok(Bridge {
                     client,
                     probe,
@@ -230,40 +193,16 @@ impl Bridge {
                 })
             }
             Via::Http => {
-                let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
-                let child = Command::new(BIN)
-                    .arg("--config")
-                    .arg(&config_path)
-                    .args(["--http", &addr.to_string()])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(log)
-                    .kill_on_drop(true)
-                    .spawn()
-                    .context("spawning the bridge with --http")?;
+                cmd.args(["--http", "127.0.0.1:0"]);
+                let (child, _logs, addr) =
+                    process::spawn_listening(cmd, Some(log), process::bridge_listening).await?;
                 let pid = child.id().context("the bridge has no pid")?;
-                let started = Instant::now();
-                while tokio::net::TcpStream::connect(addr).await.is_err() {
-                    if started.elapsed() > Duration::from_secs(20) {
-                        bail!("the bridge did not listen on {addr}");
-                    }
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                let transport = StreamableHttpClientTransport::from_config(
+                let config =
                     StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp"))
                         .max_concurrent_requests(4096)
-                        .max_sse_event_size(64 << 20),
-                );
-                let client = within(
-                    "the MCP handshake over HTTP",
-                    rmcp::service::serve_client_with_lifecycle(
-                        probe.clone(),
-                        transport,
-                        ClientLifecycleMode::Initialize,
-                    ),
-                )
-                .await?
-                .context("the MCP handshake over HTTP failed")?;
+                        .max_sse_event_size(64 << 20);
+                let client =
+                    process::connect_http(config, probe.clone(), Generation::Legacy).await?;
                 Ok(Bridge {
                     client,
                     probe,
@@ -313,13 +252,12 @@ pub async fn call(
     tool: &str,
     args: Value,
 ) -> anyhow::Result<CallToolResult> {
-    let mut params = CallToolRequestParams::new(tool.to_owned());
-    if let Value::Object(map) = args {
-        params = params.with_arguments(map);
-    }
-    let result = within("tools/call", peer.call_tool(params))
-        .await?
-        .with_context(|| format!("tools/call {tool} failed"))?;
+    let result = within(
+        "tools/call",
+        peer.call_tool(process::call_params(tool, args)),
+    )
+    .await?
+    .with_context(|| format!("tools/call {tool} failed"))?;
     if result.is_error == Some(true) {
         bail!(
             "tools/call {tool} returned a tool error: {:?}",

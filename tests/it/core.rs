@@ -1,165 +1,274 @@
 //! The core path over stdio: tools from real SDK agents of both A2A versions, and calls through them.
+//!
+//! Most cases run against the three shared SDK set-ups (a2a-sdk 0.3.26, 1.3.0, and 1.3.0 with its v0.3
+//! compatibility layer, whose "dual" card must make the bridge pick 1.0), each through a bridge of its own with
+//! the agent named `ag`. The set-ups answer alike, so one snapshot serves all three.
 
+use expect_test::expect;
 use serde_json::json;
 
-use crate::support::agents::{Agent, AgentSpec};
-use crate::support::bridge::{self, Generation, Recorder, agent_toml};
+use crate::support::agents::{self, Agent, AgentSpec, Shared};
+use crate::support::bridge::{self, Bridge, Generation, Recorder, agent_toml};
+use crate::support::check::{check, check_refused, render, same_for_all};
+use crate::support::net::{ClosedPort, Forwarder};
 
-/// Runs every basic scenario against one agent: tool list, streaming with progress, direct reply,
-/// failure, data, files, conversation continuity, skill id in metadata.
-async fn core_scenarios(spec: AgentSpec, generation: Generation) {
-    let agent = Agent::start(spec).await;
-    let config = agent_toml("ag", &agent.url, "");
-    let bridge = bridge::start(&config, generation, Recorder::default()).await;
+/// The SDK set-ups of the core path, each with the MCP generation that drives it.
+const SETUPS: [(Shared, Generation); 3] = [
+    (Shared::V03, Generation::Legacy),
+    (Shared::V1, Generation::Legacy),
+    (Shared::V1Compat, Generation::Modern),
+];
 
-    // Tool list: generic tools, then one tool per skill.
-    let names = bridge.tool_names().await;
-    assert_eq!(
-        names,
-        [
-            "list_agents",
-            "get_agent_card",
-            "send_message",
-            "get_task",
-            "cancel_task",
-            "ag_echo",
-            "ag_research"
-        ]
-    );
-
-    // A streamed call returns the agent's text and relays progress.
-    let call = bridge
-        .call("ag_echo", json!({"message": "hello bridge"}))
-        .await;
-    assert!(!call.is_error(), "{}", call.text());
-    assert!(
-        call.text().starts_with("echo: hello bridge"),
-        "{}",
-        call.text()
-    );
-    assert_eq!(call.structured()["state"], "completed");
-    let task_id = call.structured()["task_id"].as_str().unwrap().to_owned();
-    assert!(!task_id.is_empty());
-    let progress = call.progress_messages();
-    assert!(
-        progress.iter().any(|m| m == "working on it"),
-        "{progress:?}"
-    );
-    let values: Vec<f64> = call.progress.iter().map(|p| p.progress).collect();
-    assert!(
-        values.windows(2).all(|w| w[0] < w[1]),
-        "progress must increase: {values:?}"
-    );
-
-    // A direct Message reply.
-    let call = bridge.call("ag_echo", json!({"message": "msg:hi"})).await;
-    assert!(!call.is_error());
-    assert!(call.text().starts_with("echo: hi"), "{}", call.text());
-
-    // A failed task is a tool error naming the agent and the cause.
-    let call = bridge
-        .call("ag_echo", json!({"message": "fail:disk on fire"}))
-        .await;
-    assert!(call.is_error());
-    assert!(
-        call.text()
-            .contains("agent \"ag\": task failed: disk on fire"),
-        "{}",
-        call.text()
-    );
-
-    // A rejected task too.
-    let call = bridge
-        .call("ag_echo", json!({"message": "reject:not today"}))
-        .await;
-    assert!(call.is_error());
-    assert!(
-        call.text().contains("task rejected: not today"),
-        "{}",
-        call.text()
-    );
-
-    // A data artifact becomes structuredContent.
-    let call = bridge.call("ag_echo", json!({"message": "data:xyz"})).await;
-    assert!(!call.is_error());
-    let data = &call.structured()["data"][0];
-    assert_eq!(data["echo"], "xyz");
-    assert_eq!(data["n"].as_f64(), Some(1.0));
-
-    // Files: bytes as an image, a URI as a resource link.
-    let call = bridge.call("ag_echo", json!({"message": "file:"})).await;
-    assert!(!call.is_error());
-    let json = serde_json::to_value(&call.result).unwrap();
-    let kinds: Vec<&str> = json["content"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["type"].as_str().unwrap())
-        .collect();
-    assert!(
-        kinds.contains(&"image") && kinds.contains(&"resource_link"),
-        "{kinds:?}"
-    );
-
-    // A conversation continues with context_id.
-    let first = bridge.call("ag_echo", json!({"message": "context"})).await;
-    let ctx = first.structured()["context_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(first.text().contains("turn 1"), "{}", first.text());
-    let second = bridge
-        .call("ag_echo", json!({"message": "context", "context_id": ctx}))
-        .await;
-    assert!(
-        second.text().contains(&format!("context {ctx} turn 2")),
-        "{}",
-        second.text()
-    );
-
-    // The skill id travels in the message metadata.
-    let call = bridge.call("ag_research", json!({"message": "meta"})).await;
-    assert!(
-        call.text().contains("\"skillId\": \"research\"")
-            || call.text().contains("\"skillId\":\"research\""),
-        "{}",
-        call.text()
-    );
-
-    // Bad arguments and unknown tools are invalid-params errors, not tool results.
-    let err = bridge
-        .try_call("ag_echo", json!({"text": "no message"}))
+/// A bridge in front of each set-up's shared agent (named `ag`), started together.
+async fn bridges() -> Vec<Bridge> {
+    let starts = SETUPS.map(|(which, generation)| async move {
+        let agent = agents::shared(which).await;
+        bridge::start(
+            &agent_toml("ag", &agent.url, ""),
+            generation,
+            Recorder::default(),
+        )
         .await
-        .err()
-        .expect("must fail");
-    assert!(
-        err.to_string().contains("-32602") || err.to_string().contains("invalid"),
-        "{err}"
+    });
+    futures::future::join_all(starts).await
+}
+
+/// Generic tools first, then one tool per skill in card order.
+#[tokio::test]
+async fn tools_are_the_generic_ones_then_one_per_skill() {
+    for bridge in bridges().await {
+        assert_eq!(
+            bridge.tool_names().await,
+            [
+                "list_agents",
+                "get_agent_card",
+                "send_message",
+                "get_task",
+                "cancel_task",
+                "ag_echo",
+                "ag_research"
+            ]
+        );
+    }
+}
+
+/// A streamed call returns the agent's text, and its status messages arrive as strictly increasing progress.
+#[tokio::test]
+async fn streamed_call_relays_progress() {
+    let calls = check(
+        &bridges().await,
+        "ag_echo",
+        json!({"message": "hello bridge"}),
+        expect![[r#"
+            state: completed
+            ---
+            echo: hello bridge
+            ---
+            [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+            To follow up in the same conversation, call again with context_id "<context_id>".
+        "#]],
+    )
+    .await;
+    for call in calls {
+        let progress = call.progress_messages();
+        assert!(
+            progress.iter().any(|m| m == "working on it"),
+            "{progress:?}"
+        );
+        let values: Vec<f64> = call.progress.iter().map(|p| p.progress).collect();
+        assert!(
+            values.windows(2).all(|w| w[0] < w[1]),
+            "progress must increase: {values:?}"
+        );
+    }
+}
+
+/// An agent that answers with a Message (no task) gives a plain result.
+#[tokio::test]
+async fn direct_message_reply_is_a_result() {
+    let args = json!({"message": "msg:hi"});
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+        state: completed
+        ---
+        echo: hi
+        ---
+        [agent: ag | state: completed | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
+    )
+    .await;
+}
+
+/// A failed task is a tool error naming the agent and the agent's reason.
+#[tokio::test]
+async fn failed_task_is_tool_error() {
+    let args = json!({"message": "fail:disk on fire"});
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+        isError
+        state: failed
+        ---
+        agent "ag": task failed: disk on fire
+        ---
+        [agent: ag | state: failed | task_id: <task_id> | context_id: <context_id>]
+    "#]],
+    )
+    .await;
+}
+
+/// A rejected task is a tool error too.
+#[tokio::test]
+async fn rejected_task_is_tool_error() {
+    let args = json!({"message": "reject:not today"});
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+        isError
+        state: rejected
+        ---
+        agent "ag": task rejected: not today
+        ---
+        [agent: ag | state: rejected | task_id: <task_id> | context_id: <context_id>]
+    "#]],
+    )
+    .await;
+}
+
+/// A data artifact becomes `structuredContent.data`.
+#[tokio::test]
+async fn data_artifact_becomes_structured_content() {
+    let args = json!({"message": "data:xyz"});
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+        state: completed
+        data: [{"echo":"xyz","n":1}]
+        ---
+        {"echo":"xyz","n":1}
+        ---
+        [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
+    )
+    .await;
+}
+
+/// File parts: bytes become an image block, a URI a resource link.
+#[tokio::test]
+async fn files_become_image_and_resource_link() {
+    let args = json!({"message": "file:"});
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+        state: completed
+        ---
+        [image image/png]
+        ---
+        [resource_link application/pdf https://example.com/report.pdf report.pdf]
+        ---
+        [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
+    )
+    .await;
+}
+
+/// Calling again with the `context_id` of a result continues that conversation.
+#[tokio::test]
+async fn context_id_continues_the_conversation() {
+    let bridges = bridges().await;
+    let args = json!({"message": "context"});
+    let first = check(
+        &bridges,
+        "ag_echo",
+        args,
+        expect![[r#"
+        state: completed
+        ---
+        context <context_id> turn 1
+        ---
+        [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
+    )
+    .await;
+    let mut second = Vec::new();
+    for (bridge, first) in bridges.iter().zip(&first) {
+        let ctx = &first.structured()["context_id"];
+        let call = bridge
+            .call("ag_echo", json!({"message": "context", "context_id": ctx}))
+            .await;
+        assert_eq!(&call.structured()["context_id"], ctx);
+        second.push(render(&call));
+    }
+    same_for_all(
+        second,
+        expect![[r#"
+        state: completed
+        ---
+        context <context_id> turn 2
+        ---
+        [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
     );
-    let err = bridge
-        .try_call("nope", json!({"message": "x"}))
-        .await
-        .err()
-        .expect("must fail");
-    assert!(err.to_string().contains("unknown tool"), "{err}");
 }
 
-/// v0.3 agent (a2a-sdk 0.3.26).
+/// The skill a tool stands for travels as `skillId` in the message metadata.
 #[tokio::test]
-async fn v03_agent_core_scenarios() {
-    core_scenarios(AgentSpec::v03("Echo v03"), Generation::Legacy).await;
+async fn skill_id_travels_in_the_message_metadata() {
+    let args = json!({"message": "meta"});
+    check(
+        &bridges().await,
+        "ag_research",
+        args,
+        expect![[r#"
+        state: completed
+        ---
+        {"skillId": "research"}
+        ---
+        [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
+        To follow up in the same conversation, call again with context_id "<context_id>".
+    "#]],
+    )
+    .await;
 }
 
-/// v1.0 agent without its compatibility layer (a2a-sdk 1.3.0).
+/// Arguments that do not fit the schema are an invalid-params error, not a tool result.
 #[tokio::test]
-async fn v1_agent_core_scenarios() {
-    core_scenarios(AgentSpec::v1("Echo v1"), Generation::Legacy).await;
+async fn arguments_off_the_schema_are_invalid_params() {
+    let args = json!({"text": "no message"});
+    check_refused(&bridges().await, "ag_echo", args, expect![[r#"
+        Mcp error: -32602: ag_echo: invalid arguments: unknown field `text`, expected one of `agent`, `skill`, `message`, `context_id`, `task_id`, `data`, `wait_seconds`
+    "#]]).await;
 }
 
-/// v1.0 agent with the v0.3 compatibility layer: the "dual" card; the bridge must pick 1.0.
+/// An unknown tool is an invalid-params error.
 #[tokio::test]
-async fn v1_compat_agent_core_scenarios_with_a_2026_client() {
-    core_scenarios(AgentSpec::v1_compat("Echo dual"), Generation::Modern).await;
+async fn unknown_tool_is_invalid_params() {
+    let args = json!({"message": "x"});
+    check_refused(
+        &bridges().await,
+        "nope",
+        args,
+        expect![[r#"
+        Mcp error: -32602: unknown tool: nope
+    "#]],
+    )
+    .await;
 }
 
 /// Non-streaming agents are sent message/send (non-blocking) and polled, on both versions.
@@ -203,8 +312,7 @@ async fn non_streaming_agents_are_polled() {
 /// The v0.3 and v1.0 agents side by side; the right method names and version header for each.
 #[tokio::test]
 async fn both_versions_side_by_side_with_the_right_wire_format() {
-    let v03 = Agent::start(AgentSpec::v03("old")).await;
-    let v1 = Agent::start(AgentSpec::v1("new")).await;
+    let (v03, v1) = tokio::join!(agents::shared(Shared::V03), agents::shared(Shared::V1));
     let config = format!(
         "{}{}",
         agent_toml("old", &v03.url, ""),
@@ -224,6 +332,7 @@ async fn both_versions_side_by_side_with_the_right_wire_format() {
             call.text()
         );
     }
+    // Other tests share these agents; every request either agent gets is in its own version all the same.
     let log = v03.log().await;
     assert!(
         log["requests"]
@@ -256,7 +365,7 @@ async fn both_versions_side_by_side_with_the_right_wire_format() {
     assert_eq!(agents[0]["protocol"], "0.3");
     assert_eq!(agents[1]["protocol"], "1.0");
     let card = bridge.call("get_agent_card", json!({"agent": "new"})).await;
-    assert_eq!(card.structured()["card"]["name"], "new");
+    assert_eq!(card.structured()["card"]["name"], "Echo v1");
     let send = bridge
         .call(
             "send_message",
@@ -269,13 +378,11 @@ async fn both_versions_side_by_side_with_the_right_wire_format() {
 /// An agent that is down does not stop the others; list_agents says why; calling it is a tool error.
 #[tokio::test]
 async fn a_down_agent_does_not_take_the_others_down() {
-    let up = Agent::start(AgentSpec::v1("up")).await;
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
+    let up = agents::shared(Shared::V1).await;
+    let down = ClosedPort::bind();
     let config = format!(
         "[bridge]\ncard_retry_max_secs = 1\n{}{}",
-        agent_toml("down", &dead_url, "skills = { include = [\"echo\"] }"),
+        agent_toml("down", &down.url(), "skills = { include = [\"echo\"] }"),
         agent_toml("up", &up.url, "")
     );
     let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
@@ -293,46 +400,41 @@ async fn a_down_agent_does_not_take_the_others_down() {
         down["error"].as_str().unwrap().contains("refused"),
         "{down}"
     );
-    let call = bridge
-        .call("send_message", json!({"agent": "down", "message": "hi"}))
-        .await;
-    assert!(call.is_error());
-    assert!(
-        call.text().contains("agent \"down\": unreachable"),
-        "{}",
-        call.text()
-    );
+    let args = json!({"agent": "down", "message": "hi"});
+    check(&[bridge], "send_message", args, expect![[r#"
+        isError
+        state: error
+        ---
+        agent "down": unreachable for <secs>s (agent card: cannot reach http://127.0.0.1:<port>/.well-known/agent-card.json: Connection refused (os error 111)); the bridge keeps retrying
+    "#]]).await;
 }
 
 /// An agent that comes up after the bridge started gets its tools, announced with tools/list_changed.
 #[tokio::test]
 async fn an_agent_that_comes_up_later_gets_its_tools() {
-    let up = Agent::start(AgentSpec::v1("late")).await;
-    let port = url::Url::parse(&up.url).unwrap().port().unwrap();
-    // Point the bridge at a proxy address that only starts forwarding later.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy_addr = listener.local_addr().unwrap();
-    drop(listener);
+    let agent = agents::shared(Shared::V1).await;
+    let agent_addr = url::Url::parse(&agent.url)
+        .unwrap()
+        .socket_addrs(|| None)
+        .unwrap()[0];
+    // The bridge is pointed at a port that refuses connections until it forwards them to the agent.
+    let port = ClosedPort::bind();
     let config = format!(
         "[bridge]\ncard_retry_max_secs = 1\n{}",
-        agent_toml("late", &format!("http://{proxy_addr}"), "")
+        agent_toml("late", &port.url(), "")
     );
     let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
     assert!(!bridge.tool_names().await.contains(&"late_echo".to_owned()));
-    let _proxy = crate::support::proxy::forward(proxy_addr, port).await;
-    let mut found = false;
-    for _ in 0..50 {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        if bridge.tool_names().await.contains(&"late_echo".to_owned()) {
-            found = true;
-            break;
-        }
-    }
-    assert!(found, "tools of a late agent appear");
-    assert!(
-        bridge.recorder.tool_list_changes() > 0,
-        "tools/list_changed was sent"
-    );
+    let _forwarder = Forwarder::on(port.listen(), vec![agent_addr]);
+    bridge
+        .recorder
+        .wait_until(
+            "tools/list_changed",
+            std::time::Duration::from_secs(20),
+            |r| r.tool_list_changes() > 0,
+        )
+        .await;
+    assert!(bridge.tool_names().await.contains(&"late_echo".to_owned()));
 }
 
 /// Agents hosted under a path, with bearer auth from the environment; the token reaches the agent

@@ -2,64 +2,19 @@
 //! `demo` quickstart command.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rmcp::model::CallToolRequestParams;
-use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use crate::support::bridge::{self, Generation, Recorder, agent_toml};
+use crate::support::process::{self, DemoAgent};
 
-/// How long the demo agent may take to answer its first card request.
-const READY_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// A `demo-agent` child process on a free loopback port; killed when dropped.
-struct DemoAgent {
-    url: String,
-    _child: Child,
-}
-
-impl DemoAgent {
-    async fn start() -> DemoAgent {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"))
-            .args(["demo-agent", "--listen", &addr])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn the demo agent");
-        let url = format!("http://{addr}/");
-        wait_for_card(&url).await;
-        DemoAgent { url, _child: child }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-async fn wait_for_card(base: &str) {
-    let http = reqwest::Client::new();
-    let card = format!("{base}.well-known/agent-card.json");
-    let started = Instant::now();
-    loop {
-        if let Ok(resp) = http.get(&card).send().await
-            && resp.status().is_success()
-        {
-            return;
-        }
-        assert!(
-            started.elapsed() < READY_TIMEOUT,
-            "the demo agent did not serve its card at {card}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// The demo agent on an OS-assigned port, its stderr dropped.
+async fn demo_agent() -> DemoAgent {
+    DemoAgent::start(&[], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// One JSON-RPC request to the agent, with or without `A2A-Version: 1.0`; the response body.
@@ -83,9 +38,9 @@ const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_ech
 /// The card's four skills become tools; the stream skill's chunks arrive as progress and join into the result.
 #[tokio::test]
 async fn demo_agent_tools_are_listed_and_streamed_answers_relay_progress() {
-    let agent = DemoAgent::start().await;
+    let agent = demo_agent().await;
     let bridge = bridge::start(
-        &agent_toml("demo", &agent.url, ""),
+        &agent_toml("demo", &agent.url(), ""),
         Generation::Legacy,
         Recorder::default(),
     )
@@ -134,9 +89,9 @@ async fn demo_agent_tools_are_listed_and_streamed_answers_relay_progress() {
 /// One agent URL configured twice, once per protocol version: both answer, each in its own version.
 #[tokio::test]
 async fn demo_agent_answers_on_both_protocol_versions() {
-    let agent = DemoAgent::start().await;
-    let config = agent_toml("v1", &agent.url, "protocol = \"1.0\"")
-        + &agent_toml("v03", &agent.url, "protocol = \"0.3\"");
+    let agent = demo_agent().await;
+    let config = agent_toml("v1", &agent.url(), "protocol = \"1.0\"")
+        + &agent_toml("v03", &agent.url(), "protocol = \"0.3\"");
     let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
 
     let list = bridge.call("list_agents", json!({})).await;
@@ -179,8 +134,8 @@ async fn demo_agent_answers_on_both_protocol_versions() {
 /// The agent answers each version in that version's shapes, and refuses v1 methods without the version header.
 #[tokio::test]
 async fn demo_agent_speaks_each_version_in_its_own_shapes() {
-    let agent = DemoAgent::start().await;
-    let url = &agent.url;
+    let agent = demo_agent().await;
+    let url = &agent.url();
 
     let v03 = rpc(
         url,
@@ -227,8 +182,8 @@ async fn demo_agent_speaks_each_version_in_its_own_shapes() {
 /// can elicit is asked directly instead.
 #[tokio::test]
 async fn demo_ask_requires_input_then_greets() {
-    let agent = DemoAgent::start().await;
-    let config = agent_toml("demo", &agent.url, "");
+    let agent = demo_agent().await;
+    let config = agent_toml("demo", &agent.url(), "");
     let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
 
     let call = bridge.call("demo_ask", json!({"message": "hi"})).await;
@@ -270,9 +225,9 @@ async fn demo_ask_requires_input_then_greets() {
 /// A long `work` call returns its task id when the wait budget runs out; `cancel_task` stops it for good.
 #[tokio::test]
 async fn demo_work_can_be_canceled() {
-    let agent = DemoAgent::start().await;
+    let agent = demo_agent().await;
     let bridge = bridge::start(
-        &agent_toml("demo", &agent.url, ""),
+        &agent_toml("demo", &agent.url(), ""),
         Generation::Legacy,
         Recorder::default(),
     )
@@ -301,7 +256,8 @@ async fn demo_work_can_be_canceled() {
     assert!(!canceled.is_error(), "{}", canceled.text());
     assert_eq!(canceled.structured()["state"], "canceled");
 
-    // It stays canceled: no progress after the cancel moves it on.
+    // It stays canceled: the work reports once a second, so after 1.2 s a tick that moved the task on would show.
+    // (This waits for time to pass, not for an event.)
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let got = bridge
         .call("get_task", json!({"agent": "demo", "task_id": task_id}))
@@ -316,27 +272,12 @@ async fn demo_work_can_be_canceled() {
 /// `mcp-a2a-bridge demo` serves MCP on stdio with the demo tools, and a call goes through to its own agent.
 #[tokio::test]
 async fn demo_command_lists_tools_over_stdio() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"));
-    cmd.args([
-        "demo",
-        "--agent-listen",
-        &format!("127.0.0.1:{}", free_port()),
-    ]);
-    let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn mcp-a2a-bridge demo");
-    let client = tokio::time::timeout(
-        Duration::from_secs(30),
-        rmcp::service::serve_client_with_lifecycle(
-            Recorder::default(),
-            transport,
-            rmcp::service::ClientLifecycleMode::Initialize,
-        ),
-    )
-    .await
-    .expect("MCP handshake timed out")
-    .expect("MCP handshake failed");
+    let mut cmd = Command::new(process::BIN);
+    cmd.args(["demo", "--agent-listen", "127.0.0.1:0"]);
+    let (client, _pid) =
+        process::connect_stdio(cmd, Stdio::null(), Recorder::default(), Generation::Legacy)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
     let tools = tokio::time::timeout(Duration::from_secs(30), client.peer().list_all_tools())
         .await
         .expect("tools/list timed out")
@@ -345,12 +286,7 @@ async fn demo_command_lists_tools_over_stdio() {
     for tool in DEMO_TOOLS {
         assert!(names.iter().any(|n| n == tool), "{tool} missing: {names:?}");
     }
-    let params = CallToolRequestParams::new("demo_echo").with_arguments(
-        json!({"message": "quickstart"})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
+    let params = process::call_params("demo_echo", json!({"message": "quickstart"}));
     let result = tokio::time::timeout(Duration::from_secs(30), client.peer().call_tool(params))
         .await
         .expect("tools/call timed out")

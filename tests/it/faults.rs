@@ -1,9 +1,11 @@
 //! Misbehaving agents: every fault becomes a tool result that names the agent and the cause, or is
 //! recovered, and never a crash or a false success.
 
+use expect_test::{Expect, expect};
 use serde_json::json;
 
 use crate::support::bridge::{self, Generation, Recorder, agent_toml};
+use crate::support::check::check;
 use crate::support::scripted::Scripted;
 
 async fn bridge_for(agent: &Scripted, extra: &str) -> bridge::Bridge {
@@ -44,25 +46,56 @@ async fn stalled_stream_is_recovered_by_polling() {
     assert!(call.text().starts_with("recovered"));
 }
 
-/// Protocol faults before a task exists are tool errors naming the agent and the cause.
-#[tokio::test]
-async fn protocol_faults_are_tool_errors() {
+/// A protocol fault before a task exists: the call is a tool error naming the agent and the cause (`expect`), and
+/// the bridge serves the next call as usual.
+async fn check_fault(message: &str, expect: Expect) {
     let agent = Scripted::start().await;
     let bridge = bridge_for(&agent, "").await;
-    for (text, cause) in [
-        ("garbage", "invalid response: event is not JSON"),
-        ("json-error", "JSON-RPC error -32603: internal trouble"),
-        ("http-500", "HTTP 500 from"),
-    ] {
-        let call = bridge.call("s_fault", json!({"message": text})).await;
-        assert!(call.is_error(), "{text}");
-        let t = call.text();
-        assert!(t.starts_with("agent \"s\": "), "{text}: {t}");
-        assert!(t.contains(cause), "{text}: {t}");
-    }
-    // The bridge is still fine afterwards.
-    let call = bridge.call("s_fault", json!({"message": "ok"})).await;
-    assert_eq!(call.structured()["state"], "completed");
+    let bridges = [bridge];
+    check(&bridges, "s_fault", json!({"message": message}), expect).await;
+    let after = bridges[0].call("s_fault", json!({"message": "ok"})).await;
+    assert_eq!(after.structured()["state"], "completed", "{}", after.text());
+}
+
+/// A stream frame that is not JSON.
+#[tokio::test]
+async fn garbage_frame_is_a_tool_error() {
+    check_fault("garbage", expect![[r#"
+        isError
+        state: error
+        ---
+        agent "s": invalid response: event is not JSON (key must be a string at line 1 column 2): {this is not json
+    "#]]).await;
+}
+
+/// A JSON-RPC error answered as plain JSON instead of a stream.
+#[tokio::test]
+async fn json_rpc_error_is_a_tool_error() {
+    check_fault(
+        "json-error",
+        expect![[r#"
+        isError
+        state: error
+        ---
+        agent "s": JSON-RPC error -32603: internal trouble
+    "#]],
+    )
+    .await;
+}
+
+/// An HTTP error status.
+#[tokio::test]
+async fn http_500_is_a_tool_error() {
+    check_fault(
+        "http-500",
+        expect![[r#"
+        isError
+        state: error
+        ---
+        agent "s": HTTP 500 from http://127.0.0.1:<port>/: upstream exploded
+    "#]],
+    )
+    .await;
 }
 
 /// An error event mid-stream after the task exists: recovered from the task's real state.

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::support::agents::{Agent, AgentSpec};
 use crate::support::bridge::{Generation, agent_toml};
-use crate::support::http::{self, Balancer, HttpBridge, HttpClient};
+use crate::support::http::{self, HttpBridge, HttpClient};
+use crate::support::net::Forwarder;
 
 const TOKEN: &str = "it-token-new";
 const OLD_TOKEN: &str = "it-token-old";
@@ -106,11 +107,12 @@ async fn ready(bridge: &HttpBridge) -> Value {
 
 /// Waits until the client has received a progress notification (the call is in flight at the bridge).
 async fn first_progress(client: &HttpClient) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.recorder.progress_count() == 0 {
-        assert!(Instant::now() < deadline, "no progress arrived");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    client
+        .recorder
+        .wait_until("a progress notification", Duration::from_secs(30), |r| {
+            r.progress_count() > 0
+        })
+        .await;
 }
 
 async fn connect(bridge: &HttpBridge, generation: Generation) -> HttpClient {
@@ -423,14 +425,13 @@ async fn calls_past_the_grace_period_are_canceled() {
         logs.contains("canceling the remaining tool calls"),
         "{logs}"
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while agent.cancelled().await.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the agent's task was not canceled"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(
+        !agent
+            .wait_cancelled(Duration::from_secs(10))
+            .await
+            .is_empty(),
+        "the agent's task was not canceled"
+    );
 }
 
 /// Past `max_concurrent_calls`, a call is refused at once with a tool error naming the limit.
@@ -503,7 +504,7 @@ async fn stateless_replicas_share_tasks() {
     assert!(done.text().contains("slow done"), "{}", done.text());
 
     // One client behind a balancer that sends each connection to the next replica.
-    let balancer = Balancer::start(vec![one.addr, two.addr]).await;
+    let balancer = Forwarder::start(vec![one.addr, two.addr]).await;
     for generation in [Generation::Legacy, Generation::Modern] {
         let url = format!("http://{}/mcp", balancer.addr);
         let client = http::connect(&url, Some(TOKEN), generation)

@@ -5,15 +5,14 @@
 //! `python_env` provisions one virtualenv per SDK under
 //! `<target dir>/a2a-test-venvs/{v03,v1}` on first use (pip install from
 //! `tests/agents/requirements-*.txt`), safely across threads and processes.
-//! `Agent::start` spawns an agent on a free port and waits for its
-//! `READY <url>` line. The child is killed when the `Agent` is dropped, and the
+//! `Agent::start` spawns an agent, which binds port 0 and prints
+//! `READY <url>` with the port it got; the test waits for that line. The child is killed when the `Agent` is dropped, and the
 //! agent also exits by itself when its stdin closes (i.e. when this process dies).
 //!
 //! Environment knobs:
 //! - `A2A_TEST_PYTHON`: base interpreter used to create the venvs (default `python3`).
 //! - `A2A_TEST_VENV_DIR`: where the venvs live (default `<target dir>/a2a-test-venvs`).
 //! - `A2A_TEST_AGENT_LOG`: log level inside the agents (default: warnings only).
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
@@ -168,13 +167,66 @@ impl AgentSpec {
     }
 }
 
+/// The agents that tests share: one per SDK set-up, started on first use and running until the test binary
+/// exits (an agent also exits by itself when its stdin closes). Their logs hold every sharing test's requests, so
+/// those tests look only for their own task ids there.
+#[derive(Clone, Copy, Debug)]
+pub enum Shared {
+    /// `AgentSpec::v03("Echo v03")`.
+    V03,
+    /// `AgentSpec::v1("Echo v1")`.
+    V1,
+    /// `AgentSpec::v1_compat("Echo dual")`.
+    V1Compat,
+}
+
+/// The shared agent `which`; the first caller starts it, and every caller waits until it is up.
+pub async fn shared(which: Shared) -> &'static Agent {
+    match tokio::task::spawn_blocking(move || shared_blocking(which)).await {
+        Ok(agent) => agent,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("starting a shared agent: {e}"),
+    }
+}
+
+fn shared_blocking(which: Shared) -> &'static Agent {
+    static AGENTS: [OnceLock<Agent>; 3] = [const { OnceLock::new() }; 3];
+    // Tests asking at once wait for the one start.
+    AGENTS[which as usize].get_or_init(|| {
+        let spec = match which {
+            Shared::V03 => AgentSpec::v03("Echo v03"),
+            Shared::V1 => AgentSpec::v1("Echo v1"),
+            Shared::V1Compat => AgentSpec::v1_compat("Echo dual"),
+        };
+        start_detached(spec)
+    })
+}
+
+/// Starts an agent on a runtime of its own, on a thread that keeps it alive: a test's runtime ends with the
+/// test, and the agent must outlive the test that started it.
+fn start_detached(spec: AgentSpec) -> Agent {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for a shared agent");
+        runtime.block_on(async move {
+            let _ = tx.send(Agent::start(spec).await);
+            std::future::pending::<()>().await
+        })
+    });
+    rx.recv()
+        .expect("the shared agent did not start (the reason is printed above)")
+}
+
 /// A running agent. Dropping it kills the process.
 pub struct Agent {
     /// Base URL exactly as printed after `READY`: `http://127.0.0.1:PORT{prefix}` (no trailing slash).
     /// The card is at `{url}/.well-known/agent-card.json`, JSON-RPC at `{url}/`.
     pub url: String,
-    pub spec: AgentSpec,
-    child: Child,
+    // Killed when dropped (`kill_on_drop`).
+    _child: Child,
     // Kept so the pipe stays open for the child's lifetime (the agent writes nothing after READY).
     _stdout: Lines<BufReader<ChildStdout>>,
 }
@@ -248,25 +300,9 @@ impl Agent {
         };
         Agent {
             url,
-            spec,
-            child,
+            _child: child,
             _stdout: lines,
         }
-    }
-
-    /// `{url}/.well-known/agent-card.json`
-    pub fn card_url(&self) -> String {
-        format!("{}/.well-known/agent-card.json", self.url)
-    }
-
-    /// The JSON-RPC endpoint, `{url}/` (the URL the card advertises).
-    pub fn rpc_url(&self) -> String {
-        format!("{}/", self.url)
-    }
-
-    /// OS process id of the agent (None once it has exited and been reaped).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
     }
 
     /// The test-only log: `{"cancelled":[task ids], "requests":[JSON-RPC methods],
@@ -293,28 +329,21 @@ impl Agent {
         strings(&self.log().await["cancelled"])
     }
 
+    /// `cancelled()` once it lists a task: polled every 100 ms for at most `limit`, then whatever it holds.
+    pub async fn wait_cancelled(&self, limit: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let cancelled = self.cancelled().await;
+            if !cancelled.is_empty() || tokio::time::Instant::now() >= deadline {
+                return cancelled;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// JSON-RPC method names received, in order (`log()["requests"]`; unparsable bodies as "").
     pub async fn requests(&self) -> Vec<String> {
         strings(&self.log().await["requests"])
-    }
-
-    /// Every incoming user message as sent on the wire (`log()["messages"]`).
-    pub async fn messages(&self) -> Vec<Value> {
-        match self.log().await.get("messages") {
-            Some(Value::Array(v)) => v.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Close stdin (the agent shuts down gracefully) and wait up to 10 s, then kill.
-    pub async fn stop(mut self) {
-        drop(self.child.stdin.take());
-        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = self.child.kill().await;
-        }
     }
 }
 
@@ -451,10 +480,9 @@ fn provision(sdk: Sdk) -> Result<PathBuf, String> {
         .write(true)
         .open(&lock_path)
         .map_err(|e| format!("a2a test agents: cannot open {}: {e}", lock_path.display()))?;
-    // `File::lock` is stable since Rust 1.89; the package's rust-version says 1.88.
-    #[allow(clippy::incompatible_msrv)]
-    let locked = lock.lock();
-    locked.map_err(|e| format!("a2a test agents: cannot lock {}: {e}", lock_path.display()))?;
+    // `File::lock`: stable since Rust 1.89, the package's rust-version.
+    lock.lock()
+        .map_err(|e| format!("a2a test agents: cannot lock {}: {e}", lock_path.display()))?;
 
     if python.is_file() && std::fs::read_to_string(&marker).is_ok_and(|m| m == marker_text) {
         return Ok(python);

@@ -1,31 +1,24 @@
-//! The built bridge binary driven over stdio by rmcp's real MCP client.
-#![allow(dead_code)]
+//! The built bridge binary driven over stdio by rmcp's real MCP client, and the client's record of what the
+//! bridge sent it.
 
-use std::path::PathBuf;
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
-    ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability,
+    CallToolRequest, CallToolResult, ClientCapabilities, ClientConfig, ClientRequest,
+    ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability,
     FormElicitationCapability, Implementation, ProgressNotificationParam, ProgressToken,
-    ProtocolVersion, ServerResult, Tool,
+    ServerResult, Tool,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext, RunningService};
-use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData as McpError, RoleClient};
 use serde_json::{Value, json};
-use tokio::process::Command;
+use tokio::sync::Notify;
 
-/// Which MCP generation the client speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Generation {
-    /// `initialize` handshake (2025-11-25).
-    Legacy,
-    /// No handshake: `server/discover` and per-request `_meta` (2026-07-28).
-    Modern,
-}
+use super::process;
+pub use super::process::Generation;
 
 /// A client that records what the server sends it and, if told to, answers elicitation.
 #[derive(Clone, Default)]
@@ -33,6 +26,8 @@ pub struct Recorder {
     progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
     elicitations: Arc<Mutex<Vec<String>>>,
     tool_list_changes: Arc<AtomicU64>,
+    /// Woken whenever anything above is recorded.
+    recorded: Arc<Notify>,
     /// `Some(answer)`: declare form elicitation and answer every request with `{"answer": answer}`.
     pub elicit_answer: Option<String>,
     /// Declare the MCP tasks extension.
@@ -81,6 +76,21 @@ impl Recorder {
         self.progress.lock().unwrap().len()
     }
 
+    /// Waits until `done` holds for what was recorded, at most `limit`; panics naming `what` after that.
+    pub async fn wait_until(&self, what: &str, limit: Duration, done: impl Fn(&Recorder) -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            // Registered before looking, so a record made in between still wakes us.
+            let recorded = self.recorded.notified();
+            if done(self) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, recorded).await.is_err() {
+                panic!("waited {limit:?} for {what}");
+            }
+        }
+    }
+
     pub fn elicitations(&self) -> Vec<String> {
         self.elicitations.lock().unwrap().clone()
     }
@@ -115,10 +125,12 @@ impl ClientHandler for Recorder {
         _context: NotificationContext<RoleClient>,
     ) {
         self.progress.lock().unwrap().push(params);
+        self.recorded.notify_waiters();
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.tool_list_changes.fetch_add(1, Ordering::SeqCst);
+        self.recorded.notify_waiters();
     }
 
     async fn create_elicitation(
@@ -132,6 +144,7 @@ impl ClientHandler for Recorder {
             _ => String::new(),
         };
         self.elicitations.lock().unwrap().push(message);
+        self.recorded.notify_waiters();
         Ok(match &self.elicit_answer {
             Some(answer) => {
                 ElicitResult::new(ElicitationAction::Accept).with_content(json!({"answer": answer}))
@@ -144,7 +157,6 @@ impl ClientHandler for Recorder {
 /// A running bridge (the built binary on stdio) with a connected client.
 pub struct Bridge {
     session: Session,
-    pub config_path: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -214,10 +226,7 @@ pub async fn start_with_env(
     env: &[(&str, &str)],
 ) -> Bridge {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config_path = dir.path().join("bridge.toml");
-    std::fs::write(&config_path, config).expect("write config");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"));
-    cmd.arg("--config").arg(&config_path);
+    let (mut cmd, _) = process::bridge_command(dir.path(), "bridge.toml", config).expect("config");
     // The child's stderr goes straight to the test output: keep it to warnings unless asked.
     cmd.env(
         "RUST_LOG",
@@ -226,23 +235,12 @@ pub async fn start_with_env(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let transport = TokioChildProcess::new(cmd).expect("spawn the bridge");
-    let lifecycle = match generation {
-        Generation::Legacy => rmcp::service::ClientLifecycleMode::Initialize,
-        Generation::Modern => rmcp::service::ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
-    };
-    let client = tokio::time::timeout(
-        Duration::from_secs(30),
-        rmcp::service::serve_client_with_lifecycle(recorder.clone(), transport, lifecycle),
-    )
-    .await
-    .expect("MCP handshake timed out")
-    .expect("MCP handshake failed");
+    let (client, _pid) =
+        process::connect_stdio(cmd, Stdio::inherit(), recorder.clone(), generation)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
     Bridge {
         session: Session { client, recorder },
-        config_path,
         _dir: dir,
     }
 }
@@ -273,16 +271,7 @@ impl Session {
     /// `tools/call` through a request handle, which tells the progress token rmcp assigned (the client
     /// overwrites any token set by the caller).
     pub async fn try_call(&self, tool: &str, args: Value) -> Result<Call, rmcp::ServiceError> {
-        let mut params = CallToolRequestParams::new(tool.to_owned());
-        if let Value::Object(map) = args {
-            params = params.with_arguments(map);
-        }
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
-        let handle = self
-            .client
-            .peer()
-            .send_request_with_option(request, PeerRequestOptions::no_options())
-            .await?;
+        let handle = self.start_call(tool, args).await?;
         let token = handle.progress_token.clone();
         let response = tokio::time::timeout(Duration::from_secs(120), handle.await_response())
             .await
@@ -291,8 +280,15 @@ impl Session {
             ServerResult::CallToolResult(r) => r,
             other => panic!("unexpected response to tools/call: {other:?}"),
         };
-        // Notifications sent before the response may still be in the client's queue.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // rmcp hands each notification to a task it spawns, in arrival order, before it routes the response
+        // that follows them. On the current-thread runtime of `#[tokio::test]` those tasks are queued ahead of
+        // this one, and yielding once lets every one of them run.
+        assert_eq!(
+            tokio::runtime::Handle::current().runtime_flavor(),
+            tokio::runtime::RuntimeFlavor::CurrentThread,
+            "the progress of a call is complete only on a current-thread runtime"
+        );
+        tokio::task::yield_now().await;
         Ok(Call {
             result,
             progress: self.recorder.progress_for(&token),
@@ -304,17 +300,13 @@ impl Session {
         &self,
         tool: &str,
         args: Value,
-    ) -> rmcp::service::RequestHandle<RoleClient> {
-        let mut params = CallToolRequestParams::new(tool.to_owned());
-        if let Value::Object(map) = args {
-            params = params.with_arguments(map);
-        }
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+    ) -> Result<rmcp::service::RequestHandle<RoleClient>, rmcp::ServiceError> {
+        let request =
+            ClientRequest::CallToolRequest(CallToolRequest::new(process::call_params(tool, args)));
         self.client
             .peer()
             .send_request_with_option(request, PeerRequestOptions::no_options())
             .await
-            .expect("send tools/call")
     }
 }
 

@@ -1,7 +1,9 @@
 //! Shared test support: real A2A peers and a real MCP client around the built binary.
 pub mod agents;
 pub mod bridge;
+pub mod check;
 pub mod field_agents;
 pub mod http;
-pub mod proxy;
+pub mod net;
+pub mod process;
 pub mod scripted;

@@ -3,7 +3,6 @@
 //! The behaviour is chosen by the message text. `GetTask` reports a task working the first time and
 //! completed (artifact text "recovered") after that, so a bridge has to keep following a broken stream,
 //! through resubscribe and polling, to get the right final result.
-#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
