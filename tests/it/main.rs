@@ -6,3 +6,4 @@ mod http;
 mod long;
 mod support;
 mod tidy;
+mod transport;
