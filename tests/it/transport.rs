@@ -464,3 +464,99 @@ async fn sequential_requests_do_not_wait_for_delayed_acks() {
         "median {median:?} per request: {times:?}"
     );
 }
+
+/// Sends `signal` (`-INT`, `-TERM`) to `pid` with `kill`.
+async fn kill(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .await
+        .expect("run kill");
+    assert!(status.success(), "kill {signal} {pid} failed");
+}
+
+/// Run by hand with a terminal on stdin, the bridge reads stdin with a blocking read that nothing interrupts.
+/// Ctrl-C before any client spoke must exit at once with status 0 and no error, not wait for Enter. The test
+/// gives it the same kind of stdin: a socket (not a pipe, so the blocking path) that never sends nor closes.
+#[tokio::test]
+async fn ctrl_c_on_an_idle_stdio_bridge_exits_at_once() {
+    let agent = DemoAgent::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bridge.toml");
+    std::fs::write(&config, agent_toml("demo", &agent.url, "")).unwrap();
+    let (stdin, _kept_open) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"))
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(stdin)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the bridge");
+    // Let it start and block on stdin.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    kill("-INT", child.id().unwrap()).await;
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("the bridge did not exit within 5 s of SIGINT")
+        .unwrap();
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+    assert!(!stderr.contains("failed"), "{stderr}");
+}
+
+/// With stderr on a pipe whose reader has died (`2>&1 | tee`, then tee killed), logging must neither block nor
+/// break shutdown: the bridge still stops on SIGTERM, and on SIGINT.
+#[tokio::test]
+async fn a_dead_stderr_pipe_does_not_stop_shutdown() {
+    let agent = DemoAgent::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bridge.toml");
+    std::fs::write(&config, agent_toml("demo", &agent.url, "")).unwrap();
+    for signal in ["-TERM", "-INT"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-a2a-bridge"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--http", &addr])
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn the bridge");
+        // The reader dies: every write to stderr from now on fails with EPIPE.
+        drop(child.stderr.take());
+        let health = format!("http://{addr}/healthz");
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(&health).await
+                && r.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the bridge did not serve {health}: {:?}",
+                child.try_wait()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        kill(signal, child.id().unwrap()).await;
+        let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the bridge ignored {signal} with stderr on a dead pipe"))
+            .unwrap();
+        assert!(status.success(), "{signal}: exit {status:?}");
+    }
+}
