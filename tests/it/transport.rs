@@ -535,8 +535,6 @@ async fn a_dead_stderr_pipe_does_not_stop_shutdown() {
             .kill_on_drop(true)
             .spawn()
             .expect("spawn the bridge");
-        // The reader dies: every write to stderr from now on fails with EPIPE.
-        drop(child.stderr.take());
         let health = format!("http://{addr}/healthz");
         let started = Instant::now();
         loop {
@@ -552,6 +550,8 @@ async fn a_dead_stderr_pipe_does_not_stop_shutdown() {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // The reader dies: every write to stderr from now on fails with EPIPE (the first one is the signal's).
+        drop(child.stderr.take());
         kill(signal, child.id().unwrap()).await;
         let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
             .await
