@@ -263,13 +263,14 @@ async fn replay(record: Arc<StreamRecord>, mut after: u64, client: mpsc::Sender<
     }
 }
 
+/// rmcp's own stream of SSE events, boxed.
+type SourceStream = Pin<Box<dyn Stream<Item = ServerSseMessage> + Send + Sync>>;
+/// Which of rmcp's replayed events to pass on.
+type KeepEvent = Box<dyn FnMut(&ServerSseMessage) -> std::future::Ready<bool> + Send + Sync>;
+/// A resumed stream: replayed from the bridge's record, or rmcp's replay without what the client has.
 type ResumeStream = futures::future::Either<
     ChannelStream,
-    futures::stream::Filter<
-        Pin<Box<dyn Stream<Item = ServerSseMessage> + Send + Sync>>,
-        std::future::Ready<bool>,
-        Box<dyn FnMut(&ServerSseMessage) -> std::future::Ready<bool> + Send + Sync>,
-    >,
+    futures::stream::Filter<SourceStream, std::future::Ready<bool>, KeepEvent>,
 >;
 
 impl SessionManager for Sessions {
@@ -361,20 +362,18 @@ impl SessionManager for Sessions {
         }
         // The GET stream (or a stream no longer kept): rmcp's own replay, without the event the client has.
         let after = parsed.map(|(n, _)| n);
-        let source: Pin<Box<dyn Stream<Item = ServerSseMessage> + Send + Sync>> =
-            Box::pin(self.inner.resume(id, last_event_id).await?);
-        let keep: Box<dyn FnMut(&ServerSseMessage) -> std::future::Ready<bool> + Send + Sync> =
-            Box::new(move |event: &ServerSseMessage| {
-                let index = event
-                    .event_id
-                    .as_deref()
-                    .and_then(parse_event_id)
-                    .map(|(n, _)| n);
-                std::future::ready(match (index, after) {
-                    (Some(i), Some(a)) => i > a,
-                    _ => true,
-                })
-            });
+        let source: SourceStream = Box::pin(self.inner.resume(id, last_event_id).await?);
+        let keep: KeepEvent = Box::new(move |event: &ServerSseMessage| {
+            let index = event
+                .event_id
+                .as_deref()
+                .and_then(parse_event_id)
+                .map(|(n, _)| n);
+            std::future::ready(match (index, after) {
+                (Some(i), Some(a)) => i > a,
+                _ => true,
+            })
+        });
         let stream: ResumeStream = futures::future::Either::Right(source.filter(keep));
         Ok(stream)
     }
