@@ -1,5 +1,6 @@
 //! Entry point: parse arguments, log to stderr, load the config, run until stdin closes or a signal.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,7 +14,8 @@ use mcp_a2a_bridge::{Transport, run};
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_tracing(args.log_format);
+    // Held to the end of `main`: dropping it flushes the log lines still queued (waiting at most a second).
+    let _log_writer = init_tracing(args.log_format);
     // The demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
     if let Some(command) = args.command {
         return block_on(|shutdown| async move {
@@ -54,8 +56,13 @@ fn main() -> ExitCode {
 
 /// A config problem: one line on stderr (stdout belongs to MCP), exit code 2.
 fn config_error(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("mcp-a2a-bridge: {e}");
+    print_error(format_args!("{e}"));
     ExitCode::from(2)
+}
+
+/// One `mcp-a2a-bridge: ...` line on stderr. Unlike `eprintln!`, never panics when stderr is gone.
+fn print_error(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "mcp-a2a-bridge: {message}");
 }
 
 /// Runs `job` on a multi-threaded runtime with a shutdown token that SIGINT/SIGTERM cancel; a failure is
@@ -71,33 +78,68 @@ where
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("mcp-a2a-bridge: cannot start the async runtime: {e}");
+            print_error(format_args!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
         match job(shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("mcp-a2a-bridge: {e:#}");
+                print_error(format_args!("{e:#}"));
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Everything that matters has finished. What may remain is a blocking read of stdin (a terminal, or any
+    // stdin that is not a pipe), which nothing can interrupt: waiting for it would hang the exit until the
+    // user presses Enter.
+    runtime.shutdown_background();
+    code
 }
 
+/// Log lines queued for stderr at most; past it new lines are dropped rather than waited for.
+const LOG_QUEUE_LINES: usize = 8192;
+
 /// Logs go to stderr only: stdout carries MCP over stdio. `RUST_LOG` sets the filter (default `info`).
-fn init_tracing(format: LogFormat) {
+///
+/// Logging never holds the bridge up: lines are queued to a writer thread (dropped when the queue is full, as
+/// when stderr is a pipe nobody reads), and that thread ignores write errors (a reader that died: EPIPE).
+/// Without this, a log line written to a dead pipe made tracing report the error with `eprintln!`, which
+/// panics, and a panic in the signal task left the bridge serving with SIGINT and SIGTERM ignored.
+fn init_tracing(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .thread_name("stderr-log")
+        .finish(QuietStderr);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
+        .log_internal_errors(false)
         .with_ansi(false);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+    guard
+}
+
+/// stderr that never fails: what cannot be written (the reader is gone) is dropped.
+struct QuietStderr;
+
+impl Write for QuietStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
     }
 }
 

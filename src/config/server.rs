@@ -21,6 +21,9 @@ pub const DEFAULT_SESSION_KEEP_ALIVE: Duration = Duration::from_secs(30 * 60);
 /// Default number of tool calls that may run at once; past it a call gets a tool error at once instead of
 /// queueing. Each call holds an open response stream and a request to an agent.
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 64;
+/// Default number of HTTP sessions (clients that `initialize`) open at once; past it a new `initialize` gets
+/// 503. Each open session holds a worker task, its channels and a bounded record of its recent responses.
+pub const DEFAULT_MAX_SESSIONS: usize = 1024;
 /// Default time in-flight calls get to finish after SIGTERM/SIGINT: under the 30 s after which Kubernetes
 /// (`terminationGracePeriodSeconds`) kills the process.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
@@ -56,6 +59,8 @@ pub struct ServerSettings {
     /// Allows listening on a non-loopback address with no token.
     pub allow_unauthenticated: bool,
     pub max_concurrent_calls: usize,
+    /// Sessions open at once; a new `initialize` past it gets 503 with `Retry-After`.
+    pub max_sessions: usize,
     pub shutdown_grace: Duration,
 }
 
@@ -71,6 +76,7 @@ impl Default for ServerSettings {
             tokens: Vec::new(),
             allow_unauthenticated: false,
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            max_sessions: DEFAULT_MAX_SESSIONS,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
@@ -89,6 +95,7 @@ pub(super) struct RawServer {
     auth_tokens: Vec<RawToken>,
     allow_unauthenticated: Option<bool>,
     max_concurrent_calls: Option<usize>,
+    max_sessions: Option<usize>,
     shutdown_grace_secs: Option<f64>,
 }
 
@@ -177,6 +184,8 @@ impl RawServer {
                 "server.max_concurrent_calls",
             )?
             .unwrap_or(d.max_concurrent_calls),
+            max_sessions: positive(self.max_sessions, "server.max_sessions")?
+                .unwrap_or(d.max_sessions),
             shutdown_grace: seconds(self.shutdown_grace_secs, "server.shutdown_grace_secs")?
                 .unwrap_or(d.shutdown_grace),
         };
@@ -271,6 +280,7 @@ mod tests {
         assert_eq!(s.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(s.session_keep_alive, DEFAULT_SESSION_KEEP_ALIVE);
         assert_eq!(s.max_concurrent_calls, DEFAULT_MAX_CONCURRENT_CALLS);
+        assert_eq!(s.max_sessions, DEFAULT_MAX_SESSIONS);
         assert_eq!(s.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
         assert_eq!(c.http_listen(None).unwrap(), None);
     }
@@ -283,7 +293,7 @@ mod tests {
             "[server]\nlisten = \"0.0.0.0:8080\"\nallowed_hosts = [\"bridge.example.com\"]\n\
              allowed_origins = [\"https://app.example.com\"]\nmax_body_bytes = 1024\nstateful = false\n\
              session_keep_alive_secs = 60\nauth_tokens = [{{ file = \"old-token\" }}]\n\
-             allow_unauthenticated = false\nmax_concurrent_calls = 3\nshutdown_grace_secs = 2.5\n{AGENT}"
+             allow_unauthenticated = false\nmax_concurrent_calls = 3\nmax_sessions = 7\nshutdown_grace_secs = 2.5\n{AGENT}"
         );
         let c = Config::parse(&text, &dir.path().join("bridge.toml")).unwrap();
         let s = &c.server;
@@ -295,6 +305,7 @@ mod tests {
         assert_eq!(s.session_keep_alive, Duration::from_secs(60));
         assert_eq!(s.tokens, [Secret::new("t0k3n-old")]);
         assert_eq!(s.max_concurrent_calls, 3);
+        assert_eq!(s.max_sessions, 7);
         assert_eq!(s.shutdown_grace, Duration::from_millis(2500));
         assert!(!format!("{c:?}").contains("t0k3n"));
         // `--http` wins over `listen`.
@@ -323,6 +334,7 @@ mod tests {
                 "server.max_body_bytes: must be greater than zero",
             ),
             ("max_concurrent_calls = 0", "server.max_concurrent_calls:"),
+            ("max_sessions = 0", "server.max_sessions:"),
             ("shutdown_grace_secs = -1", "server.shutdown_grace_secs:"),
             (
                 "session_keep_alive_secs = 0",

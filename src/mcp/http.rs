@@ -28,16 +28,17 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use futures::StreamExt;
-use rmcp::model::{CallToolResult, ContentBlock};
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::BridgeServer;
+use super::limit::CallLimit;
+use super::sessions::Sessions;
 use crate::bridge::Bridge;
 use crate::config::{Secret, ServerSettings};
 
@@ -45,63 +46,6 @@ use crate::config::{Secret, ServerSettings};
 const CANCEL_SETTLE: Duration = Duration::from_secs(5);
 /// Once calls are done, connections (streams ended by the cancellation) get this long to close.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Bounds the tool calls that run at once, and lets shutdown wait for the running ones. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct CallLimit {
-    permits: Arc<Semaphore>,
-    max: u32,
-    closing: Arc<AtomicBool>,
-}
-
-impl CallLimit {
-    pub fn new(max: usize) -> Self {
-        let max = max.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize)) as u32;
-        CallLimit {
-            permits: Arc::new(Semaphore::new(max as usize)),
-            max,
-            closing: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
-    /// A permit for one call, held until the call returns; or, past the limit or during shutdown, the tool
-    /// error to answer with. Never queues: a client waiting on a full bridge would only time out later.
-    pub fn try_start(&self) -> Result<OwnedSemaphorePermit, CallToolResult> {
-        if self.closing.load(Ordering::SeqCst) {
-            return Err(refusal(
-                "the bridge is shutting down and takes no new tool calls; try again in a moment",
-            ));
-        }
-        match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => Ok(permit),
-            Err(TryAcquireError::NoPermits) => {
-                tracing::warn!(max = self.max, "tool call refused: too many calls running");
-                Err(refusal(&format!(
-                    "the bridge is busy: {} tool calls are already running, the most it runs at once \
-                     (server.max_concurrent_calls); try again in a moment",
-                    self.max
-                )))
-            }
-            Err(TryAcquireError::Closed) => Err(refusal("the bridge is shutting down")),
-        }
-    }
-
-    /// How many calls are running now.
-    pub fn running(&self) -> usize {
-        self.max as usize - self.permits.available_permits()
-    }
-
-    /// Refuses new calls from now on.
-    fn close(&self) {
-        self.closing.store(true, Ordering::SeqCst);
-    }
-
-    /// Returns once no call is running.
-    async fn idle(&self) {
-        // Holding every permit means no call is running. They are released at once: nothing waits on them.
-        let _ = self.permits.acquire_many(self.max).await;
-    }
-}
 
 /// Counts `/mcp` POST responses still being sent. A tool call's handler returns before its result has gone out
 /// on the response stream; shutdown waits for the stream too, so the result is not cut off.
@@ -158,8 +102,177 @@ async fn track_responses(
     })
 }
 
-fn refusal(text: &str) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(text)])
+/// What rmcp answers wrongly or not at all, set right around it (MCP 2025-11-25 basic/transports):
+/// - a POST body that is not JSON-RPC gets 400 with a JSON-RPC error: `-32700` (not JSON) or `-32600` (JSON,
+///   but not a JSON-RPC message); rmcp says 415, which clients read as a wrong Content-Type;
+/// - `DELETE` of a session gets 200, and 404 once the session has ended; rmcp says 202 either way;
+/// - an `initialize` past `server.max_sessions` gets 503 with `Retry-After`.
+#[derive(Clone)]
+struct Gate {
+    sessions: Arc<Sessions>,
+    /// `None`: no sessions (`stateful = false`).
+    max_sessions: Option<usize>,
+    max_body_bytes: usize,
+}
+
+/// How long a client refused for the session limit is asked to wait.
+const SESSIONS_RETRY_AFTER_SECS: u32 = 5;
+
+async fn gate_requests(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    match *request.method() {
+        Method::POST => gate_post(gate, request, next).await,
+        Method::DELETE => gate_delete(gate, request, next).await,
+        _ => next.run(request).await,
+    }
+}
+
+fn session_id(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get("mcp-session-id").and_then(|v| v.to_str().ok())
+}
+
+async fn gate_delete(gate: Gate, request: Request, next: Next) -> Response {
+    let existed = match session_id(request.headers()) {
+        Some(id) => gate.sessions.exists(id).await,
+        None => true,
+    };
+    let response = next.run(request).await;
+    if response.status() != StatusCode::ACCEPTED {
+        return response;
+    }
+    if existed {
+        StatusCode::OK.into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response()
+    }
+}
+
+/// Just the method of a JSON-RPC message, read without building anything else.
+#[derive(serde::Deserialize)]
+struct MethodOnly<'a> {
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+}
+
+async fn gate_post(gate: Gate, request: Request, next: Next) -> Response {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        });
+    if !is_json {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(body, gate.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    if let Some(max) = gate.max_sessions
+        && session_id(&parts.headers).is_none()
+        && serde_json::from_slice::<MethodOnly>(&bytes)
+            .is_ok_and(|m| m.method.as_deref() == Some("initialize"))
+    {
+        let open = gate.sessions.count().await;
+        if open >= max {
+            tracing::warn!(open, max, "initialize refused: too many sessions open");
+            let mut response = jsonrpc_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                request_id(&bytes),
+                -32000,
+                &format!(
+                    "the bridge has {open} MCP sessions open, the most it serves (server.max_sessions); \
+                     try again when a session has ended"
+                ),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(SESSIONS_RETRY_AFTER_SECS),
+            );
+            return response;
+        }
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    if response.status() != StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        return response;
+    }
+    // The Content-Type was right, so rmcp could not read the body as a JSON-RPC message.
+    let detail = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Err(e) => jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            serde_json::Value::Null,
+            -32700,
+            &format!("Parse error: the body is not JSON: {e}"),
+        ),
+        Ok(_) => jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            request_id(&bytes),
+            -32600,
+            &format!(
+                "Invalid Request: the body is not a JSON-RPC 2.0 request, notification or response ({})",
+                detail.trim_start_matches("fail to deserialize request body ")
+            ),
+        ),
+    }
+}
+
+/// The body, up to `max` bytes: past it 413 (as rmcp answers), and 400 if it cannot be read.
+async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, Response> {
+    let mut chunks = body.into_data_stream();
+    let mut collected = bytes::BytesMut::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("Bad Request: cannot read the body: {e}"),
+            )
+                .into_response()
+        })?;
+        if chunk.len() > max.saturating_sub(collected.len()) {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Payload Too Large: request body exceeds {max} bytes"),
+            )
+                .into_response());
+        }
+        collected.extend_from_slice(&chunk);
+    }
+    Ok(collected.freeze())
+}
+
+/// The `id` of a JSON-RPC request body if it has a valid one (string or number), else null.
+fn request_id(body: &[u8]) -> serde_json::Value {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<serde_json::Value>,
+    }
+    serde_json::from_slice::<IdOnly>(body)
+        .ok()
+        .and_then(|m| m.id)
+        .filter(|id| id.is_string() || id.is_number())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// A JSON-RPC error response with an HTTP status.
+fn jsonrpc_error(status: StatusCode, id: serde_json::Value, code: i64, message: &str) -> Response {
+    (
+        status,
+        axum::Json(
+            json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+        ),
+    )
+        .into_response()
 }
 
 /// What `/readyz` reports.
@@ -185,22 +298,26 @@ pub async fn serve_http(
     // Not a child of `shutdown`: canceling it ends every session and stream, which must wait for the drain.
     let mcp_ct = CancellationToken::new();
 
-    let mut sessions = LocalSessionManager::default();
-    sessions.session_config.keep_alive = Some(settings.session_keep_alive);
+    let sessions = Arc::new(Sessions::new(settings.session_keep_alive));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
-        Arc::new(sessions),
+        Arc::clone(&sessions),
         rmcp_config(settings, mcp_ct.clone()),
     );
+    let gate = Gate {
+        sessions,
+        max_sessions: settings.stateful.then_some(settings.max_sessions),
+        max_body_bytes: settings.max_body_bytes,
+    };
 
     let responses = Responses::new();
-    let mut mcp =
-        Router::new()
-            .nest_service("/mcp", service)
-            .layer(middleware::from_fn_with_state(
-                responses.clone(),
-                track_responses,
-            ));
+    let mut mcp = Router::new()
+        .nest_service("/mcp", service)
+        .layer(middleware::from_fn_with_state(gate, gate_requests))
+        .layer(middleware::from_fn_with_state(
+            responses.clone(),
+            track_responses,
+        ));
     if !settings.tokens.is_empty() {
         let tokens: Arc<[Secret]> = settings.tokens.clone().into();
         mcp = mcp.layer(middleware::from_fn_with_state(tokens, require_bearer));
@@ -246,6 +363,13 @@ pub async fn serve_http(
         })
     };
 
+    // Nagle's algorithm would hold each response's last small write until the client ACKs the previous one, and
+    // clients that delay their ACKs (Node's, in every TypeScript SDK host) then wait ~40 ms per call.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+        }
+    });
     let stop_accepting = shutdown.clone().cancelled_owned();
     let mut serving = tokio::spawn(
         axum::serve(
@@ -303,7 +427,9 @@ pub async fn serve_http(
 
 /// rmcp's side: sessions or not, Host and Origin allowlists, body limit, and the token that ends everything.
 fn rmcp_config(settings: &ServerSettings, ct: CancellationToken) -> StreamableHttpServerConfig {
+    // No priming from rmcp itself: `Sessions` primes request streams for the sessions whose revision has it.
     let config = StreamableHttpServerConfig::default()
+        .with_sse_retry(None)
         .with_legacy_session_mode(settings.stateful)
         .with_max_request_body_bytes(settings.max_body_bytes)
         .with_cancellation_token(ct);

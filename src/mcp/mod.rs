@@ -2,10 +2,16 @@
 //!
 //! - `server`: `BridgeServer`, the `ServerHandler` that hands tool calls to the bridge;
 //! - `serve`: running it over stdio;
-//! - `http`: running it over Streamable HTTP (auth, Host/Origin checks, health, call limit, graceful shutdown).
+//! - `http`: running it over Streamable HTTP (auth, Host/Origin checks, health, graceful shutdown, the answers
+//!   rmcp gets wrong: malformed bodies, `DELETE`, the session limit);
+//! - `sessions`: HTTP sessions (per-revision SSE priming, replay after a dropped stream);
+//! - `limit`: `CallLimit`, the bound on tool calls running at once over HTTP.
 
 pub mod http;
+pub mod limit;
 pub mod serve;
 pub mod server;
+pub mod sessions;
 
+pub use limit::CallLimit;
 pub use server::BridgeServer;

@@ -7,12 +7,21 @@ use super::BridgeServer;
 
 /// Serves MCP on stdin/stdout until the client closes stdin or `shutdown` fires. When both are pipes (as MCP
 /// clients launch servers) they are driven by the IO reactor instead of the blocking thread pool, which
-/// saves a thread hand-off per message; anything else falls back to blocking stdio.
+/// saves a thread hand-off per message; anything else falls back to blocking stdio. A shutdown before the
+/// handshake (Ctrl-C on a bridge started by hand) is a normal end, not an error.
 pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let running = server
+    let running = match server
         .serve_with_ct(rmcp::transport::io::stdio_pipes(), shutdown.child_token())
         .await
-        .map_err(|e| anyhow::anyhow!("MCP handshake on stdio failed: {e}"))?;
+    {
+        Ok(running) => running,
+        // Ctrl-C (or SIGTERM) before any client spoke, as when started by hand in a terminal: a clean exit.
+        Err(_) if shutdown.is_cancelled() => {
+            tracing::info!("stopped before an MCP client connected on stdio");
+            return Ok(());
+        }
+        Err(e) => return Err(anyhow::anyhow!("MCP handshake on stdio failed: {e}")),
+    };
     let reason = running.waiting().await?;
     tracing::info!(?reason, "stdio session ended");
     Ok(())

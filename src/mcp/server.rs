@@ -25,7 +25,7 @@ const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 pub struct BridgeServer {
     bridge: Arc<Bridge>,
     /// Over HTTP: how many tool calls may run at once (`server.max_concurrent_calls`); shutdown waits on it.
-    calls: Option<super::http::CallLimit>,
+    calls: Option<super::limit::CallLimit>,
 }
 
 impl BridgeServer {
@@ -37,7 +37,7 @@ impl BridgeServer {
     }
 
     /// Bounds concurrent tool calls: past the limit a call gets a tool error at once instead of queueing.
-    pub fn with_call_limit(mut self, limit: super::http::CallLimit) -> Self {
+    pub fn with_call_limit(mut self, limit: super::limit::CallLimit) -> Self {
         self.calls = Some(limit);
         self
     }
@@ -76,7 +76,7 @@ impl ServerHandler for BridgeServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let _permit = match self.calls.as_ref().map(super::http::CallLimit::try_start) {
+        let _permit = match self.calls.as_ref().map(super::limit::CallLimit::try_start) {
             Some(Err(refused)) => return Ok(refused.into()),
             Some(Ok(permit)) => Some(permit),
             None => None,

@@ -7,3 +7,4 @@ mod http;
 mod long;
 mod support;
 mod tidy;
+mod transport;
