@@ -1,6 +1,7 @@
 //! Shared test support: real A2A peers and a real MCP client around the built binary.
 pub mod agents;
 pub mod bridge;
+pub mod clients;
 pub mod http;
 pub mod proxy;
 pub mod scripted;
