@@ -334,7 +334,10 @@ fn provision_npm(set: NpmSet) -> Result<PathBuf, String> {
     }
     std::fs::create_dir_all(&prefix)
         .map_err(|e| format!("mcp test clients: cannot create {}: {e}", prefix.display()))?;
-    for (name, bytes) in [("package.json", &manifest), ("package-lock.json", &lockfile)] {
+    for (name, bytes) in [
+        ("package.json", &manifest),
+        ("package-lock.json", &lockfile),
+    ] {
         let p = prefix.join(name);
         std::fs::write(&p, bytes)
             .map_err(|e| format!("mcp test clients: cannot write {}: {e}", p.display()))?;
