@@ -225,7 +225,17 @@ async fn cancel(sdk: Sdk, transport: Transport) {
         None => {
             let bridge =
                 bridge::start(&s.config, Generation::Legacy, bridge::Recorder::default()).await;
-            bridge.call("get_task", args).await
+            // A fresh bridge answers "not available yet" until it has fetched the agent's card.
+            let started = Instant::now();
+            loop {
+                let got = bridge.call("get_task", args.clone()).await;
+                if !got.text().contains("not available yet")
+                    || started.elapsed() > Duration::from_secs(10)
+                {
+                    break got;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     };
     // A canceled task is reported as a tool error (`isError: true`) whose state says canceled.
