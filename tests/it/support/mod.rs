@@ -2,6 +2,7 @@
 pub mod agents;
 pub mod bridge;
 pub mod check;
+pub mod clients;
 pub mod field_agents;
 pub mod http;
 pub mod net;
