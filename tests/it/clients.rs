@@ -299,11 +299,9 @@ client_tests! {
     #[ignore = "pending issue 10 bad-argument fix"]
     ts_1_22_stdio_bad_argument: badarg(Ts122, Stdio);
 
-    #[ignore = "issue 10: empty-data SSE priming events reach a 2025-06-18 client (SDK 1.22: `Unexpected end of JSON input`)"]
     ts_1_22_http_list: list(Ts122, Http);
     ts_1_22_http_call: call(Ts122, Http);
     ts_1_22_http_progress: progress(Ts122, Http);
-    #[ignore = "issue 10: empty-data SSE priming events reach a 2025-06-18 client (SDK 1.22: `Unexpected end of JSON input`)"]
     ts_1_22_http_progress_order: order(Ts122, Http);
     ts_1_22_http_elicit: elicit(Ts122, Http);
     ts_1_22_http_cancel: cancel(Ts122, Http);
