@@ -252,7 +252,7 @@ async fn skill_id_travels_in_the_message_metadata() {
 async fn arguments_off_the_schema_are_invalid_params() {
     let args = json!({"text": "no message"});
     check_refused(&bridges().await, "ag_echo", args, expect![[r#"
-        Mcp error: -32602: ag_echo: invalid arguments: unknown field `text`, expected one of `agent`, `skill`, `message`, `context_id`, `task_id`, `data`, `wait_seconds`
+        Mcp error: -32602: ag_echo: invalid arguments: unknown field `text`, expected one of `message`, `context_id`, `task_id`, `data`, `wait_seconds`
     "#]]).await;
 }
 
