@@ -213,6 +213,9 @@ impl Registry {
                         _ => true,
                     };
                     if changed {
+                        for gap in a2a::wire::skill_gaps(&connected.card.raw) {
+                            tracing::warn!(agent = %slot.config.name, "agent card: {gap}; the tool is built from what is there");
+                        }
                         tracing::info!(
                             agent = %slot.config.name,
                             protocol = %connected.client.version(),
