@@ -30,7 +30,7 @@ use super::types::{
     TaskStatus,
 };
 
-pub use card::{choose_interface, decode_card};
+pub use card::{choose_interface, decode_card, skill_gaps};
 
 /// An A2A operation, named per version by the JSON-RPC binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

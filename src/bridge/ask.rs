@@ -1,8 +1,10 @@
 //! Asking the user when an agent needs input (`input-required`) or a sign-in (`auth-required`).
 //!
-//! Clients that `initialize` and declare elicitation are asked with a server→client `elicitation/create`
-//! (form mode for a question, URL mode for a sign-in link). 2026-07-28 clients may not receive server→client
-//! requests: they get an MRTR `InputRequiredResult` and retry the call with the answer, carrying a
+//! Only a client that declared the capability is asked, each mode on its own (MCP 2025-11-25 elicitation:
+//! `form` for a question, `url` for a sign-in link; `elicitation: {}` alone means form). Clients that
+//! `initialize` are asked with a server→client `elicitation/create`. 2026-07-28 clients may not receive
+//! server→client requests, and declare their capabilities per request: one that declared form elicitation on
+//! this request gets an MRTR `InputRequiredResult` and retries the call with the answer, carrying a
 //! `requestState` that names the A2A task. That state is untrusted input, but it only names a task of the
 //! same agent the tool already reaches (as the `task_id` argument does), so it grants nothing new.
 //! Clients that cannot elicit, or users who decline, get the resumable result instead.
@@ -13,8 +15,9 @@
 use base64::Engine;
 use rmcp::RoleServer;
 use rmcp::model::{
-    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
-    InputRequest, InputRequests, InputRequiredResult, InputResponses, JsonObject,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability,
+    ElicitationSchema, InputRequest, InputRequests, InputRequiredResult, InputResponses,
+    JsonObject,
 };
 use rmcp::service::{ElicitationMode, RequestContext};
 use serde::{Deserialize, Serialize};
@@ -112,8 +115,9 @@ pub async fn until_answered<'a>(
             task_id,
             context_id: view.context_id.clone(),
         };
-        match (state, channel(ctx)) {
-            (TaskState::InputRequired, Channel::Request { .. }) => {
+        let channel = channel(ctx);
+        match (state, channel.via) {
+            (TaskState::InputRequired, Via::Request) if channel.form => {
                 let asked = ctx
                     .peer
                     .create_elicitation(question_form(agent, said.as_deref()));
@@ -132,13 +136,13 @@ pub async fn until_answered<'a>(
                     .send(&answer_message(answer, &pending), progress)
                     .await;
             }
-            (TaskState::InputRequired, Channel::Mrtr) => {
+            (TaskState::InputRequired, Via::Mrtr) if channel.form => {
                 return Asked::InputRequired(InputRequiredResult::new(
                     Some(question_requests(agent, said.as_deref())),
                     Some(pending.encode()),
                 ));
             }
-            (TaskState::AuthRequired, Channel::Request { url: true }) => {
+            (TaskState::AuthRequired, Via::Request) if channel.url => {
                 let (Some(said), Some(link)) = (&said, said.as_deref().and_then(find_url)) else {
                     break;
                 };
@@ -201,36 +205,53 @@ pub fn answer_message(answer: String, pending: &PendingInput) -> Message {
     }
 }
 
-/// How this client can be asked.
+/// How this client can be asked, and in which elicitation modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Server→client `elicitation/create` (session clients that declared elicitation).
-    Request { url: bool },
-    /// MRTR `InputRequiredResult` (2026-07-28 clients that declared elicitation).
-    Mrtr,
-    /// The client cannot be asked: return the resumable result.
-    None,
+pub struct Channel {
+    pub via: Via,
+    /// Form mode (a question answered as text).
+    pub form: bool,
+    /// URL mode (a link the user opens, here to sign in).
+    pub url: bool,
 }
 
+/// How a question reaches the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Server→client `elicitation/create` (clients that `initialize`).
+    Request,
+    /// MRTR `InputRequiredResult` (2026-07-28 clients).
+    Mrtr,
+}
+
+/// How this request's client can be asked: 2026-07-28 clients by what they declared on this request,
+/// clients that `initialize` by what they declared then.
 pub fn channel(ctx: &RequestContext<RoleServer>) -> Channel {
     let modern = ctx.protocol_version().is_some_and(|v| !v.has_initialize());
     if modern {
-        let declared = ctx
-            .client_capabilities()
-            .is_some_and(|c| c.elicitation.is_some());
-        return if declared {
-            Channel::Mrtr
-        } else {
-            Channel::None
+        let declared = ctx.meta.client_capabilities().and_then(|c| c.elicitation);
+        let (form, url) = modes(declared.as_ref());
+        return Channel {
+            via: Via::Mrtr,
+            form,
+            url,
         };
     }
     let modes = ctx.peer.supported_elicitation_modes();
-    if modes.contains(&ElicitationMode::Form) {
-        Channel::Request {
-            url: modes.contains(&ElicitationMode::Url),
-        }
-    } else {
-        Channel::None
+    Channel {
+        via: Via::Request,
+        form: modes.contains(&ElicitationMode::Form),
+        url: modes.contains(&ElicitationMode::Url),
+    }
+}
+
+/// `(form, url)`: the elicitation modes a declared capability allows. `elicitation: {}` predates the modes
+/// and means form (MCP 2025-11-25 elicitation, "Capabilities").
+pub fn modes(declared: Option<&ElicitationCapability>) -> (bool, bool) {
+    match declared {
+        Some(e) if e.form.is_none() && e.url.is_none() => (true, false),
+        Some(e) => (e.form.is_some(), e.url.is_some()),
+        None => (false, false),
     }
 }
 
@@ -326,6 +347,19 @@ mod tests {
         assert_eq!(answer_from_responses(&responses).as_deref(), Some("Ada"));
         responses.insert(ANSWER_KEY.into(), json!({"action": "decline"}));
         assert_eq!(answer_from_responses(&responses), None);
+    }
+
+    #[test]
+    fn each_elicitation_mode_counts_only_when_declared() {
+        let caps = |v: Value| serde_json::from_value::<ElicitationCapability>(v).unwrap();
+        assert_eq!(modes(None), (false, false));
+        assert_eq!(modes(Some(&caps(json!({})))), (true, false));
+        assert_eq!(modes(Some(&caps(json!({"form": {}})))), (true, false));
+        assert_eq!(modes(Some(&caps(json!({"url": {}})))), (false, true));
+        assert_eq!(
+            modes(Some(&caps(json!({"form": {}, "url": {}})))),
+            (true, true)
+        );
     }
 
     #[test]

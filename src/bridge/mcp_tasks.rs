@@ -1,9 +1,13 @@
 //! The MCP tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28) mapped onto A2A tasks.
 //!
-//! For a client that declares the extension, a skill call is followed for up to `FIRST_WAIT` as usual; a task
-//! still running then (or waiting on the user) is returned as an MCP task, and quick answers stay plain
-//! results. The bridge keeps no task state: the MCP task id is `a2a:{agent}:{A2A task id}`, so
-//! `tasks/get`, `tasks/update` and `tasks/cancel` are answered from the agent itself by any bridge process.
+//! The extension leaves it to the server to decide, per request, whether a call becomes a task; the client
+//! cannot ask for one, and declaring the extension does not mean it wants one. So a call from a client that
+//! declares it runs like any other: followed for its wait budget, the user asked (by elicitation or MRTR, if
+//! the client declared that) while the agent waits on them, and answered with a plain result when it ends in
+//! time. Only work still running when the budget is spent is returned as an MCP task, in place of the
+//! `get_task` handle other clients get. The bridge keeps no task state: the MCP task id is
+//! `a2a:{agent}:{A2A task id}`, so `tasks/get`, `tasks/update` and `tasks/cancel` are answered from the agent
+//! itself by any bridge process.
 //!
 //! | A2A state                         | MCP task status                                   |
 //! |-----------------------------------|---------------------------------------------------|
@@ -30,8 +34,6 @@ use super::result::Ending;
 use super::view::{TaskView, said};
 use crate::a2a::{Task, TaskState, TaskStatus};
 
-/// How long a call from a tasks-capable client is followed before it becomes an MCP task.
-pub const FIRST_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// How often clients should poll `tasks/get`.
 const POLL_INTERVAL_MS: u64 = 1_000;
 const PREFIX: &str = "a2a:";
@@ -55,14 +57,14 @@ pub fn parse_task_id(id: &str) -> Option<(&str, &str)> {
 }
 
 impl Bridge {
-    /// The MCP task for an outcome that is still running or waits on the user; `None` when the outcome is
-    /// final (or never became a task) and should be answered as a plain result.
+    /// The MCP task for an outcome whose wait budget was spent while the A2A task still runs; `None` for any
+    /// other outcome (settled, waiting on the user, failed, or never a task), which is a plain result.
     pub(super) fn task_for(&self, agent: &str, outcome: &Outcome) -> Option<CallToolResponse> {
-        let Outcome::Done(view, _) = outcome else {
+        let Outcome::Done(view, Ending::BudgetSpent) = outcome else {
             return None;
         };
         let state = view.state?;
-        if view.is_finished() {
+        if view.is_settled() {
             return None;
         }
         let task = Task {

@@ -38,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{BridgeSettings, Config};
 
 pub use registry::{ACCEPTED_OUTPUT_MODES, Reachability, Registry};
-pub use tools::{MAX_TOOL_NAME_LEN, sanitize};
+pub use tools::{sanitize, short_name};
 
 /// Everything a tool call needs: the agents, their tools and the bridge-wide settings.
 pub struct Bridge {

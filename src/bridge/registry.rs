@@ -124,7 +124,10 @@ impl Registry {
             agents,
             table: RwLock::new(Arc::new(ToolTable::default())),
             http,
-            shapes: ToolShapes::new(config.bridge.max_wait.as_secs_f64()),
+            shapes: ToolShapes::new(
+                config.bridge.max_wait.as_secs_f64(),
+                config.bridge.max_tool_name_len,
+            ),
             card_timeout: config.bridge.card_timeout,
             card_retry_max: config.bridge.card_retry_max,
             card_refresh: config.bridge.card_refresh,
@@ -210,6 +213,9 @@ impl Registry {
                         _ => true,
                     };
                     if changed {
+                        for gap in a2a::wire::skill_gaps(&connected.card.raw) {
+                            tracing::warn!(agent = %slot.config.name, "agent card: {gap}; the tool is built from what is there");
+                        }
                         tracing::info!(
                             agent = %slot.config.name,
                             protocol = %connected.client.version(),
@@ -316,6 +322,11 @@ impl Registry {
             .zip(&states)
             .map(|(slot, state)| AgentTools {
                 name: &slot.config.name,
+                prefix: slot
+                    .config
+                    .tool_prefix
+                    .as_deref()
+                    .unwrap_or(&slot.config.name),
                 description: slot.config.description.as_deref(),
                 filter: &slot.config.skills,
                 card: match state {

@@ -2,10 +2,14 @@
 //! write its `structuredContent` (MCP 2025-11-25 tools: `inputSchema`, `outputSchema`), so a schema cannot
 //! drift from the code that honours it.
 //!
-//! The schemas are kept plain, because some hosts accept only a small subset of JSON Schema: subschemas are
-//! inlined (no `$ref`/`$defs`), and there is no `$schema`, no title or description at the root, no `format`
-//! on numbers and no `default: null`. An optional argument is one that may be left out, so an input schema
-//! types it without `null`; an output field that may be `null` says so.
+//! The schemas are kept plain, because hosts hand input schemas to model APIs that accept only a small subset
+//! of JSON Schema (Gemini function declarations, an OpenAPI subset; OpenAI function calling, strict or not):
+//! subschemas are inlined (no `$ref`/`$defs`), and there is no `$schema`, no title or description at the
+//! root, no `format` on numbers, no `default: null`, no `additionalProperties` in input schemas (Gemini's
+//! translators reject the keyword; unknown arguments are refused at call time instead), and no object without
+//! declared properties below the root (a free-form object argument is typed as JSON text by its field). An
+//! optional argument is one that may be left out, so an input schema types it without `null`; an output
+//! field that may be `null` says so.
 
 use std::sync::Arc;
 
@@ -84,6 +88,7 @@ fn plain(schema: &mut JsonObject, side: Side) {
         schema.remove("additionalProperties");
     }
     if side == Side::Input {
+        schema.remove("additionalProperties");
         if schema.get("default") == Some(&Value::Null) {
             schema.remove("default");
         }

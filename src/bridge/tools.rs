@@ -1,11 +1,16 @@
 //! Agent cards → MCP tools (pure: no IO).
 //!
-//! Names are `{agent}_{skill}`, sanitized to `[A-Za-z0-9_-]`, at most 64 characters (what LLM APIs and
-//! several hosts accept). They must not change between runs: clients cache tool lists and the model learns
-//! them, so a name that is too long or clashes gets a suffix hashed from the full identity (agent and skill
-//! id). Only when that suffixed name clashes too is a retry number mixed into the hash, so the same config
-//! and cards always give the same names. Order is stable: generic tools, then agents in config order,
-//! skills in card order.
+//! Names are `{prefix}_{skill}` (the prefix is the agent's name unless `tool_prefix` says otherwise),
+//! sanitized to `[A-Za-z0-9_-]` and starting with a letter or `_`, as the model APIs behind the hosts require
+//! (MCP 2025-11-25 tools, SEP-986). Hosts put the server's name in front of a tool's and cap the whole
+//! (`config::DEFAULT_MAX_TOOL_NAME_LEN` says why the default is 40), so a longer name is shortened, most
+//! readable way first: skill words that repeat the prefix are dropped, then filler words ("agent", "skill",
+//! "tool"), then the longest words of the skill, then of the prefix, lose letters (never below `MIN_WORD` letters); only a name that still does
+//! not fit is cut and given a suffix hashed from its identity (agent and skill id). Names must not change
+//! between runs (clients cache tool lists and the model learns them), so everything here depends only on the
+//! config and the cards; a name that clashes with an earlier one gets the hash suffix, and only when that
+//! clashes too is a retry number mixed into the hash. Order is stable: generic tools, then agents in config
+//! order, skills in card order.
 //!
 //! Input schemas come from the argument types of the handlers, the output schema from `result::CallOutput`.
 
@@ -19,10 +24,12 @@ use super::result;
 use crate::a2a::{AgentCard, Skill};
 use crate::config::SkillFilter;
 
-/// Hosts and LLM APIs reject longer tool names.
-pub const MAX_TOOL_NAME_LEN: usize = 64;
 /// Characters of the hash suffix used on truncation or collision.
 const HASH_SUFFIX_LEN: usize = 6;
+/// Shortening never leaves a word shorter than this (a longer word is cut to it before the hash is used).
+const MIN_WORD: usize = 4;
+/// Words dropped from a skill id that is too long: they tell the model nothing about what the tool does.
+const FILLER: [&str; 6] = ["agent", "agents", "skill", "skills", "tool", "tools"];
 
 /// What a tool call is routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +71,8 @@ impl ToolTable {
 /// One agent as the table builder sees it.
 pub struct AgentTools<'a> {
     pub name: &'a str,
+    /// What its tool names start with: `tool_prefix` from the config, else the agent's name; may be empty.
+    pub prefix: &'a str,
     /// The description from the config, which wins over the card's.
     pub description: Option<&'a str>,
     pub filter: &'a SkillFilter,
@@ -71,21 +80,24 @@ pub struct AgentTools<'a> {
     pub card: Option<&'a AgentCard>,
 }
 
-/// What every table starts from: the generic tools and the one input schema of skill tools. Built once (the
-/// schemas depend only on `max_wait_seconds`) and shared by every rebuild.
+/// What every table starts from: the generic tools, the one input schema of skill tools and the longest
+/// name. Built once (the schemas depend only on `max_wait_seconds`) and shared by every rebuild.
 pub struct ToolShapes {
     generic: Vec<(Tool, GenericTool)>,
     skill_input: Arc<JsonObject>,
+    max_name_len: usize,
 }
 
 impl ToolShapes {
-    pub fn new(max_wait_secs: f64) -> Self {
+    /// `max_name_len`: the config's `max_tool_name_length` (at least 16).
+    pub fn new(max_wait_secs: f64, max_name_len: usize) -> Self {
         ToolShapes {
             generic: GenericTool::ALL
                 .iter()
                 .map(|g| (g.tool(max_wait_secs), *g))
                 .collect(),
             skill_input: skill_input_schema(max_wait_secs),
+            max_name_len: max_name_len.max(HASH_SUFFIX_LEN + 2),
         }
     }
 }
@@ -110,7 +122,12 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
             .collect();
         if card.skills.is_empty() {
             // An agent whose card lists no skills still gets one tool: the agent itself.
-            let name = unique_name(agent.name, None, &mut taken);
+            let prefix = if agent.prefix.is_empty() {
+                agent.name
+            } else {
+                agent.prefix
+            };
+            let name = unique_name(prefix, None, agent.name, shapes.max_name_len, &mut taken);
             let tool = agent_tool(&name, agent.name, card, description, input);
             table.push(
                 tool,
@@ -122,7 +139,13 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
             continue;
         }
         for skill in skills {
-            let name = unique_name(agent.name, Some(&skill.id), &mut taken);
+            let name = unique_name(
+                agent.prefix,
+                Some(&skill.id),
+                agent.name,
+                shapes.max_name_len,
+                &mut taken,
+            );
             let tool = skill_tool(&name, agent.name, description, skill, input);
             table.push(
                 tool,
@@ -136,32 +159,153 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
     table
 }
 
-/// `{agent}_{skill}` made safe, short and unique, deterministically.
-fn unique_name(agent: &str, skill: Option<&str>, taken: &mut HashSet<String>) -> String {
+/// `{prefix}_{skill}` made safe, at most `max` characters and unique, deterministically. `agent` (the
+/// configured name) and the skill id are the identity hashed into a suffix when one is needed.
+fn unique_name(
+    prefix: &str,
+    skill: Option<&str>,
+    agent: &str,
+    max: usize,
+    taken: &mut HashSet<String>,
+) -> String {
     let identity = match skill {
         Some(s) => format!("{agent}\u{0}{s}"),
         None => agent.to_owned(),
     };
-    let base = match skill {
-        Some(s) => format!("{}_{}", sanitize(agent), sanitize(s)),
-        None => sanitize(agent),
-    };
-    let mut name = if base.len() > MAX_TOOL_NAME_LEN {
-        with_suffix(&base, &identity)
-    } else {
-        base
-    };
+    let mut name = short_name(prefix, skill, max);
+    if name.len() > max {
+        name = with_suffix(&name, &identity, max);
+    }
     // Clients compare names case-sensitively, but some hosts do not: treat case-only differences as clashes.
     if taken.contains(&name.to_ascii_lowercase()) {
-        name = with_suffix(&name, &identity);
+        name = with_suffix(&name, &identity, max);
         let mut salt = 1u32;
         while taken.contains(&name.to_ascii_lowercase()) {
-            name = with_suffix(&name, &format!("{identity}\u{0}{salt}"));
+            name = with_suffix(&name, &format!("{identity}\u{0}{salt}"), max);
             salt += 1;
         }
     }
     taken.insert(name.to_ascii_lowercase());
     name
+}
+
+/// One word of a tool name and the separator before it (`None` for the first word).
+#[derive(Debug, Clone)]
+struct Word {
+    sep: Option<char>,
+    text: String,
+    /// Part of the prefix (never dropped, only shortened).
+    prefix: bool,
+}
+
+/// `{prefix}_{skill}`, shortened readably towards `max` characters (see the module docs); may still be
+/// longer than `max` when every word is already at `MIN_WORD` letters.
+pub fn short_name(prefix: &str, skill: Option<&str>, max: usize) -> String {
+    let prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        sanitize(prefix)
+    };
+    let skill = skill.map(sanitize);
+    let mut words = split_words(&prefix, true);
+    if let Some(skill) = &skill {
+        words.extend(split_words(skill, false));
+    }
+    let full = join_words(&words);
+    if full.len() <= max {
+        return full;
+    }
+    // 1. Skill words the prefix already says ("travel" + "travel_booking" → "travel_booking").
+    let said: HashSet<String> = words
+        .iter()
+        .filter(|w| w.prefix)
+        .map(|w| w.text.to_ascii_lowercase())
+        .collect();
+    drop_words(&mut words, |w| said.contains(&w.to_ascii_lowercase()));
+    // 2. Filler words.
+    if join_words(&words).len() > max {
+        drop_words(&mut words, |w| {
+            FILLER.contains(&w.to_ascii_lowercase().as_str())
+        });
+    }
+    // 3. The longest skill word loses its last letter (the later one on a tie) until the name fits; then, if
+    //    need be, the prefix's words.
+    let mut len = join_words(&words).len();
+    let mut fallback = None;
+    for prefix in [false, true] {
+        if prefix && len > max {
+            // Should the prefix's words not make it fit either, the hash cuts a name whose prefix is whole.
+            fallback = Some(join_words(&words));
+        }
+        while len > max {
+            let Some(longest) = words
+                .iter_mut()
+                .filter(|w| w.prefix == prefix && w.text.len() > MIN_WORD)
+                .max_by_key(|w| w.text.len())
+            else {
+                break;
+            };
+            longest.text.pop();
+            len -= 1;
+        }
+    }
+    match fallback {
+        Some(whole_prefix) if len > max => whole_prefix,
+        _ => join_words(&words),
+    }
+}
+
+/// Splits a sanitized name into words at `_` and `-`, keeping each separator.
+fn split_words(s: &str, prefix: bool) -> Vec<Word> {
+    let mut words: Vec<Word> = Vec::new();
+    let mut sep = None;
+    let mut text = String::new();
+    for c in s.chars() {
+        if c == '_' || c == '-' {
+            if !text.is_empty() {
+                words.push(Word {
+                    sep,
+                    text: std::mem::take(&mut text),
+                    prefix,
+                });
+            }
+            sep = Some(c);
+        } else {
+            text.push(c);
+        }
+    }
+    if !text.is_empty() {
+        words.push(Word { sep, text, prefix });
+    }
+    words
+}
+
+/// Drops the skill words `drop` picks, unless that would leave the skill with no word at all.
+fn drop_words(words: &mut Vec<Word>, drop: impl Fn(&str) -> bool) {
+    let kept = words.iter().filter(|w| !w.prefix && !drop(&w.text)).count();
+    if kept > 0 {
+        words.retain(|w| w.prefix || !drop(&w.text));
+    }
+}
+
+/// The words joined by their separators (`_` where the prefix meets the skill), starting with a letter or
+/// `_` as Gemini's function names must.
+fn join_words(words: &[Word]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            let boundary = words[i - 1].prefix && !w.prefix;
+            out.push(if boundary { '_' } else { w.sep.unwrap_or('_') });
+        }
+        out.push_str(&w.text);
+    }
+    if out.is_empty() {
+        return "x".to_owned();
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// Keeps `[A-Za-z0-9_-]`, turns anything else into `_`, and folds runs of `_`.
@@ -186,14 +330,14 @@ pub fn sanitize(s: &str) -> String {
     }
 }
 
-/// `name` cut to fit, plus `_` and a short hash of `identity`.
-fn with_suffix(name: &str, identity: &str) -> String {
+/// `name` cut to fit `max`, plus `_` and a short hash of `identity`.
+fn with_suffix(name: &str, identity: &str, max: usize) -> String {
     let hash = format!("{:016x}", fnv1a(identity.as_bytes()));
-    let keep = MAX_TOOL_NAME_LEN - HASH_SUFFIX_LEN - 1;
+    let keep = max - HASH_SUFFIX_LEN - 1;
     let prefix: String = name.chars().take(keep).collect();
     format!(
         "{}_{}",
-        prefix.trim_end_matches('_'),
+        prefix.trim_end_matches(['_', '-']),
         &hash[..HASH_SUFFIX_LEN]
     )
 }
@@ -222,6 +366,13 @@ pub fn agent_call_annotations(title: String) -> ToolAnnotations {
         .open_world(true)
 }
 
+/// Ends `text` with a period unless it already ends a sentence (a card's description usually does).
+fn end_sentence(text: &mut String) {
+    if !text.ends_with(['.', '!', '?', '…']) {
+        text.push('.');
+    }
+}
+
 fn skill_tool(
     name: &str,
     agent: &str,
@@ -241,7 +392,7 @@ fn skill_tool(
     if !agent_description.trim().is_empty() {
         d.push_str(&format!(": {}", agent_description.trim()));
     }
-    d.push('.');
+    end_sentence(&mut d);
     if !skill.examples.is_empty() {
         let examples: Vec<String> = skill
             .examples
@@ -273,7 +424,8 @@ fn agent_tool(
     if !description.trim().is_empty() {
         d.push_str(&format!(": {}", description.trim()));
     }
-    d.push_str(".\n");
+    end_sentence(&mut d);
+    d.push('\n');
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())

@@ -57,11 +57,6 @@ impl TaskView {
         self.reply.is_some() || self.final_seen || self.state.is_some_and(TaskState::is_settled)
     }
 
-    /// Nothing more will happen at all: a reply, or a terminal state (an interrupted task may still resume).
-    pub fn is_finished(&self) -> bool {
-        self.reply.is_some() || self.state.is_some_and(TaskState::is_terminal)
-    }
-
     /// The words of the agent's latest status message, if it has any.
     pub fn status_text(&self) -> Option<String> {
         said(self.status_message.as_ref())

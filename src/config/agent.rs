@@ -29,6 +29,8 @@ pub struct AgentConfig {
     pub protocol: Option<ProtocolVersion>,
     /// Replaces the card's description in tool descriptions.
     pub description: Option<String>,
+    /// What skill tool names start with (`{tool_prefix}_{skill}`): the agent's name unless set; may be empty.
+    pub tool_prefix: Option<String>,
     pub skills: SkillFilter,
     /// Overrides the card's `capabilities.streaming`.
     pub streaming: Option<bool>,
@@ -77,6 +79,7 @@ pub(super) struct RawAgent {
     endpoint: Option<String>,
     protocol: Option<String>,
     description: Option<String>,
+    tool_prefix: Option<String>,
     #[serde(default)]
     skills: RawSkills,
     streaming: Option<bool>,
@@ -170,6 +173,16 @@ impl RawAgent {
                 ),
             ));
         }
+        if let Some(prefix) = &self.tool_prefix
+            && !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err((
+                k("tool_prefix"),
+                format!("{prefix:?}: use letters, digits, '_' or '-', or \"\" for none"),
+            ));
+        }
         check_url(&self.url).map_err(|m| (k("url"), m))?;
         if let Some(u) = &self.card_url {
             check_url(u).map_err(|m| (k("card_url"), m))?;
@@ -244,6 +257,7 @@ impl RawAgent {
             endpoint: self.endpoint,
             protocol,
             description: self.description,
+            tool_prefix: self.tool_prefix,
             skills: SkillFilter {
                 include: self.skills.include,
                 exclude: self.skills.exclude,

@@ -68,10 +68,20 @@ pub struct BridgeSettings {
     pub card_refresh: Option<Duration>,
     /// Text longer than this (in characters) is cut in tool results, with a note saying so.
     pub max_result_chars: usize,
+    /// Longest generated tool name, in characters (`max_tool_name_length`).
+    pub max_tool_name_len: usize,
 }
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
+
+/// Default longest tool name. Hosts put the server's name in front of a tool's: Claude Code calls it
+/// `mcp__{server}__{tool}` and the model APIs reject names over 64 characters, so 64 − len("mcp__") −
+/// len("__") = 57 remain for server and tool; Cursor drops tools whose server and tool names together exceed
+/// 60. 40 leaves 17 characters for the server's name in Claude Code (`mcp-a2a-bridge` is 14) and 20 in Cursor.
+pub const DEFAULT_MAX_TOOL_NAME_LEN: usize = 40;
+/// Bounds of `max_tool_name_length`: room for a word and the hash suffix; 128 is MCP's own limit (SEP-986).
+pub const TOOL_NAME_LEN_RANGE: std::ops::RangeInclusive<usize> = 16..=128;
 
 impl Default for BridgeSettings {
     fn default() -> Self {
@@ -85,6 +95,7 @@ impl Default for BridgeSettings {
             card_retry_max: DEFAULT_CARD_RETRY_MAX,
             card_refresh: None,
             max_result_chars: DEFAULT_MAX_RESULT_CHARS,
+            max_tool_name_len: DEFAULT_MAX_TOOL_NAME_LEN,
         }
     }
 }
@@ -112,6 +123,7 @@ struct RawBridge {
     card_retry_max_secs: Option<f64>,
     card_refresh_secs: Option<f64>,
     max_result_chars: Option<usize>,
+    max_tool_name_length: Option<usize>,
 }
 
 impl Config {
@@ -223,6 +235,20 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
             }
             Some(n) => n,
             None => d.max_result_chars,
+        },
+        max_tool_name_len: match raw.max_tool_name_length {
+            Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
+                return Err((
+                    "bridge.max_tool_name_length".into(),
+                    format!(
+                        "{n} is outside {}..={}",
+                        TOOL_NAME_LEN_RANGE.start(),
+                        TOOL_NAME_LEN_RANGE.end()
+                    ),
+                ));
+            }
+            Some(n) => n,
+            None => d.max_tool_name_len,
         },
     };
     if settings.wait > settings.max_wait {

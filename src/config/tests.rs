@@ -236,3 +236,26 @@ fn auth_types_become_headers() {
     assert_eq!(key.headers["x-api-key"], "pw");
     assert!(key.headers["x-api-key"].is_sensitive());
 }
+
+#[test]
+fn tool_name_length_and_prefix() {
+    let c = parse("[[agents]]\nname = \"a\"\nurl = \"http://x\"\n").unwrap();
+    assert_eq!(c.bridge.max_tool_name_len, DEFAULT_MAX_TOOL_NAME_LEN);
+    assert_eq!(c.agents[0].tool_prefix, None);
+    let c = parse(
+        "[bridge]\nmax_tool_name_length = 64\n[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntool_prefix = \"\"\n",
+    )
+    .unwrap();
+    assert_eq!(c.bridge.max_tool_name_len, 64);
+    assert_eq!(c.agents[0].tool_prefix.as_deref(), Some(""));
+    let e =
+        parse("[bridge]\nmax_tool_name_length = 8\n[[agents]]\nname = \"a\"\nurl = \"http://x\"\n")
+            .unwrap_err();
+    assert!(
+        e.contains("bridge.max_tool_name_length: 8 is outside 16..=128"),
+        "{e}"
+    );
+    let e =
+        parse("[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntool_prefix = \"a b\"\n").unwrap_err();
+    assert!(e.contains("agents[0].tool_prefix"), "{e}");
+}

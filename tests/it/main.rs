@@ -4,6 +4,7 @@ mod core;
 mod demo;
 mod faults;
 mod field;
+mod hosts;
 mod http;
 mod long;
 mod support;

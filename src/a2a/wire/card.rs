@@ -20,7 +20,7 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
     let skills = raw
         .get("skills")
         .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(decode_skill).collect())
+        .map(|items| items.iter().enumerate().filter_map(decode_skill).collect())
         .unwrap_or_default();
 
     let mut interfaces = Vec::new();
@@ -88,14 +88,50 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
     })
 }
 
-fn decode_skill(v: &Value) -> Option<Skill> {
-    let id = str_field(v, "id")?;
+/// A skill (A2A v0.3 §5.5.4 `AgentSkill`, v1.0 `AgentSkill`). Real cards leave out fields the spec requires;
+/// the skill is kept all the same: without an `id`, its name (else `skill-{n}`, n counted from 1) stands in.
+fn decode_skill((index, v): (usize, &Value)) -> Option<Skill> {
+    if !v.is_object() {
+        return None;
+    }
+    let name = str_field(v, "name").filter(|s| !s.trim().is_empty());
+    let id = str_field(v, "id")
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| name.clone())
+        .unwrap_or_else(|| format!("skill-{}", index + 1));
     Some(Skill {
-        name: str_field(v, "name").unwrap_or_else(|| id.clone()),
+        name: name.unwrap_or_else(|| id.clone()),
         description: str_field(v, "description").unwrap_or_default(),
         examples: string_list(v, "examples"),
         id,
     })
+}
+
+/// The required skill fields a card leaves out (A2A v0.3 §5.5.4: `id`, `name`, `description`), one line
+/// each, such as `skills[2] ("Book") has no id`; for the log.
+pub fn skill_gaps(raw: &Value) -> Vec<String> {
+    let Some(skills) = raw.get("skills").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let mut gaps = Vec::new();
+    for (i, v) in skills.iter().enumerate() {
+        let Some(skill) = decode_skill((i, v)) else {
+            gaps.push(format!("skills[{i}] is not an object; left out"));
+            continue;
+        };
+        let missing: Vec<&str> = ["id", "name", "description"]
+            .into_iter()
+            .filter(|k| str_field(v, k).is_none_or(|s| s.trim().is_empty()))
+            .collect();
+        if !missing.is_empty() {
+            gaps.push(format!(
+                "skills[{i}] ({:?}) has no {}",
+                skill.id,
+                missing.join(", ")
+            ));
+        }
+    }
+    gaps
 }
 
 fn major_of(version: &str) -> u64 {
@@ -132,5 +168,37 @@ pub fn choose_interface(
         Some(ProtocolVersion::V1_0) => v1(),
         Some(ProtocolVersion::V0_3) => v03(),
         None => v1().or_else(v03),
+    }
+}
+
+#[cfg(test)]
+mod skill_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn skills_without_required_fields_are_kept_and_reported() {
+        let raw = json!({"name": "c", "skills": [
+            {"name": "Book a table"},
+            {"description": "no id, no name"},
+            {"id": "full", "name": "Full", "description": "all there"},
+            {"id": "bare"},
+            "not a skill"
+        ]});
+        let card = decode_card(raw.clone()).unwrap();
+        let ids: Vec<&str> = card.skills.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["Book a table", "skill-2", "full", "bare"]);
+        assert_eq!(card.skills[1].name, "skill-2");
+        assert_eq!(card.skills[3].name, "bare");
+        assert_eq!(
+            skill_gaps(&raw),
+            [
+                "skills[0] (\"Book a table\") has no id, description",
+                "skills[1] (\"skill-2\") has no id, name",
+                "skills[3] (\"bare\") has no name, description",
+                "skills[4] is not an object; left out",
+            ]
+        );
     }
 }

@@ -1,6 +1,5 @@
 //! `cancel_task`: cancels an A2A task (A2A v0.3 `tasks/cancel`, v1.0 `CancelTask`).
 
-use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 
 use super::TaskRef;
@@ -15,15 +14,18 @@ pub const NAME: &str = "cancel_task";
 
 pub type Args = TaskRef;
 
+const TITLE: &str = "Cancel an A2A task";
+
 pub(super) fn tool() -> Tool {
     Tool::new(
         NAME,
         "Cancel a running A2A task: pass the agent and task_id from an earlier result.",
         input_schema::<Args>(),
     )
+    .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
     .with_annotations(
-        ToolAnnotations::with_title("Cancel an A2A task")
+        ToolAnnotations::with_title(TITLE)
             .destructive(true)
             .idempotent(true)
             .open_world(true),
@@ -31,14 +33,14 @@ pub(super) fn tool() -> Tool {
 }
 
 impl Bridge {
-    pub(super) async fn cancel_task(&self, args: Args) -> Result<CallToolResult, McpError> {
+    pub(super) async fn cancel_task(&self, args: Args) -> CallToolResult {
         tracing::Span::current().record("task_id", args.task_id.as_str());
         let agent = match self.agent(&args.agent) {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
         };
         let name = agent.name();
-        Ok(match agent.conn.client.cancel_task(&args.task_id).await {
+        match agent.conn.client.cancel_task(&args.task_id).await {
             Ok(task) => {
                 let state = task.status.state;
                 let mut result = self.result(name, &TaskView::from_task(task), Ending::Settled);
@@ -57,6 +59,6 @@ impl Bridge {
                 None,
             ),
             Err(e) => error_result(name, &format!("canceling task {}: {e}", args.task_id), None),
-        })
+        }
     }
 }

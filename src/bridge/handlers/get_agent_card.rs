@@ -1,12 +1,12 @@
 //! `get_agent_card`: the agent card an agent publishes (A2A v0.3 §5 Agent Discovery), as it was last fetched.
 
-use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AGENT_NAME;
+use super::args::text;
 use crate::a2a::error::redact_url;
 use crate::bridge::Bridge;
 use crate::bridge::schema::input_schema;
@@ -17,8 +17,11 @@ pub const NAME: &str = "get_agent_card";
 #[serde(deny_unknown_fields)]
 pub struct Args {
     #[schemars(description = AGENT_NAME)]
+    #[serde(deserialize_with = "text")]
     agent: String,
 }
+
+const TITLE: &str = "Get an A2A agent card";
 
 pub(super) fn tool() -> Tool {
     Tool::new(
@@ -26,8 +29,9 @@ pub(super) fn tool() -> Tool {
         "Show the agent card an A2A agent publishes (its skills, capabilities and interfaces).",
         input_schema::<Args>(),
     )
+    .with_title(TITLE)
     .with_annotations(
-        ToolAnnotations::with_title("Get an agent card")
+        ToolAnnotations::with_title(TITLE)
             .read_only(true)
             .open_world(true),
     )
@@ -48,7 +52,7 @@ struct CardOutput<'a> {
 }
 
 impl Bridge {
-    pub(super) fn get_agent_card(&self, args: Args) -> Result<CallToolResult, McpError> {
+    pub(super) fn get_agent_card(&self, args: Args) -> CallToolResult {
         let agent = match self.agent(&args.agent) {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
@@ -61,8 +65,6 @@ impl Bridge {
             endpoint: redact_url(c.client.endpoint()),
             card: &c.card.raw,
         };
-        Ok(CallToolResult::structured(
-            serde_json::to_value(output).unwrap_or_default(),
-        ))
+        CallToolResult::structured(serde_json::to_value(output).unwrap_or_default())
     }
 }

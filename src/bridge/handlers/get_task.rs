@@ -3,17 +3,18 @@
 
 use std::time::Duration;
 
+use rmcp::RoleServer;
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData as McpError, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::TaskRef;
+use super::args::opt_number;
 use crate::bridge::Bridge;
 use crate::bridge::follow::Follow;
 use crate::bridge::progress::Progress;
-use crate::bridge::result;
+use crate::bridge::result::{self, error_result};
 use crate::bridge::schema::waiting_input_schema;
 
 pub const NAME: &str = "get_task";
@@ -24,10 +25,12 @@ pub struct Args {
     #[serde(flatten)]
     task: TaskRef,
     /// How long to wait for the task to finish (0 = just look).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_number")]
     #[schemars(range(min = 0))]
     wait_seconds: Option<f64>,
 }
+
+const TITLE: &str = "Get an A2A task";
 
 pub(super) fn tool(max_wait_secs: f64) -> Tool {
     Tool::new(
@@ -35,9 +38,10 @@ pub(super) fn tool(max_wait_secs: f64) -> Tool {
         "Collect the result of an A2A task that was still running when a tool call returned: pass the agent and task_id from that result. With wait_seconds it waits for the task to finish, up to that long.",
         waiting_input_schema::<Args>(max_wait_secs),
     )
+    .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
     .with_annotations(
-        ToolAnnotations::with_title("Get an A2A task")
+        ToolAnnotations::with_title(TITLE)
             .read_only(true)
             .open_world(true),
     )
@@ -48,15 +52,18 @@ impl Bridge {
         &self,
         args: Args,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, McpError> {
+    ) -> CallToolResult {
         tracing::Span::current().record("task_id", args.task.task_id.as_str());
         let agent = match self.agent(&args.task.agent) {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
         };
-        let wait = self.wait_budget(args.wait_seconds, Duration::ZERO)?;
+        let wait = match self.wait_budget(args.wait_seconds, Duration::ZERO) {
+            Ok(wait) => wait,
+            Err(e) => return error_result(agent.name(), &e, None),
+        };
         if wait.is_zero() {
-            return Ok(self.look(&agent, &args.task.task_id).await);
+            return self.look(&agent, &args.task.task_id).await;
         }
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let outcome = Follow::new(
@@ -68,6 +75,6 @@ impl Bridge {
         )
         .resume(&args.task.task_id, &mut progress)
         .await;
-        Ok(self.render(agent.name(), outcome))
+        self.render(agent.name(), outcome)
     }
 }

@@ -18,14 +18,17 @@ pub const NAME: &str = "list_agents";
 #[serde(deny_unknown_fields)]
 pub struct Args {}
 
+const TITLE: &str = "List A2A agents";
+
 pub(super) fn tool() -> Tool {
     Tool::new(
         NAME,
         "List the configured A2A agents: their skills (and the tool for each), protocol version, and whether they are reachable right now.",
         input_schema::<Args>(),
     )
+    .with_title(TITLE)
     .with_annotations(
-        ToolAnnotations::with_title("List A2A agents")
+        ToolAnnotations::with_title(TITLE)
             .read_only(true)
             .open_world(false),
     )

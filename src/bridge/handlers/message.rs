@@ -1,20 +1,21 @@
 //! Skill tools and `send_message`: the MCP arguments become one A2A message (A2A v0.3 `message/stream` or
 //! `message/send`, v1.0 `SendStreamingMessage` / `SendMessage`), and the task it starts is followed.
 //!
-//! A call from a client that declares the MCP tasks extension becomes an MCP task when the work outlasts a
-//! short first wait; otherwise the task is followed for the wait budget and, while it waits on the user,
-//! `ask::until_answered` asks them.
+//! The task is followed for the wait budget and, while it waits on the user, `ask::until_answered` asks them
+//! (if the client can be asked). Work that is still running when the budget is spent comes back as a handle
+//! for `get_task`, or, to a client that declares the MCP tasks extension, as an MCP task.
 
 use std::sync::Arc;
 
+use rmcp::RoleServer;
 use rmcp::model::{CallToolResponse, JsonObject, Tool};
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData as McpError, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AGENT_NAME, Agent, parse_args};
+use super::args::{opt_number, opt_object, opt_text, text};
+use super::{AGENT_NAME, Agent};
 use crate::a2a::{Message, Part, Role};
 use crate::bridge::Bridge;
 use crate::bridge::ask::{self, Asked, Resume, Retry};
@@ -32,18 +33,23 @@ pub const SEND_MESSAGE: &str = "send_message";
 #[serde(deny_unknown_fields)]
 pub struct MessageArgs {
     /// What to ask the agent, in plain language.
+    #[serde(deserialize_with = "text")]
     message: String,
     /// Continue an earlier conversation: the context_id from a previous result of this agent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     context_id: Option<String>,
     /// Answer an agent that asked for input: the task_id from that result.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     task_id: Option<String>,
-    /// Optional structured input, sent to the agent as a JSON data part.
-    #[serde(default)]
+    /// Optional structured input for the agent: a JSON object, written as JSON text (an object is accepted
+    /// too). It is sent as a data part.
+    // Typed as text in the schema: hosts' schema translators (Gemini function declarations, OpenAI strict
+    // mode) reject an object without declared properties.
+    #[serde(default, deserialize_with = "opt_object")]
+    #[schemars(with = "Option<String>")]
     data: Option<JsonObject>,
     /// How long to wait for the result before returning a task handle to collect later with get_task.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_number")]
     #[schemars(range(min = 0))]
     wait_seconds: Option<f64>,
 }
@@ -53,9 +59,10 @@ pub struct MessageArgs {
 #[serde(deny_unknown_fields)]
 pub struct SendMessageArgs {
     #[schemars(description = AGENT_NAME)]
+    #[serde(deserialize_with = "text")]
     agent: String,
     /// Optional skill id, passed to the agent in the message metadata.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     skill: Option<String>,
     #[serde(flatten)]
     message: MessageArgs,
@@ -67,43 +74,33 @@ pub fn skill_input_schema(max_wait_secs: f64) -> Arc<JsonObject> {
 }
 
 pub(super) fn send_message_tool(max_wait_secs: f64) -> Tool {
+    const TITLE: &str = "Send a message to an A2A agent";
     Tool::new(
         SEND_MESSAGE,
         format!("Send a message to any configured A2A agent by name, when no skill tool fits. {CONTINUE_HINT}"),
         waiting_input_schema::<SendMessageArgs>(max_wait_secs),
     )
+    .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
-    .with_annotations(agent_call_annotations("Send a message to an A2A agent".into()))
+    .with_annotations(agent_call_annotations(TITLE.into()))
 }
 
 impl Bridge {
-    /// A skill tool: the agent and skill come from the tool, so the arguments may not name them.
+    /// A skill tool: the agent and skill come from the tool.
     pub(super) async fn skill_call(
         &self,
-        tool: &str,
         index: usize,
         skill_id: Option<String>,
-        args: Option<JsonObject>,
+        args: MessageArgs,
         retry: Retry,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, McpError> {
-        if args
-            .as_ref()
-            .is_some_and(|a| a.contains_key("agent") || a.contains_key("skill"))
-        {
-            return Err(McpError::invalid_params(
-                format!("{tool}: unknown argument (agent and skill are implied by the tool)"),
-                None,
-            ));
-        }
-        let args: MessageArgs = parse_args(tool, args)?;
+    ) -> CallToolResponse {
         let agent = match self.agent(&self.registry.agents[index].config.name) {
             Ok(agent) => agent,
-            Err(e) => return e.into_answer().map(Into::into),
+            Err(e) => return e.into_answer().into(),
         };
-        Ok(self
-            .message_call(&agent, skill_id.as_deref(), args, retry, ctx)
-            .await)
+        self.message_call(&agent, skill_id.as_deref(), args, retry, ctx)
+            .await
     }
 
     /// `send_message`: any configured agent, by name.
@@ -112,14 +109,13 @@ impl Bridge {
         args: SendMessageArgs,
         retry: Retry,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, McpError> {
+    ) -> CallToolResponse {
         let agent = match self.agent(&args.agent) {
             Ok(agent) => agent,
-            Err(e) => return e.into_answer().map(Into::into),
+            Err(e) => return e.into_answer().into(),
         };
-        Ok(self
-            .message_call(&agent, args.skill.as_deref(), args.message, retry, ctx)
-            .await)
+        self.message_call(&agent, args.skill.as_deref(), args.message, retry, ctx)
+            .await
     }
 
     async fn message_call(
@@ -133,7 +129,7 @@ impl Bridge {
         let name = agent.name();
         let wait = match self.wait_budget(args.wait_seconds, agent.slot.config.wait) {
             Ok(w) => w,
-            Err(e) => return error_result(name, &e.message, None).into(),
+            Err(e) => return error_result(name, &e, None).into(),
         };
         // A 2026-07-28 client retrying with the answer to the question of an earlier round.
         let message = match retry.resume(name) {
@@ -149,25 +145,27 @@ impl Bridge {
                 .into();
             }
         };
-        let follow = |wait| Follow::new(name, &agent.conn, wait, self.settings.heartbeat, &ctx.ct);
+        // A client that declares the MCP tasks extension gets running work as an MCP task it follows itself, so
+        // a spent budget does not cancel it even where the agent's `cancel_on_timeout` says so.
+        let wants_tasks = mcp_tasks::client_wants_tasks(ctx);
+        let cancel = agent.slot.config.cancel_on_timeout && !wants_tasks;
+        let follow = || {
+            Follow::new(name, &agent.conn, wait, self.settings.heartbeat, &ctx.ct)
+                .cancel_on_timeout(cancel)
+        };
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
-        // A client that speaks the MCP tasks extension gets a task for work that outlasts a short first wait
-        // (or waits on the user); quick answers stay plain results, which every client renders.
-        if mcp_tasks::client_wants_tasks(ctx) {
-            let outcome = follow(wait.min(mcp_tasks::FIRST_WAIT))
-                .send(&message, &mut progress)
-                .await;
-            return match self.task_for(name, &outcome) {
-                Some(task) => task,
-                None => self.render(name, outcome).into(),
-            };
-        }
-        let follow = || follow(wait).cancel_on_timeout(agent.slot.config.cancel_on_timeout);
         let outcome = follow().send(&message, &mut progress).await;
-        match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
-            Asked::Outcome(outcome) => self.render(name, outcome).into(),
-            Asked::InputRequired(question) => question.into(),
+        let outcome = match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
+            Asked::Outcome(outcome) => outcome,
+            Asked::InputRequired(question) => return question.into(),
+        };
+        // The tasks extension (2026-07-28 `io.modelcontextprotocol/tasks`) leaves the choice to the server, per
+        // request: a call that ends within its budget is a plain result, which every client renders (some
+        // declare the extension yet do not follow tasks); only work that outlasts it becomes a task.
+        if wants_tasks && let Some(task) = self.task_for(name, &outcome) {
+            return task;
         }
+        self.render(name, outcome).into()
     }
 }
 

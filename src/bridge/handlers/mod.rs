@@ -6,10 +6,12 @@
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
 //!
-//! Error mapping (ARCHITECTURE.md has the table): an unknown tool, arguments that do not fit the schema or an
-//! unknown agent are `invalid_params`; everything the agent did or failed to do is a tool result,
-//! `isError: true` when the task failed or the agent could not be reached, so the model reads the cause.
+//! Error mapping (ARCHITECTURE.md has the table): an unknown tool is `invalid_params`; arguments that do not
+//! fit the schema, an unknown agent, and everything the agent did or failed to do are tool results,
+//! `isError: true` when the call cannot go on, so the model reads the cause and can correct its call
+//! (MCP 2025-11-25 tools, SEP-1303; `args` reads the arguments).
 
+mod args;
 mod cancel_task;
 mod get_agent_card;
 mod get_task;
@@ -24,9 +26,10 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
+
+use args::{BadArgs, bad_args_result, parse_args};
 
 use super::Bridge;
 use super::ask::Retry;
@@ -44,8 +47,10 @@ const AGENT_NAME: &str = "The agent's name, as list_agents shows it.";
 #[serde(deny_unknown_fields)]
 pub struct TaskRef {
     #[schemars(description = AGENT_NAME)]
+    #[serde(deserialize_with = "args::text")]
     agent: String,
     /// The task_id from an earlier result.
+    #[serde(deserialize_with = "args::text")]
     task_id: String,
 }
 
@@ -94,11 +99,6 @@ impl GenericTool {
 /// The input schema of skill tools, which every skill tool shares.
 pub use message::skill_input_schema;
 
-fn parse_args<T: DeserializeOwned>(tool: &str, args: Option<JsonObject>) -> Result<T, McpError> {
-    serde_json::from_value(Value::Object(args.unwrap_or_default()))
-        .map_err(|e| McpError::invalid_params(format!("{tool}: invalid arguments: {e}"), None))
-}
-
 /// A configured agent that is reachable now.
 pub(super) struct Agent<'a> {
     pub slot: &'a AgentSlot,
@@ -121,15 +121,16 @@ pub(super) enum AgentError {
 }
 
 impl AgentError {
-    /// The `tools/call` answer: `invalid_params` for an unknown agent, a tool error naming the agent and the
-    /// reason for one that is not reachable.
-    fn into_answer(self) -> Result<CallToolResult, McpError> {
+    /// The tool error: for an unknown name, which agents there are (the model picks one and calls again);
+    /// for an agent that is not reachable, why.
+    fn into_answer(self) -> CallToolResult {
         match self {
-            AgentError::Unknown { name, configured } => Err(McpError::invalid_params(
-                format!("unknown agent {name:?}; configured agents: {configured}"),
+            AgentError::Unknown { name, configured } => error_result(
+                &name,
+                &format!("no agent has this name; the configured agents are: {configured}"),
                 None,
-            )),
-            AgentError::NotReady { agent, reason } => Ok(error_result(&agent, &reason, None)),
+            ),
+            AgentError::NotReady { agent, reason } => error_result(&agent, &reason, None),
         }
     }
 }
@@ -149,13 +150,13 @@ impl Bridge {
                 .await;
             table = self.registry.table();
         }
-        let Some((_, route)) = table.get(&params.name) else {
+        let Some((tool, route)) = table.get(&params.name) else {
             return Err(McpError::invalid_params(
                 format!("unknown tool: {}", params.name),
                 None,
             ));
         };
-        let route = route.clone();
+        let (tool, route) = (tool.clone(), route.clone());
         drop(table);
         let name = params.name.to_string();
         let retry = Retry {
@@ -166,27 +167,22 @@ impl Bridge {
         let span = tracing::info_span!("tool_call", tool = %name, agent = tracing::field::Empty, task_id = tracing::field::Empty);
         async move {
             let started = std::time::Instant::now();
-            let result = match route {
-                Route::Skill { agent, skill_id } => {
-                    self.skill_call(&name, agent, skill_id, args, retry, &ctx)
-                        .await?
+            // The agent a refused call was meant for, for the error's structured content.
+            let meant_for = match &route {
+                Route::Skill { agent, .. } => {
+                    Some(self.registry.agents[*agent].config.name.clone())
                 }
-                Route::Generic(GenericTool::SendMessage) => {
-                    self.send_message(parse_args(&name, args)?, retry, &ctx)
-                        .await?
-                }
-                Route::Generic(GenericTool::ListAgents) => {
-                    let list_agents::Args {} = parse_args(&name, args)?;
-                    self.list_agents().await.into()
-                }
-                Route::Generic(GenericTool::GetAgentCard) => {
-                    self.get_agent_card(parse_args(&name, args)?)?.into()
-                }
-                Route::Generic(GenericTool::GetTask) => {
-                    self.get_task(parse_args(&name, args)?, &ctx).await?.into()
-                }
-                Route::Generic(GenericTool::CancelTask) => {
-                    self.cancel_task(parse_args(&name, args)?).await?.into()
+                Route::Generic(_) => args
+                    .as_ref()
+                    .and_then(|a| a.get("agent"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            };
+            let result = match self.route_call(&tool, route, args, retry, &ctx).await {
+                Ok(result) => result,
+                Err(bad) => {
+                    tracing::info!(error = %bad.0, "tool arguments refused");
+                    bad_args_result(&tool, meant_for.as_deref(), bad).into()
                 }
             };
             let outcome = match &result {
@@ -205,6 +201,39 @@ impl Bridge {
         }
         .instrument(span)
         .await
+    }
+
+    /// Reads the arguments of the tool `route` names and runs its handler.
+    async fn route_call(
+        &self,
+        tool: &Tool,
+        route: Route,
+        args: Option<JsonObject>,
+        retry: Retry,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, BadArgs> {
+        Ok(match route {
+            Route::Skill { agent, skill_id } => {
+                self.skill_call(agent, skill_id, parse_args(tool, args)?, retry, ctx)
+                    .await
+            }
+            Route::Generic(GenericTool::SendMessage) => {
+                self.send_message(parse_args(tool, args)?, retry, ctx).await
+            }
+            Route::Generic(GenericTool::ListAgents) => {
+                let list_agents::Args {} = parse_args(tool, args)?;
+                self.list_agents().await.into()
+            }
+            Route::Generic(GenericTool::GetAgentCard) => {
+                self.get_agent_card(parse_args(tool, args)?).into()
+            }
+            Route::Generic(GenericTool::GetTask) => {
+                self.get_task(parse_args(tool, args)?, ctx).await.into()
+            }
+            Route::Generic(GenericTool::CancelTask) => {
+                self.cancel_task(parse_args(tool, args)?).await.into()
+            }
+        })
     }
 
     /// The agent named `name` (case-insensitive) with its connection, recorded on the call's span; the one
@@ -243,16 +272,15 @@ impl Bridge {
     }
 
     /// The wait budget a call asked for (`wait_seconds`), capped at `max_wait`; `default` when it asked for
-    /// none.
-    fn wait_budget(&self, requested: Option<f64>, default: Duration) -> Result<Duration, McpError> {
+    /// none. The error is the sentence for the tool error.
+    fn wait_budget(&self, requested: Option<f64>, default: Duration) -> Result<Duration, String> {
         match requested {
             None => Ok(default),
             Some(s) if s.is_finite() && s >= 0.0 => {
-                Ok(Duration::from_secs_f64(s).min(self.settings.max_wait))
+                Ok(Duration::from_secs_f64(s.min(1e9)).min(self.settings.max_wait))
             }
-            Some(s) => Err(McpError::invalid_params(
-                format!("wait_seconds must be a non-negative number, got {s}"),
-                None,
+            Some(s) => Err(format!(
+                "wait_seconds must be a non-negative number, got {s}"
             )),
         }
     }

@@ -27,6 +27,7 @@ fn tools_of<'a>(
 ) -> AgentTools<'a> {
     AgentTools {
         name,
+        prefix: name,
         description: None,
         filter,
         card,
@@ -55,7 +56,7 @@ fn one_tool_per_skill_in_stable_order_after_generic_tools() {
         tools_of("down", &filter, None),
         tools_of("b", &filter, Some(&c2)),
     ];
-    let table = build_table(&agents, &ToolShapes::new(600.0));
+    let table = build_table(&agents, &ToolShapes::new(600.0, 40));
     let n = names(&table);
     assert_eq!(&n[..5], &GenericTool::ALL.map(|g| g.name().to_owned()));
     assert_eq!(&n[5..], ["a_echo", "a_research", "b_sum"]);
@@ -74,11 +75,11 @@ fn long_names_are_cut_with_a_stable_hash() {
     let long = "s".repeat(100);
     let c = card(&[&long]);
     let agents = [tools_of("agent", &filter, Some(&c))];
-    let first = names(&build_table(&agents, &ToolShapes::new(1.0)));
-    let again = names(&build_table(&agents, &ToolShapes::new(1.0)));
+    let first = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
+    let again = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
     assert_eq!(first, again);
     let name = first.last().unwrap();
-    assert!(name.len() <= MAX_TOOL_NAME_LEN, "{name}");
+    assert!(name.len() <= 40, "{name}");
     assert!(name.starts_with("agent_sss"));
 }
 
@@ -92,7 +93,7 @@ fn collisions_get_distinct_deterministic_names() {
         tools_of("a_b", &filter, Some(&c1)),
         tools_of("a", &filter, Some(&c2)),
     ];
-    let n = names(&build_table(&agents, &ToolShapes::new(1.0)));
+    let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
     let unique: HashSet<_> = n.iter().collect();
     assert_eq!(unique.len(), n.len(), "{n:?}");
     assert_eq!(n[5], "a_b_c");
@@ -102,7 +103,7 @@ fn collisions_get_distinct_deterministic_names() {
     );
     let list = build_table(
         &[tools_of("list", &filter, Some(&card(&["agents"])))],
-        &ToolShapes::new(1.0),
+        &ToolShapes::new(1.0, 40),
     );
     assert!(names(&list)[5].starts_with("list_agents_"));
 }
@@ -120,12 +121,13 @@ fn skill_filter_and_skill_less_agents() {
         tools_of("a", &filter, Some(&c1)),
         AgentTools {
             name: "solo",
+            prefix: "solo",
             description: Some("Mine."),
             filter: &none,
             card: Some(&c2),
         },
     ];
-    let table = build_table(&agents, &ToolShapes::new(1.0));
+    let table = build_table(&agents, &ToolShapes::new(1.0, 40));
     assert_eq!(&names(&table)[5..], ["a_echo", "solo"]);
     assert_eq!(
         table.routes["solo"],
@@ -143,7 +145,10 @@ fn skill_tool_description_names_agent_skill_and_examples() {
     let filter = SkillFilter::default();
     let mut c = card(&["echo"]);
     c.skills[0].examples = vec!["hello".into()];
-    let table = build_table(&[tools_of("a", &filter, Some(&c))], &ToolShapes::new(1.0));
+    let table = build_table(
+        &[tools_of("a", &filter, Some(&c))],
+        &ToolShapes::new(1.0, 40),
+    );
     let d = table.tools[5].description.as_deref().unwrap().to_owned();
     assert!(d.starts_with("does echo"), "{d}");
     assert!(d.contains("agent \"a\""), "{d}");
@@ -159,7 +164,7 @@ fn skill_tool_description_names_agent_skill_and_examples() {
 fn schemas_are_plain_derived_and_shared() {
     let filter = SkillFilter::default();
     let c = card(&["echo", "sum"]);
-    let shapes = ToolShapes::new(42.0);
+    let shapes = ToolShapes::new(42.0, 40);
     let table = build_table(&[tools_of("a", &filter, Some(&c))], &shapes);
     for tool in &table.tools {
         let text = serde_json::to_string(tool).unwrap();
@@ -170,7 +175,7 @@ fn schemas_are_plain_derived_and_shared() {
     }
     let send = &table.get("send_message").unwrap().0.input_schema;
     assert_eq!(send["required"], serde_json::json!(["agent", "message"]));
-    assert_eq!(send["additionalProperties"], false);
+    assert!(send.get("additionalProperties").is_none());
     assert_eq!(send["properties"]["context_id"]["type"], "string");
     assert_eq!(send["properties"]["wait_seconds"]["maximum"], 42.0);
     let list = &table.get("list_agents").unwrap().0.input_schema;
@@ -187,4 +192,181 @@ fn schemas_are_plain_derived_and_shared() {
         &again.tools[2].input_schema,
         &table.tools[2].input_schema
     ));
+}
+
+#[test]
+fn long_names_are_shortened_readably_before_any_hash() {
+    // Google ADK sub-agent skills repeat the agent's name (63 characters in all).
+    let adk = "travel_concierge_booking_agent-create_reservation";
+    assert_eq!(
+        short_name("travel_concierge", Some(adk), 64),
+        "travel_concierge_booking_agent-create_reservation"
+    );
+    assert_eq!(
+        short_name("travel_concierge", Some(adk), 40),
+        "travel_concierge_booking-create_reservat"
+    );
+    assert_eq!(
+        short_name("travel", Some(adk), 40),
+        "travel_concierge_booking-create_reservat"
+    );
+    assert_eq!(
+        short_name("tc", Some(adk), 32),
+        "tc_trave_conci_booki-creat_reser"
+    );
+    // Fits: untouched, words the prefix says included.
+    assert_eq!(
+        short_name("research", Some("research_web"), 40),
+        "research_research_web"
+    );
+    assert_eq!(
+        short_name("", Some("create_reservation"), 40),
+        "create_reservation"
+    );
+    // A single long word is cut only as far as needed.
+    assert_eq!(short_name("a", Some(&"s".repeat(50)), 20).len(), 20);
+    // Names start with a letter or '_' (Gemini function names).
+    assert_eq!(short_name("7seas", Some("sail"), 40), "_7seas_sail");
+    // Shortening that cannot make it fit keeps the prefix whole (the table then cuts it and adds the hash).
+    assert_eq!(
+        short_name("travel_concierge", Some(adk), 24),
+        "trav_conc_book-crea_rese"
+    );
+    assert_eq!(
+        short_name("travel_concierge", Some(adk), 20),
+        "travel_concierge_book-crea_rese"
+    );
+    for max in [16, 24, 40, 64] {
+        let n = short_name("travel_concierge", Some(adk), max);
+        assert!(
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn names_fit_the_limit_and_the_hash_is_the_last_resort() {
+    let filter = SkillFilter::default();
+    let many = "alpha_bravo_charlie_delta_echo_foxtrot_golf_hotel_india_juliet";
+    let c = card(&["travel_concierge_booking_agent-create_reservation", many]);
+    let agents = [tools_of("travel_concierge", &filter, Some(&c))];
+    for max in [16, 40, 64] {
+        let shapes = ToolShapes::new(1.0, max);
+        let n = names(&build_table(&agents, &shapes));
+        assert_eq!(n, names(&build_table(&agents, &shapes)), "stable");
+        assert!(n.iter().all(|n| n.len() <= max), "{n:?}");
+    }
+    let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
+    assert_eq!(n[5], "travel_concierge_booking-create_reservat");
+    // Ten words of at least four letters cannot fit in 40: cut, with the hash of the identity.
+    assert!(n[6].starts_with("travel_concierge_alph"), "{n:?}");
+    assert_eq!(n[6].len(), 40, "{n:?}");
+    assert!(n[6].rsplit('_').next().unwrap().len() == 6, "{n:?}");
+}
+
+#[test]
+fn the_tool_prefix_replaces_the_agent_name() {
+    let filter = SkillFilter::default();
+    let c = card(&["echo"]);
+    let empty = card(&[]);
+    let agents = [
+        AgentTools {
+            name: "research",
+            prefix: "r",
+            description: None,
+            filter: &filter,
+            card: Some(&c),
+        },
+        AgentTools {
+            name: "bare",
+            prefix: "",
+            description: None,
+            filter: &filter,
+            card: Some(&c),
+        },
+        AgentTools {
+            name: "solo",
+            prefix: "",
+            description: None,
+            filter: &filter,
+            card: Some(&empty),
+        },
+    ];
+    let table = build_table(&agents, &ToolShapes::new(1.0, 40));
+    // An empty prefix leaves the skill alone; an agent without skills keeps its name.
+    assert_eq!(&names(&table)[5..], ["r_echo", "echo", "solo"]);
+}
+
+#[test]
+fn descriptions_end_with_one_period_and_tools_have_titles_and_hints() {
+    let filter = SkillFilter::default();
+    let c = card(&["echo"]);
+    let mut empty = card(&[]);
+    empty.description = "Does things!".into();
+    let agents = [
+        tools_of("a", &filter, Some(&c)),
+        tools_of("b", &filter, Some(&empty)),
+    ];
+    let table = build_table(&agents, &ToolShapes::new(1.0, 40));
+    let a = &table.tools[5];
+    let d = a.description.as_deref().unwrap();
+    assert!(d.contains("agent \"a\": An agent.\n"), "{d}");
+    assert!(!d.contains(".."), "{d}");
+    let b = table.tools[6].description.as_deref().unwrap();
+    assert!(b.contains("Does things!\n"), "{b}");
+    for tool in &table.tools {
+        assert!(tool.title.is_some(), "{} has no title", tool.name);
+        let hints = tool.annotations.as_ref().expect("annotations");
+        assert!(hints.title.is_some(), "{}", tool.name);
+        match tool.name.as_ref() {
+            "list_agents" | "get_agent_card" | "get_task" => {
+                assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name)
+            }
+            "cancel_task" => assert_eq!(hints.destructive_hint, Some(true)),
+            _ => {
+                assert_eq!(hints.open_world_hint, Some(true), "{}", tool.name);
+                assert_eq!(hints.read_only_hint, Some(false), "{}", tool.name);
+            }
+        }
+    }
+}
+
+/// What Gemini function declarations and OpenAI function calling accept: no `additionalProperties`, and no
+/// object without declared properties below the root (`data` is JSON text).
+#[test]
+fn input_schemas_use_the_subset_hosts_translate() {
+    fn check(schema: &serde_json::Value, root: bool, tool: &str) {
+        let o = schema.as_object().unwrap();
+        assert!(!o.contains_key("additionalProperties"), "{tool}: {schema}");
+        if o.get("type") == Some(&serde_json::json!("object")) && !root {
+            assert!(
+                o.get("properties")
+                    .and_then(|p| p.as_object())
+                    .is_some_and(|p| !p.is_empty()),
+                "{tool}: an object without properties: {schema}"
+            );
+        }
+        if let Some(p) = o.get("properties").and_then(|p| p.as_object()) {
+            for v in p.values() {
+                check(v, false, tool);
+            }
+        }
+        if let Some(items) = o.get("items") {
+            check(items, false, tool);
+        }
+    }
+    let filter = SkillFilter::default();
+    let c = card(&["echo"]);
+    let table = build_table(
+        &[tools_of("a", &filter, Some(&c))],
+        &ToolShapes::new(1.0, 40),
+    );
+    for tool in &table.tools {
+        let schema = serde_json::Value::Object((*tool.input_schema).clone());
+        check(&schema, true, &tool.name);
+    }
+    let echo = &table.get("a_echo").unwrap().0.input_schema;
+    assert_eq!(echo["properties"]["data"]["type"], "string");
 }
