@@ -277,7 +277,6 @@ client_tests! {
     ts_current_stdio_progress_order: order(TsCurrent, Stdio);
     ts_current_stdio_elicit: elicit(TsCurrent, Stdio);
     ts_current_stdio_cancel: cancel(TsCurrent, Stdio);
-    #[ignore = "pending issue 10 bad-argument fix"]
     ts_current_stdio_bad_argument: badarg(TsCurrent, Stdio);
 
     ts_current_http_list: list(TsCurrent, Http);
@@ -286,7 +285,6 @@ client_tests! {
     ts_current_http_progress_order: order(TsCurrent, Http);
     ts_current_http_elicit: elicit(TsCurrent, Http);
     ts_current_http_cancel: cancel(TsCurrent, Http);
-    #[ignore = "pending issue 10 bad-argument fix"]
     ts_current_http_bad_argument: badarg(TsCurrent, Http);
 
     ts_1_22_stdio_list: list(Ts122, Stdio);
@@ -296,7 +294,6 @@ client_tests! {
     ts_1_22_stdio_progress_order: order(Ts122, Stdio);
     ts_1_22_stdio_elicit: elicit(Ts122, Stdio);
     ts_1_22_stdio_cancel: cancel(Ts122, Stdio);
-    #[ignore = "pending issue 10 bad-argument fix"]
     ts_1_22_stdio_bad_argument: badarg(Ts122, Stdio);
 
     ts_1_22_http_list: list(Ts122, Http);
@@ -305,7 +302,6 @@ client_tests! {
     ts_1_22_http_progress_order: order(Ts122, Http);
     ts_1_22_http_elicit: elicit(Ts122, Http);
     ts_1_22_http_cancel: cancel(Ts122, Http);
-    #[ignore = "pending issue 10 bad-argument fix"]
     ts_1_22_http_bad_argument: badarg(Ts122, Http);
 
     python_stdio_list: list(Python, Stdio);
@@ -315,7 +311,6 @@ client_tests! {
     python_stdio_progress_order: order(Python, Stdio);
     python_stdio_elicit: elicit(Python, Stdio);
     python_stdio_cancel: cancel(Python, Stdio);
-    #[ignore = "pending issue 10 bad-argument fix"]
     python_stdio_bad_argument: badarg(Python, Stdio);
 
     python_http_list: list(Python, Http);
@@ -324,7 +319,6 @@ client_tests! {
     python_http_progress_order: order(Python, Http);
     python_http_elicit: elicit(Python, Http);
     python_http_cancel: cancel(Python, Http);
-    #[ignore = "pending issue 10 bad-argument fix"]
     python_http_bad_argument: badarg(Python, Http);
 }
 

@@ -247,13 +247,23 @@ async fn skill_id_travels_in_the_message_metadata() {
     .await;
 }
 
-/// Arguments that do not fit the schema are an invalid-params error, not a tool result.
+/// Arguments that do not fit the schema are a tool execution error the model can correct (MCP 2025-11-25,
+/// SEP-1303), not a protocol error.
 #[tokio::test]
-async fn arguments_off_the_schema_are_invalid_params() {
+async fn arguments_off_the_schema_are_tool_errors() {
     let args = json!({"text": "no message"});
-    check_refused(&bridges().await, "ag_echo", args, expect![[r#"
-        Mcp error: -32602: ag_echo: invalid arguments: unknown field `text`, expected one of `message`, `context_id`, `task_id`, `data`, `wait_seconds`
-    "#]]).await;
+    check(
+        &bridges().await,
+        "ag_echo",
+        args,
+        expect![[r#"
+            isError
+            state: error
+            ---
+            invalid arguments: unknown argument "text"; ag_echo takes message (required), context_id, data, task_id, wait_seconds
+        "#]],
+    )
+    .await;
 }
 
 /// An unknown tool is an invalid-params error.
