@@ -90,6 +90,11 @@ impl A2aClient {
         &self.inner.endpoint
     }
 
+    /// The bound on one unary request (and on a stream's response head).
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
     /// `message/send` / `SendMessage`. With `blocking`, the agent answers once the task settles.
     pub async fn send_message(
         &self,

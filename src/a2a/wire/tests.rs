@@ -100,23 +100,19 @@ fn parts_in_both_shapes() {
     let cases = [
         (
             json!({"kind":"text","text":"hi"}),
-            Part::Text { text: "hi".into() },
+            Part::text("hi"),
         ),
         (
             json!({"text":"hi","mediaType":"text/plain"}),
-            Part::Text { text: "hi".into() },
+            Part::text("hi"),
         ),
         (
             json!({"kind":"data","data":{"k":1}}),
-            Part::Data {
-                data: json!({"k":1}),
-            },
+            Part::data(json!({"k":1})),
         ),
         (
             json!({"data":[1,2]}),
-            Part::Data {
-                data: json!([1, 2]),
-            },
+            Part::data(json!([1, 2])),
         ),
         (
             json!({"kind":"file","file":{"bytes":"aGk=","mimeType":"image/png","name":"a.png"}}),
@@ -158,8 +154,8 @@ fn messages_encode_per_version() {
         message_id: "m1".into(),
         role: Role::User,
         parts: vec![
-            Part::Text { text: "hi".into() },
-            Part::Data { data: json!(5) },
+            Part::text("hi"),
+            Part::data(json!(5)),
         ],
         context_id: Some("c".into()),
         task_id: None,
@@ -266,7 +262,7 @@ fn truncation_respects_char_boundaries() {
 // The encoders the demo agent answers with, against the decoders the client reads with.
 
 fn text(t: &str) -> Vec<Part> {
-    vec![Part::Text { text: t.into() }]
+    vec![Part::text(t.into())]
 }
 
 fn agent_message(t: &str) -> Message {

@@ -281,7 +281,15 @@ impl Bridge {
                 }
                 self.result(agent, &view, ending)
             }
-            Outcome::Failed(error, view) => error_result(agent, &error.to_string(), Some(&view)),
+            Outcome::Failed(error, view) => {
+                // An error about a known task names it, and the state the agent last reported.
+                let message = match (&view.task_id, view.state) {
+                    (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
+                    (Some(id), None) => format!("{error} (task {id})"),
+                    _ => error.to_string(),
+                };
+                error_result(agent, &message, Some(&view))
+            }
             // rmcp drops the response of a canceled request; this result is never seen by the client.
             Outcome::Canceled => error_result(agent, "the call was canceled", None),
         }

@@ -12,7 +12,7 @@ fn task(state: TaskState, status_text: Option<&str>, artifacts: Vec<Artifact>) -
             message: status_text.map(|t| Message {
                 message_id: "m".into(),
                 role: Role::Agent,
-                parts: vec![Part::Text { text: t.into() }],
+                parts: vec![Part::text(t.into())],
                 context_id: None,
                 task_id: None,
                 metadata: None,
@@ -45,10 +45,8 @@ fn completed_text_task() {
         TaskState::Completed,
         None,
         vec![artifact(vec![
-            Part::Text {
-                text: "echo: ".into(),
-            },
-            Part::Text { text: "hi".into() },
+            Part::text("echo: "),
+            Part::text("hi"),
         ])],
     );
     let r = result_from_view("research", &view, Ending::Settled, 1000);
@@ -80,9 +78,7 @@ fn data_parts_become_structured_content_and_json_text() {
     let view = task(
         TaskState::Completed,
         None,
-        vec![artifact(vec![Part::Data {
-            data: json!({"k": 1}),
-        }])],
+        vec![artifact(vec![Part::data(json!({"k": 1}))])],
     );
     let r = result_from_view("a", &view, Ending::Settled, 1000);
     assert_eq!(
@@ -159,9 +155,7 @@ fn long_text_is_cut_and_says_so() {
     let view = task(
         TaskState::Completed,
         None,
-        vec![artifact(vec![Part::Text {
-            text: "x".repeat(50),
-        }])],
+        vec![artifact(vec![Part::text("x".repeat(50))])],
     );
     let r = result_from_view("a", &view, Ending::Settled, 10);
     let t = &texts(&r)[0];
@@ -176,9 +170,7 @@ fn direct_reply_is_completed() {
     let view = TaskView::from_response(crate::a2a::SendResponse::Message(Message {
         message_id: "m".into(),
         role: Role::Agent,
-        parts: vec![Part::Text {
-            text: "echo: hi".into(),
-        }],
+        parts: vec![Part::text("echo: hi")],
         context_id: Some("c9".into()),
         task_id: None,
         metadata: None,

@@ -36,7 +36,7 @@ fn a_non_append_chunk_replaces_the_artifact() {
     }
     assert_eq!(
         view.artifacts[0].parts,
-        vec![Part::Text { text: "new".into() }]
+        vec![Part::text("new")]
     );
 }
 
