@@ -410,7 +410,7 @@ impl Direct {
         let message = Message {
             message_id: uuid::Uuid::new_v4().to_string(),
             role: Role::User,
-            parts: vec![Part::text(text.into())],
+            parts: vec![Part::text(text)],
             context_id: None,
             task_id: None,
             metadata: skill.map(|s| json!({"skillId": s})),

@@ -35,6 +35,12 @@ pub enum A2aError {
         .waited.as_secs_f64()
     )]
     NoTask { waited: Duration, sent: String },
+    /// The agent does not answer in the protocol version(s) tried; `detail` says which, and what to set.
+    #[error("{detail}")]
+    NoVersion { detail: String },
+    /// Every well-known card path failed; `attempts` says how, each in turn.
+    #[error("no agent card: {attempts}")]
+    NoCard { attempts: String },
     /// The event stream closed before the task reached a final state.
     #[error("the event stream ended before the task finished")]
     StreamEnded,

@@ -136,11 +136,7 @@ impl<'a> Follow<'a> {
             // 0.2.5: -32603 "Execution finished before a message or task was produced").
             let blocking = message.task_id.is_some();
             match self
-                .race(
-                    self.client.send_message(message, blocking),
-                    progress,
-                    &view,
-                )
+                .race(self.client.send_message(message, blocking), progress, &view)
                 .await
             {
                 Raced::Ready(Ok(response)) => {
@@ -155,7 +151,8 @@ impl<'a> Follow<'a> {
                     if let Some(state) = view.state {
                         progress.send(format!("task {state}")).await;
                     }
-                    self.follow(view, Phase::Poll, progress, Some(message)).await
+                    self.follow(view, Phase::Poll, progress, Some(message))
+                        .await
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view, Some(message)).await,
@@ -509,7 +506,10 @@ fn drain_in_background(agent: &str, mut stream: EventStream) {
         })
         .await;
         if drained.is_err() {
-            tracing::debug!(agent, "stopped reading a returned call's stream after the drain limit");
+            tracing::debug!(
+                agent,
+                "stopped reading a returned call's stream after the drain limit"
+            );
         }
         DRAINING.fetch_sub(1, Ordering::AcqRel);
     });

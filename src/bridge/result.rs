@@ -246,11 +246,7 @@ pub fn result_from_view(
     // A completed task without output: its words are the messages it sent while working and its final
     // status message.
     if !produced && matches!(state, TaskState::Completed) && view.reply.is_none() {
-        let mut words: Vec<String> = view
-            .interim
-            .iter()
-            .filter_map(|m| said(Some(m)))
-            .collect();
+        let mut words: Vec<String> = view.interim.iter().filter_map(|m| said(Some(m))).collect();
         if let Some(t) = &status_text
             && !words.contains(t)
         {
@@ -294,6 +290,21 @@ pub fn result_from_view(
     }
     .attach(&mut result);
     result
+}
+
+/// The tool error for a call that could not be followed: the agent's name and the cause; when a task is
+/// known, its id and the state the agent last reported, in the text and in `structuredContent`.
+pub fn failure_result(
+    agent: &str,
+    error: &crate::a2a::A2aError,
+    view: &TaskView,
+) -> CallToolResult {
+    let message = match (&view.task_id, view.state) {
+        (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
+        (Some(id), None) => format!("{error} (task {id})"),
+        _ => error.to_string(),
+    };
+    error_result(agent, &message, Some(view))
 }
 
 /// A tool error that never reached a task (agent unreachable, protocol error): text naming the agent and
@@ -354,8 +365,8 @@ pub fn cancel_result(agent: &str, view: &TaskView, max_chars: usize) -> CallTool
     }
     let task = view.task_id.as_deref().unwrap_or("");
     let note = format!(
-        "Cancel requested for task {task}; the agent \"{agent}\" still reports it as {state}. To confirm it \
-         ended, call get_task with agent \"{agent}\" and task_id \"{task}\"."
+        "The cancel of task {task} was requested; the agent \"{agent}\" still reports it as {state}. To \
+         confirm it ended, call get_task with agent \"{agent}\" and task_id \"{task}\"."
     );
     result.content.insert(0, ContentBlock::text(note.clone()));
     if let Some(Value::Object(out)) = result.structured_content.as_mut() {

@@ -35,7 +35,10 @@ fn tagged<'a>(metadata: Option<&'a Value>, key: &str) -> Option<&'a Value> {
 
 /// `name(k=v, …)` for a function call's `args` (JSON values, keys in the agent's order).
 fn call_line(data: &Value) -> String {
-    let name = data.get("name").and_then(Value::as_str).unwrap_or("function");
+    let name = data
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("function");
     let args = match data.get("args") {
         Some(Value::Object(args)) => args
             .iter()
@@ -70,7 +73,9 @@ pub fn read_part(part: &Part) -> Reading {
                 Some("function_call") => Reading::Internal(format!("calling {}", call_line(data))),
                 Some("function_response") => Reading::Internal(format!(
                     "{} returned {}",
-                    data.get("name").and_then(Value::as_str).unwrap_or("a function"),
+                    data.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("a function"),
                     crate::a2a::wire::truncate_json(data.get("response").unwrap_or(data))
                 )),
                 Some("executable_code") => match data.get("code").and_then(Value::as_str) {
@@ -287,10 +292,8 @@ impl TaskView {
                 // A chunk continues the text it follows: join the two raw; distinct parts stay distinct.
                 let mut parts = artifact.parts.into_iter();
                 let mut next = parts.next();
-                if let (
-                    Some(Part::Text { text: last, .. }),
-                    Some(Part::Text { text: first, .. }),
-                ) = (existing.parts.last_mut(), next.as_ref())
+                if let (Some(Part::Text { text: last, .. }), Some(Part::Text { text: first, .. })) =
+                    (existing.parts.last_mut(), next.as_ref())
                 {
                     last.push_str(first);
                     next = None;

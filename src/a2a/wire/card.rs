@@ -135,8 +135,12 @@ pub fn choose_interface(
             .map(|i| (i, ProtocolVersion::V0_3))
     };
     match wanted {
-        Some(ProtocolVersion::V1_0) => v1().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V1_0))),
-        Some(ProtocolVersion::V0_3) => v03().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V0_3))),
+        Some(ProtocolVersion::V1_0) => {
+            v1().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V1_0)))
+        }
+        Some(ProtocolVersion::V0_3) => {
+            v03().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V0_3)))
+        }
         None => v1().or_else(v03),
     }
 }

@@ -32,7 +32,7 @@ use super::Bridge;
 use super::ask::Retry;
 use super::follow::Outcome;
 use super::registry::{AgentSlot, Connected, Reachability};
-use super::result::{Ending, error_result, result_from_view};
+use super::result::{Ending, error_result, failure_result, result_from_view};
 use super::tools::Route;
 use super::view::TaskView;
 
@@ -281,15 +281,7 @@ impl Bridge {
                 }
                 self.result(agent, &view, ending)
             }
-            Outcome::Failed(error, view) => {
-                // An error about a known task names it, and the state the agent last reported.
-                let message = match (&view.task_id, view.state) {
-                    (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
-                    (Some(id), None) => format!("{error} (task {id})"),
-                    _ => error.to_string(),
-                };
-                error_result(agent, &message, Some(&view))
-            }
+            Outcome::Failed(error, view) => failure_result(agent, &error, &view),
             // rmcp drops the response of a canceled request; this result is never seen by the client.
             Outcome::Canceled => error_result(agent, "the call was canceled", None),
         }
