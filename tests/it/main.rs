@@ -3,6 +3,7 @@ mod core;
 mod demo;
 mod faults;
 mod field;
+mod field_faults;
 mod http;
 mod long;
 mod support;
