@@ -442,6 +442,10 @@ impl<'a> Follow<'a> {
 }
 
 /// How reading a stream ended.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per stream read, moved once; boxing would only add an allocation"
+)]
 enum Drove {
     /// The task settled, the time ran out, or the call was canceled.
     Done(Outcome),

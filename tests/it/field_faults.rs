@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use futures::StreamExt;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::support::bridge::{self, Bridge, Generation, Recorder, agent_toml};
@@ -248,7 +248,13 @@ async fn field_pre_0_2_draft_agent_is_named_in_the_error() {
     let call = ask(&bridge, "hi").await;
     assert!(call.is_error(), "{}", call.text());
     let text = call.text();
-    for fragment in ["agent \"f\"", "tasks/send", "pre-0.2", "`protocol`", "`endpoint`"] {
+    for fragment in [
+        "agent \"f\"",
+        "tasks/send",
+        "pre-0.2",
+        "`protocol`",
+        "`endpoint`",
+    ] {
         assert!(text.contains(fragment), "{fragment}: {text}");
     }
     assert_eq!(call.structured()["state"], "error");
@@ -264,7 +270,11 @@ async fn field_stalled_error_body_is_a_prompt_tool_error() {
     assert!(call.is_error(), "{}", call.text());
     assert!(call.text().contains("HTTP 500"), "{}", call.text());
     assert!(call.text().contains("upstream trouble"), "{}", call.text());
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Issue 9 §4: an error event that ends a stream, with the task not moving, is the agent's error with
@@ -281,7 +291,11 @@ async fn field_error_event_with_a_stuck_task_is_a_tool_error() {
         assert!(text.contains(fragment), "{fragment}: {text}");
     }
     assert_eq!(call.structured()["task_id"], TASK);
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Issue 9 §4: a card behind a catch-all that answers 500 at agent-card.json is found at agent.json.
