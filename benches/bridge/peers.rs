@@ -348,7 +348,7 @@ impl Direct {
         let message = Message {
             message_id: uuid::Uuid::new_v4().to_string(),
             role: Role::User,
-            parts: vec![Part::Text { text: text.into() }],
+            parts: vec![Part::text(text)],
             context_id: None,
             task_id: None,
             metadata: skill.map(|s| json!({"skillId": s})),

@@ -47,6 +47,43 @@ struct Inner {
     accepted_output_modes: Vec<String>,
     oauth: Option<Arc<ClientCredentials>>,
     next_id: AtomicU64,
+    /// Set when the version was not stated by the user: what the agent was found to speak.
+    learned: Option<Arc<VersionMemory>>,
+}
+
+/// The protocol version an agent was found to speak, kept for the process's life (across card refreshes) by
+/// whoever owns the agent. `None` until a call settles it.
+#[derive(Debug, Default)]
+pub struct VersionMemory(std::sync::Mutex<Option<ProtocolVersion>>);
+
+impl VersionMemory {
+    fn get(&self) -> Option<ProtocolVersion> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, version: ProtocolVersion) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+    }
+}
+
+/// The other of the two versions.
+fn other_version(version: ProtocolVersion) -> ProtocolVersion {
+    match version {
+        ProtocolVersion::V0_3 => ProtocolVersion::V1_0,
+        ProtocolVersion::V1_0 => ProtocolVersion::V0_3,
+    }
+}
+
+/// Whether an error says the agent does not speak the version of the call: JSON-RPC `-32601` (method not
+/// found) or A2A v1.0 `-32009` (version not supported).
+fn is_version_error(e: &A2aError) -> bool {
+    e.is_code(super::error::METHOD_NOT_FOUND) || e.is_code(super::error::VERSION_NOT_SUPPORTED)
 }
 
 /// What an `A2aClient` is built from.
@@ -78,16 +115,37 @@ impl A2aClient {
                 accepted_output_modes: settings.accepted_output_modes,
                 oauth: settings.oauth,
                 next_id: AtomicU64::new(1),
+                learned: None,
             }),
         }
     }
 
+    /// Lets the client find the version the agent speaks: when the first calls get `-32601` or `-32009`,
+    /// the other version is tried once, and what worked is kept in `memory` (shared by every client of the
+    /// agent, so it outlives card refreshes). Only for versions the user did not state.
+    pub fn with_version_fallback(mut self, memory: Arc<VersionMemory>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.learned = Some(memory);
+        }
+        self
+    }
+
+    /// The version calls are made in: what the agent was found to speak, else the card's.
     pub fn version(&self) -> ProtocolVersion {
-        self.inner.version
+        self.inner
+            .learned
+            .as_ref()
+            .and_then(|m| m.get())
+            .unwrap_or(self.inner.version)
     }
 
     pub fn endpoint(&self) -> &str {
         &self.inner.endpoint
+    }
+
+    /// The bound on one unary request (and on a stream's response head).
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
     }
 
     /// `message/send` / `SendMessage`. With `blocking`, the agent answers once the task settles.
@@ -96,44 +154,164 @@ impl A2aClient {
         message: &Message,
         blocking: bool,
     ) -> Result<SendResponse, A2aError> {
-        let params = self.send_params(message, blocking);
-        let result = self.call(Method::SendMessage, params).await?;
+        let result = self
+            .call_any(Method::SendMessage, |v| {
+                self.send_params(v, message, blocking)
+            })
+            .await?;
         wire::decode_send_result(&result)
     }
 
     /// `message/stream` / `SendStreamingMessage`.
     pub async fn stream_message(&self, message: &Message) -> Result<EventStream, A2aError> {
-        let params = self.send_params(message, true);
-        self.open_stream(Method::SendStreamingMessage, params).await
+        let version = self.version();
+        match self
+            .open_stream(
+                version,
+                Method::SendStreamingMessage,
+                self.send_params(version, message, true),
+            )
+            .await
+        {
+            Err(e) if self.may_switch(&e) => {
+                let other = other_version(version);
+                let second = self
+                    .open_stream(
+                        other,
+                        Method::SendStreamingMessage,
+                        self.send_params(other, message, true),
+                    )
+                    .await;
+                self.settle_version(version, e, second)
+            }
+            Ok(stream) => {
+                self.confirm_version(version);
+                Ok(stream)
+            }
+            Err(e) => Err(self.explain_version_error(e)),
+        }
     }
 
     /// `tasks/get` / `GetTask`.
     pub async fn get_task(&self, task_id: &str) -> Result<Task, A2aError> {
-        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
-        let result = self.call(Method::GetTask, params).await?;
+        let result = self
+            .call_any(Method::GetTask, |v| {
+                wire::task_id_params(v, task_id, self.tenant())
+            })
+            .await?;
         wire::decode_task(result.get("task").unwrap_or(&result))
     }
 
     /// `tasks/cancel` / `CancelTask`.
     pub async fn cancel_task(&self, task_id: &str) -> Result<Task, A2aError> {
-        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
-        let result = self.call(Method::CancelTask, params).await?;
+        let version = self.version();
+        let params = wire::task_id_params(version, task_id, self.tenant());
+        let result = self.call(version, Method::CancelTask, params).await?;
         wire::decode_task(result.get("task").unwrap_or(&result))
     }
 
     /// `tasks/resubscribe` / `SubscribeToTask`: the events of a running task from now on.
     pub async fn resubscribe(&self, task_id: &str) -> Result<EventStream, A2aError> {
-        let params = wire::task_id_params(self.inner.version, task_id, self.tenant());
-        self.open_stream(Method::SubscribeToTask, params).await
+        let version = self.version();
+        let params = wire::task_id_params(version, task_id, self.tenant());
+        self.open_stream(version, Method::SubscribeToTask, params)
+            .await
     }
 
     fn tenant(&self) -> Option<&str> {
         self.inner.tenant.as_deref()
     }
 
-    fn send_params(&self, message: &Message, blocking: bool) -> Value {
+    /// Whether an error lets the call be tried in the other version: the user did not state the version,
+    /// none has been found yet, and the agent said it does not know the method or the version.
+    fn may_switch(&self, e: &A2aError) -> bool {
+        self.inner
+            .learned
+            .as_ref()
+            .is_some_and(|m| m.get().is_none())
+            && is_version_error(e)
+    }
+
+    /// A call in the version the agent was found to speak worked: keep it.
+    fn confirm_version(&self, version: ProtocolVersion) {
+        if let Some(memory) = &self.inner.learned
+            && memory.get().is_none()
+        {
+            memory.set(version);
+        }
+    }
+
+    /// After `first` failed with a version error in `tried`, `second` is the same call in the other version:
+    /// a success (or any error but a version error, which proves the method exists) settles the version;
+    /// two version errors are explained.
+    fn settle_version<T>(
+        &self,
+        tried: ProtocolVersion,
+        first: A2aError,
+        second: Result<T, A2aError>,
+    ) -> Result<T, A2aError> {
+        let other = other_version(tried);
+        match second {
+            Err(e) if is_version_error(&e) => Err(A2aError::NoVersion {
+                detail: format!(
+                    "the agent knows neither the A2A {tried} nor the A2A {other} methods ({first}; then {e}). \
+                     Agents that answer only tasks/send speak the pre-0.2 draft, which the bridge does not \
+                     support. If the card points at the wrong place or version, set `endpoint` and \
+                     `protocol` for this agent"
+                ),
+            }),
+            second => {
+                tracing::info!(
+                    endpoint = %super::error::redact_url(&self.inner.endpoint),
+                    card = %tried,
+                    speaks = %other,
+                    "the agent does not speak the A2A version its card names; using the other one from now on (set `protocol` to make it explicit)"
+                );
+                if let Some(memory) = &self.inner.learned {
+                    memory.set(other);
+                }
+                second
+            }
+        }
+    }
+
+    /// A version error that could not be retried: name the settings that fix it.
+    fn explain_version_error(&self, e: A2aError) -> A2aError {
+        if !is_version_error(&e) {
+            return e;
+        }
+        A2aError::NoVersion {
+            detail: format!(
+                "{e} (the bridge speaks A2A {} to it; check `protocol` and `endpoint` for this agent)",
+                self.version()
+            ),
+        }
+    }
+
+    /// One call in the version the agent speaks, with the version fallback of `with_version_fallback`.
+    async fn call_any(
+        &self,
+        method: Method,
+        params: impl Fn(ProtocolVersion) -> Value,
+    ) -> Result<Value, A2aError> {
+        let version = self.version();
+        match self.call(version, method, params(version)).await {
+            Err(e) if self.may_switch(&e) => {
+                let other = other_version(version);
+                let second = self.call(other, method, params(other)).await;
+                self.settle_version(version, e, second)
+            }
+            Ok(v) => {
+                self.confirm_version(version);
+                Ok(v)
+            }
+            Err(e) => Err(self.explain_version_error(e)),
+        }
+    }
+
+    fn send_params(&self, version: ProtocolVersion, message: &Message, blocking: bool) -> Value {
         wire::send_params(
-            self.inner.version,
+            version,
             message,
             blocking,
             &self.inner.accepted_output_modes,
@@ -146,6 +324,7 @@ impl A2aClient {
     /// (a stream's body is bounded per event).
     async fn post(
         &self,
+        version: ProtocolVersion,
         method: Method,
         params: Value,
         accept: &'static str,
@@ -153,7 +332,7 @@ impl A2aClient {
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = rpc::request(self.inner.version, id, method, params);
+        let body = rpc::request(version, id, method, params);
         let body =
             bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
@@ -171,7 +350,7 @@ impl A2aClient {
                 .body(body.clone());
             // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent
             // with `1.0`.
-            if self.inner.version == ProtocolVersion::V1_0 {
+            if version == ProtocolVersion::V1_0 {
                 req = req.header(VERSION_HEADER, "1.0");
             }
             if let Some(oauth) = &self.inner.oauth {
@@ -201,10 +380,15 @@ impl A2aClient {
         unreachable!("the second attempt always returns")
     }
 
-    async fn call(&self, method: Method, params: Value) -> Result<Value, A2aError> {
+    async fn call(
+        &self,
+        version: ProtocolVersion,
+        method: Method,
+        params: Value,
+    ) -> Result<Value, A2aError> {
         let timeout = self.inner.request_timeout;
         let resp = self
-            .post(method, params, "application/json", timeout, true)
+            .post(version, method, params, "application/json", timeout, true)
             .await?;
         let body = resp
             .bytes()
@@ -213,10 +397,16 @@ impl A2aClient {
         rpc::decode_response(&body)
     }
 
-    async fn open_stream(&self, method: Method, params: Value) -> Result<EventStream, A2aError> {
+    async fn open_stream(
+        &self,
+        version: ProtocolVersion,
+        method: Method,
+        params: Value,
+    ) -> Result<EventStream, A2aError> {
         let idle = self.inner.stream_idle_timeout;
         let resp = self
             .post(
+                version,
                 method,
                 params,
                 "text/event-stream",
@@ -249,13 +439,33 @@ impl A2aClient {
         if status.is_success() {
             return Ok(resp);
         }
-        let body = resp.text().await.unwrap_or_default();
+        let body = read_error_body(resp, self.inner.request_timeout.min(ERROR_BODY_TIMEOUT)).await;
         Err(A2aError::Http {
             status: status.as_u16(),
             url: super::error::redact_url(&self.inner.endpoint),
             body: wire::truncate_str(body.trim(), MAX_ERROR_BODY_BYTES),
         })
     }
+}
+
+/// Longest wait for the body of an HTTP error: it only decorates the error.
+const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The start of an HTTP error's body, read for at most `timeout` and `MAX_ERROR_BODY_BYTES` (plus one
+/// chunk): a body that stalls or never ends must not hold the error back. Whatever arrived is returned,
+/// lossily decoded; nothing when the body fails at once.
+async fn read_error_body(mut resp: reqwest::Response, timeout: Duration) -> String {
+    let mut body = Vec::new();
+    let _ = tokio::time::timeout(timeout, async {
+        while body.len() <= MAX_ERROR_BODY_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 /// Ends the stream with `A2aError::Timeout` when no event arrives for `idle`.
@@ -286,16 +496,31 @@ pub async fn fetch_card(
     timeout: Duration,
 ) -> Result<(AgentCard, String), A2aError> {
     let candidates = card_urls(url)?;
-    let mut last_err = None;
+    let mut failures: Vec<A2aError> = Vec::new();
     for candidate in &candidates {
         match fetch_card_at(http, candidate, headers, timeout).await {
             Ok(card) => return Ok((card, candidate.clone())),
-            // Only a missing card moves on to the legacy path; anything else is the answer.
-            Err(e @ A2aError::Http { status: 404, .. }) => last_err = Some(e),
-            Err(e) => return Err(e),
+            // An auth failure is the answer: the other path would only fail the same way.
+            Err(
+                e @ A2aError::Http {
+                    status: 401 | 403, ..
+                },
+            ) => return Err(e),
+            // Anything else (404, a catch-all's 200 HTML or 500, a timeout) moves on to the legacy path.
+            Err(e) => failures.push(e),
         }
     }
-    Err(last_err.unwrap_or_else(|| A2aError::InvalidResponse("no card URL to try".into())))
+    Err(match failures.len() {
+        0 => A2aError::InvalidResponse("no card URL to try".into()),
+        1 => failures.remove(0),
+        _ => A2aError::NoCard {
+            attempts: failures
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; then "),
+        },
+    })
 }
 
 /// The URLs to try for a card, in order.

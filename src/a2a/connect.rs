@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
-use super::client::{A2aClient, ClientSettings};
+use super::client::{A2aClient, ClientSettings, VersionMemory};
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
 use super::types::{AgentCard, ProtocolVersion};
@@ -36,6 +36,10 @@ pub struct ClientOptions {
     pub accepted_output_modes: Vec<String>,
     /// OAuth2 client credentials: a bearer token fetched and refreshed on demand.
     pub oauth: Option<Arc<ClientCredentials>>,
+    /// The version the agent was found to speak, kept by its owner across card refreshes. When the config
+    /// states no `protocol`, calls answered with `-32601` / `-32009` are tried in the other version once,
+    /// and what worked is kept here (see `A2aClient::with_version_fallback`).
+    pub version_memory: Option<Arc<VersionMemory>>,
 }
 
 impl A2aClient {
@@ -74,8 +78,9 @@ impl A2aClient {
             stream_idle_timeout,
             accepted_output_modes,
             oauth,
+            version_memory,
         } = options;
-        Ok(A2aClient::new(
+        let client = A2aClient::new(
             http,
             ClientSettings {
                 endpoint: overrides.endpoint.clone().unwrap_or(endpoint),
@@ -87,7 +92,11 @@ impl A2aClient {
                 accepted_output_modes,
                 oauth,
             },
-        ))
+        );
+        Ok(match (version_memory, overrides.protocol) {
+            (Some(memory), None) => client.with_version_fallback(memory),
+            _ => client,
+        })
     }
 }
 

@@ -29,6 +29,18 @@ pub enum A2aError {
         "the card offers no JSON-RPC interface with {wanted} (set endpoint and protocol to override)"
     )]
     NoInterface { wanted: String },
+    /// Nothing came back about a message (no task, no reply) within `waited`; `sent` names the request.
+    #[error(
+        "no task or reply within {}s of sending {sent}; the agent may still act on it",
+        .waited.as_secs_f64()
+    )]
+    NoTask { waited: Duration, sent: String },
+    /// The agent does not answer in the protocol version(s) tried; `detail` says which, and what to set.
+    #[error("{detail}")]
+    NoVersion { detail: String },
+    /// Every well-known card path failed; `attempts` says how, each in turn.
+    #[error("no agent card: {attempts}")]
+    NoCard { attempts: String },
     /// The event stream closed before the task reached a final state.
     #[error("the event stream ended before the task finished")]
     StreamEnded,

@@ -17,7 +17,7 @@ pub mod sse;
 pub mod types;
 pub mod wire;
 
-pub use client::{A2aClient, ClientSettings, EventStream, fetch_card};
+pub use client::{A2aClient, ClientSettings, EventStream, VersionMemory, fetch_card};
 pub use connect::{CardOverrides, ClientOptions};
 pub use error::A2aError;
 pub use types::*;

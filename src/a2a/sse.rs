@@ -1,7 +1,9 @@
 //! Server-sent events → `StreamEvent`s (pure: no sockets, no clock): framing only.
 //!
-//! Framing (CRLF or LF line ends, multi-line `data:` joined by `\n`, `:` keep-alive comments) is handled by
-//! `eventsource-stream`, the size of one event is capped here, and each event's data goes to `wire::rpc`, which
+//! Framing (multi-line `data:` joined by `\n`, `:` keep-alive comments) is handled by `eventsource-stream`.
+//! The SSE spec allows CRLF, LF or a lone CR as line end; `eventsource-stream` reads the first two only, so
+//! every line end is made an LF here first (a lone CR from some servers lost every event after the first:
+//! a2aproject/a2a-js#714). The size of one event is capped here, and each event's data goes to `wire::rpc`, which
 //! reads the JSON-RPC response it carries. The first error (an `event: error` frame, a JSON-RPC error object,
 //! a broken frame) ends the stream.
 
@@ -37,9 +39,11 @@ where
     use eventsource_stream::Eventsource;
     let mut failed = false;
     let mut open_event_bytes = 0usize;
+    let mut line_ends = LineEnds::default();
     let bytes = bytes.map(move |chunk| {
         let chunk = chunk.map_err(|e| e.to_string())?;
-        let data = chunk.as_ref();
+        let chunk = line_ends.normalise(chunk.as_ref());
+        let data = chunk.as_slice();
         // Bytes since the last blank line (the end of an event), whatever the line endings.
         open_event_bytes = match last_event_end(data) {
             Some(end) => data.len() - end,
@@ -69,12 +73,33 @@ where
         })
 }
 
+/// Turns CRLF and lone CR line ends into LF across chunk boundaries (a CR that ends one chunk may be the
+/// first half of a CRLF split over two).
+#[derive(Default)]
+struct LineEnds {
+    /// The previous chunk ended with a CR (already written as LF): an LF that starts this one is dropped.
+    after_cr: bool,
+}
+
+impl LineEnds {
+    fn normalise(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len());
+        for &b in data {
+            let after_cr = std::mem::replace(&mut self.after_cr, b == b'\r');
+            match b {
+                b'\n' if after_cr => {}
+                b'\r' => out.push(b'\n'),
+                _ => out.push(b),
+            }
+        }
+        out
+    }
+}
+
 /// The offset just past the last event boundary (a blank line) in `data`, if any.
 fn last_event_end(data: &[u8]) -> Option<usize> {
-    data.windows(2)
-        .rposition(|w| w == b"\n\n" || w == b"\r\r")
-        .map(|i| i + 2)
-        .or_else(|| data.windows(3).rposition(|w| w == b"\n\r\n").map(|i| i + 3))
+    // Line ends are LF only by now.
+    data.windows(2).rposition(|w| w == b"\n\n").map(|i| i + 2)
 }
 
 /// One SSE frame: its data is a JSON-RPC response (read by `wire::rpc`); a frame named `error` is an error.

@@ -85,8 +85,11 @@ pub enum Role {
 /// One piece of message or artifact content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
+    /// Text; `metadata` is the part's own (A2A v0.3 §6.5.1 `TextPart.metadata`): frameworks mark internal
+    /// text there (ADK `adk_thought`).
     Text {
         text: String,
+        metadata: Option<Value>,
     },
     /// A file, inline (`bytes`, base64) or by reference (`uri`).
     File {
@@ -95,9 +98,30 @@ pub enum Part {
         media_type: Option<String>,
         name: Option<String>,
     },
+    /// Structured data; `metadata` says what it is to frameworks that tag it (ADK `adk_type`:
+    /// `function_call`, `function_response`, `executable_code`, `code_execution_result`).
     Data {
         data: Value,
+        metadata: Option<Value>,
     },
+}
+
+impl Part {
+    /// A text part without metadata.
+    pub fn text(text: impl Into<String>) -> Part {
+        Part::Text {
+            text: text.into(),
+            metadata: None,
+        }
+    }
+
+    /// A data part without metadata.
+    pub fn data(data: Value) -> Part {
+        Part::Data {
+            data,
+            metadata: None,
+        }
+    }
 }
 
 /// A message between user and agent.
@@ -122,7 +146,7 @@ impl Message {
 pub fn join_text(parts: &[Part]) -> String {
     let mut out = String::new();
     for part in parts {
-        if let Part::Text { text } = part {
+        if let Part::Text { text, .. } = part {
             if !out.is_empty() {
                 out.push('\n');
             }

@@ -185,12 +185,13 @@ fn encode_parts(version: ProtocolVersion, parts: &[Part]) -> Value {
     Value::Array(parts.iter().map(|p| encode_part(version, p)).collect())
 }
 
-/// One part: v0.3 `{"kind": "text", "text": …}`, v1 `{"text": …}` (A2A v0.3 §6.5, A2A v1.0 §4.1.6).
+/// One part: v0.3 `{"kind": "text", "text": …}`, v1 `{"text": …}` (A2A v0.3 §6.5, A2A v1.0 §4.1.6); the part's
+/// `metadata`, when it has one, goes along in both.
 pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
-    match (version, part) {
-        (ProtocolVersion::V0_3, Part::Text { text }) => json!({"kind": "text", "text": text}),
-        (ProtocolVersion::V1_0, Part::Text { text }) => json!({"text": text}),
-        (ProtocolVersion::V0_3, Part::Data { data }) => {
+    let mut out = match (version, part) {
+        (ProtocolVersion::V0_3, Part::Text { text, .. }) => json!({"kind": "text", "text": text}),
+        (ProtocolVersion::V1_0, Part::Text { text, .. }) => json!({"text": text}),
+        (ProtocolVersion::V0_3, Part::Data { data, .. }) => {
             // v0.3 data parts must be objects; the SDK's own compat layer wraps other values the same way.
             let data = if data.is_object() {
                 data.clone()
@@ -199,7 +200,7 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
             };
             json!({"kind": "data", "data": data})
         }
-        (ProtocolVersion::V1_0, Part::Data { data }) => json!({"data": data}),
+        (ProtocolVersion::V1_0, Part::Data { data, .. }) => json!({"data": data}),
         (
             _,
             Part::File {
@@ -231,7 +232,14 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
                 ProtocolVersion::V1_0 => Value::Object(file),
             }
         }
+    };
+    if let (Part::Text { metadata, .. } | Part::Data { metadata, .. }, Some(obj)) =
+        (part, out.as_object_mut())
+        && let Some(meta) = metadata
+    {
+        obj.insert("metadata".into(), meta.clone());
     }
+    out
 }
 
 fn encode_status(version: ProtocolVersion, status: &TaskStatus) -> Value {
@@ -407,6 +415,7 @@ pub fn decode_part(v: &Value) -> Result<Part, A2aError> {
     if let Some(text) = v.get("text").and_then(Value::as_str) {
         return Ok(Part::Text {
             text: text.to_owned(),
+            metadata: v.get("metadata").filter(|m| m.is_object()).cloned(),
         });
     }
     if let Some(file) = v.get("file").filter(|f| f.is_object()) {
@@ -426,7 +435,10 @@ pub fn decode_part(v: &Value) -> Result<Part, A2aError> {
         });
     }
     if let Some(data) = v.get("data") {
-        return Ok(Part::Data { data: data.clone() });
+        return Ok(Part::Data {
+            data: data.clone(),
+            metadata: v.get("metadata").filter(|m| m.is_object()).cloned(),
+        });
     }
     Err(bad(format!("unrecognised part {}", truncate_json(v))))
 }
@@ -512,23 +524,36 @@ pub fn decode_blocking(params: &Value) -> bool {
 }
 
 /// The `result` of a send: v0.3 bare object with `kind`, v1 `{"task":…}` / `{"message":…}`.
+///
+/// Task and Message are told apart by the protocol's discriminators, in this order: v0.3 `kind` (A2A v0.3
+/// §7.1); a v1 wrapper key (A2A v1.0 §3.2.2), which is an object holding nothing but that key; then the
+/// shape: a Task has `id` and `status` (A2A v0.3 §6.1), a Message `parts` and no `status`. So a Task that
+/// also carries the user's `message` (python-a2a) stays a Task.
 pub fn decode_send_result(result: &Value) -> Result<SendResponse, A2aError> {
-    if let Some(task) = result.get("task") {
-        return decode_task(task).map(SendResponse::Task);
-    }
-    if let Some(message) = result.get("message").filter(|m| m.get("parts").is_some()) {
-        return decode_message(message).map(SendResponse::Message);
-    }
     match result.get("kind").and_then(Value::as_str) {
-        Some("task") => decode_task(result).map(SendResponse::Task),
-        Some("message") => decode_message(result).map(SendResponse::Message),
-        _ if result.get("status").is_some() => decode_task(result).map(SendResponse::Task),
-        _ if result.get("parts").is_some() => decode_message(result).map(SendResponse::Message),
-        _ => Err(bad(format!(
-            "send result is neither a task nor a message: {}",
-            truncate_json(result)
-        ))),
+        Some("task") => return decode_task(result).map(SendResponse::Task),
+        Some("message") => return decode_message(result).map(SendResponse::Message),
+        _ => {}
     }
+    let looks_like_task = result.get("status").is_some_and(Value::is_object);
+    if !looks_like_task {
+        if let Some(task) = result.get("task").filter(|t| t.is_object()) {
+            return decode_task(task).map(SendResponse::Task);
+        }
+        if let Some(message) = result.get("message").filter(|m| m.get("parts").is_some()) {
+            return decode_message(message).map(SendResponse::Message);
+        }
+    }
+    if looks_like_task {
+        return decode_task(result).map(SendResponse::Task);
+    }
+    if result.get("parts").is_some() {
+        return decode_message(result).map(SendResponse::Message);
+    }
+    Err(bad(format!(
+        "send result is neither a task nor a message: {}",
+        truncate_json(result)
+    )))
 }
 
 /// The `result` of one stream event (JSON-RPC streams carry a full JSON-RPC response per event).

@@ -198,7 +198,7 @@ pub fn answer_message(answer: String, pending: &PendingInput) -> Message {
     Message {
         message_id: uuid::Uuid::new_v4().to_string(),
         role: Role::User,
-        parts: vec![Part::Text { text: answer }],
+        parts: vec![Part::text(answer)],
         context_id: pending.context_id.clone(),
         task_id: Some(pending.task_id.clone()),
         metadata: None,

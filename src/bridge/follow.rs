@@ -9,6 +9,7 @@
 //! configured to cancel on timeout). When the MCP client cancels, the A2A task is canceled too.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -18,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 use super::progress::{Progress, progress_message};
 use super::registry::Connected;
 use super::result::Ending;
-use super::view::TaskView;
-use crate::a2a::{A2aClient, A2aError, EventStream, Message, TaskState};
+use super::view::{TaskView, message_line};
+use crate::a2a::wire::{Method, truncate_str};
+use crate::a2a::{A2aClient, A2aError, EventStream, Message, StreamEvent, TaskState, join_text};
 
 /// First pause between `tasks/get` polls; doubles up to `MAX_POLL_INTERVAL`.
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -31,6 +33,12 @@ const MAX_RESUBSCRIBES: u32 = 3;
 const MAX_POLL_FAILURES: u32 = 5;
 /// A best-effort `tasks/cancel` after the client gave up must not hold anything up for long.
 pub const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a stream is kept open after its call returned (see `drain_in_background`).
+const MAX_DRAIN: Duration = Duration::from_secs(15 * 60);
+/// Most streams kept open after their calls returned, bridge-wide; beyond it a stream is dropped.
+const MAX_DRAINING_STREAMS: usize = 64;
+/// Streams being drained now.
+static DRAINING: AtomicUsize = AtomicUsize::new(0);
 
 /// How to reach the agent and how long to wait.
 pub struct Follow<'a> {
@@ -38,6 +46,10 @@ pub struct Follow<'a> {
     client: &'a A2aClient,
     streaming: bool,
     deadline: Instant,
+    /// Until when to wait for the first word about a sent message (a task or a reply): the budget, or the
+    /// request timeout when that is longer, so a call never ends without a handle unless the agent is mute.
+    first_deadline: Instant,
+    started: Instant,
     heartbeat: Duration,
     cancel_on_timeout: bool,
     ct: &'a CancellationToken,
@@ -78,11 +90,14 @@ impl<'a> Follow<'a> {
         heartbeat: Duration,
         ct: &'a CancellationToken,
     ) -> Self {
+        let now = Instant::now();
         Follow {
             agent,
             client: &conn.client,
             streaming: conn.streaming,
-            deadline: Instant::now() + wait,
+            deadline: now + wait,
+            first_deadline: now + wait.max(conn.client.request_timeout()),
+            started: now,
             heartbeat,
             cancel_on_timeout: false,
             ct,
@@ -95,42 +110,52 @@ impl<'a> Follow<'a> {
         self
     }
 
-    /// Sends `message` and follows the resulting task.
+    /// Sends `message` and follows the resulting task. A message that answers a task (it names one) starts
+    /// from that task, so even an error keeps its id.
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
-        let view = TaskView::default();
+        let view = match &message.task_id {
+            Some(id) => TaskView::for_task(id),
+            None => TaskView::default(),
+        };
         if self.streaming {
             match self
-                .race(self.client.stream_message(message), progress, view.state)
+                .race(self.client.stream_message(message), progress, &view)
                 .await
             {
                 Raced::Ready(Ok(stream)) => {
-                    self.follow(view, Phase::Stream(stream), progress).await
+                    self.follow(view, Phase::Stream(stream), progress, Some(message))
+                        .await
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
-                Raced::Deadline => self.budget_spent(view).await,
+                Raced::Deadline => self.budget_spent(view, Some(message)).await,
                 Raced::Canceled => Outcome::Canceled,
             }
         } else {
+            // A new task is sent non-blocking and polled. An answer to a task the agent asked about is sent
+            // blocking: that task already has an id, and some SDKs fail a non-blocking resume (@a2a-js/sdk
+            // 0.2.5: -32603 "Execution finished before a message or task was produced").
+            let blocking = message.task_id.is_some();
             match self
-                .race(
-                    self.client.send_message(message, false),
-                    progress,
-                    view.state,
-                )
+                .race(self.client.send_message(message, blocking), progress, &view)
                 .await
             {
                 Raced::Ready(Ok(response)) => {
-                    let view = TaskView::from_response(response);
+                    let mut fresh = TaskView::from_response(response);
+                    if fresh.task_id.is_none() && fresh.reply.is_none() {
+                        fresh.task_id = view.task_id;
+                    }
+                    let view = fresh;
                     if view.is_settled() {
                         return Outcome::Done(view, Ending::Settled);
                     }
                     if let Some(state) = view.state {
                         progress.send(format!("task {state}")).await;
                     }
-                    self.follow(view, Phase::Poll, progress).await
+                    self.follow(view, Phase::Poll, progress, Some(message))
+                        .await
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
-                Raced::Deadline => self.budget_spent(view).await,
+                Raced::Deadline => self.budget_spent(view, Some(message)).await,
                 Raced::Canceled => Outcome::Canceled,
             }
         }
@@ -138,43 +163,58 @@ impl<'a> Follow<'a> {
 
     /// Follows an existing task (for `get_task`), starting from a fresh snapshot.
     pub async fn resume(&self, task_id: &str, progress: &mut Progress) -> Outcome {
-        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress)
+        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress, None)
             .await
     }
 
+    /// Follows the task of `view` from `phase` until it settles or the time is up. `sent`: the message that
+    /// started it, named in the error when nothing at all came back in time.
     async fn follow(
         &self,
         mut view: TaskView,
         mut phase: Phase,
         progress: &mut Progress,
+        sent: Option<&Message>,
     ) -> Outcome {
         let mut resubscribes = 0;
         let mut poll_interval = FIRST_POLL_INTERVAL;
         let mut poll_failures = 0;
+        // An error the stream ended with, kept until a snapshot shows whether the task still moves.
+        let mut stream_error: Option<A2aError> = None;
         loop {
             phase = match phase {
                 Phase::Stream(mut stream) => {
-                    match self.drive(&mut stream, &mut view, progress).await {
-                        Some(outcome) => return outcome,
+                    match self.drive(&mut stream, &mut view, progress, sent).await {
+                        Drove::Done(outcome) => return outcome,
                         // The stream ended or broke before the task settled.
-                        None if view.task_id.is_none() => {
+                        Drove::Ended(_) if view.task_id.is_none() => {
                             return Outcome::Failed(A2aError::StreamEnded, view);
                         }
-                        None => Phase::Refresh,
+                        Drove::Ended(error) => {
+                            stream_error = error;
+                            Phase::Refresh
+                        }
                     }
                 }
                 Phase::Refresh => {
                     let Some(task_id) = view.task_id.clone() else {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
+                    let before = view.state;
                     match self
-                        .race(self.client.get_task(&task_id), progress, view.state)
+                        .race(self.client.get_task(&task_id), progress, &view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
                             self.merge_snapshot(&mut view, task, progress).await;
                             if view.is_settled() {
                                 return Outcome::Done(view, Ending::Settled);
+                            }
+                            if let Some(error) = stream_error.take()
+                                && error_stands(&error, before, &view)
+                            {
+                                tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
+                                return Outcome::Failed(error, view);
                             }
                         }
                         Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
@@ -183,13 +223,13 @@ impl<'a> Follow<'a> {
                         Raced::Ready(Err(e)) => {
                             tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
                         }
-                        Raced::Deadline => return self.budget_spent(view).await,
+                        Raced::Deadline => return self.budget_spent(view, sent).await,
                         Raced::Canceled => return self.cancel(&view).await,
                     }
                     if self.streaming && resubscribes < MAX_RESUBSCRIBES {
                         resubscribes += 1;
                         match self
-                            .race(self.client.resubscribe(&task_id), progress, view.state)
+                            .race(self.client.resubscribe(&task_id), progress, &view)
                             .await
                         {
                             Raced::Ready(Ok(stream)) => Phase::Stream(stream),
@@ -197,7 +237,7 @@ impl<'a> Follow<'a> {
                                 tracing::debug!(agent = self.agent, error = %e, "resubscribe failed; polling");
                                 Phase::Poll
                             }
-                            Raced::Deadline => return self.budget_spent(view).await,
+                            Raced::Deadline => return self.budget_spent(view, sent).await,
                             Raced::Canceled => return self.cancel(&view).await,
                         }
                     } else {
@@ -209,16 +249,16 @@ impl<'a> Follow<'a> {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
                     match self
-                        .race(tokio::time::sleep(poll_interval), progress, view.state)
+                        .race(tokio::time::sleep(poll_interval), progress, &view)
                         .await
                     {
                         Raced::Ready(()) => {}
-                        Raced::Deadline => return self.budget_spent(view).await,
+                        Raced::Deadline => return self.budget_spent(view, sent).await,
                         Raced::Canceled => return self.cancel(&view).await,
                     }
                     poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
                     match self
-                        .race(self.client.get_task(&task_id), progress, view.state)
+                        .race(self.client.get_task(&task_id), progress, &view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
@@ -237,7 +277,7 @@ impl<'a> Follow<'a> {
                             }
                             tracing::warn!(agent = self.agent, error = %e, "task poll failed; retrying");
                         }
-                        Raced::Deadline => return self.budget_spent(view).await,
+                        Raced::Deadline => return self.budget_spent(view, sent).await,
                         Raced::Canceled => return self.cancel(&view).await,
                     }
                     Phase::Poll
@@ -246,40 +286,53 @@ impl<'a> Follow<'a> {
         }
     }
 
-    /// Reads events until the task settles (`Some`), or the stream ends or breaks (`None`).
+    /// Reads events until the task settles, or the stream ends or breaks (with the error, if any). When the
+    /// budget runs out mid-stream, the stream is handed to `drain_in_background`.
     async fn drive(
         &self,
         stream: &mut EventStream,
         view: &mut TaskView,
         progress: &mut Progress,
-    ) -> Option<Outcome> {
+        sent: Option<&Message>,
+    ) -> Drove {
         loop {
-            match self.race(stream.next(), progress, view.state).await {
+            match self.race(stream.next(), progress, view).await {
                 Raced::Ready(Some(Ok(event))) => {
-                    if let Some(line) = progress_message(&event) {
+                    let line = match &event {
+                        StreamEvent::Message(m) if view.takes_as_progress(m) => message_line(m),
+                        StreamEvent::Message(_) => None,
+                        other => progress_message(other),
+                    };
+                    if let Some(line) = line {
                         progress.send(line).await;
                     }
                     view.apply(event);
                     if view.is_settled() {
-                        return Some(Outcome::Done(view.clone(), Ending::Settled));
+                        return Drove::Done(Outcome::Done(view.clone(), Ending::Settled));
                     }
                 }
                 Raced::Ready(Some(Err(e))) => {
                     if view.task_id.is_none() {
-                        return Some(Outcome::Failed(e, view.clone()));
+                        return Drove::Done(Outcome::Failed(e, view.clone()));
                     }
                     tracing::warn!(agent = self.agent, error = %e, "event stream broke; recovering");
-                    return None;
+                    return Drove::Ended(Some(e));
                 }
                 Raced::Ready(None) => {
                     tracing::debug!(
                         agent = self.agent,
                         "event stream ended before the task settled"
                     );
-                    return None;
+                    return Drove::Ended(None);
                 }
-                Raced::Deadline => return Some(self.budget_spent(view.clone()).await),
-                Raced::Canceled => return Some(self.cancel(view).await),
+                Raced::Deadline => {
+                    if view.task_id.is_some() && !self.cancel_on_timeout {
+                        let stream = std::mem::replace(stream, Box::pin(futures::stream::empty()));
+                        drain_in_background(self.agent, stream);
+                    }
+                    return Drove::Done(self.budget_spent(view.clone(), sent).await);
+                }
+                Raced::Canceled => return Drove::Done(self.cancel(view).await),
             }
         }
     }
@@ -292,7 +345,7 @@ impl<'a> Follow<'a> {
         progress: &mut Progress,
     ) {
         let before = (view.state, view.status_message.clone());
-        let event = crate::a2a::StreamEvent::Task(task.clone());
+        let event = StreamEvent::Task(task.clone());
         view.merge_task(task);
         if (view.state, view.status_message.clone()) != before
             && let Some(line) = progress_message(&event)
@@ -301,13 +354,20 @@ impl<'a> Follow<'a> {
         }
     }
 
-    /// Awaits `fut` unless the deadline passes or the client cancels, sending heartbeats meanwhile.
+    /// Awaits `fut` unless the time is up or the client cancels, sending heartbeats meanwhile. The time is
+    /// the budget once anything came back about the task (`view`), else `first_deadline`.
     async fn race<F: Future>(
         &self,
         fut: F,
         progress: &mut Progress,
-        state: Option<TaskState>,
+        view: &TaskView,
     ) -> Raced<F::Output> {
+        let deadline = if view.task_id.is_none() && view.reply.is_none() {
+            self.first_deadline
+        } else {
+            self.deadline
+        };
+        let state = view.state;
         tokio::pin!(fut);
         loop {
             let beat = self.heartbeat.saturating_sub(progress.idle_for());
@@ -315,19 +375,28 @@ impl<'a> Follow<'a> {
                 biased;
                 () = self.ct.cancelled() => return Raced::Canceled,
                 out = &mut fut => return Raced::Ready(out),
-                () = tokio::time::sleep_until(self.deadline) => return Raced::Deadline,
+                () = tokio::time::sleep_until(deadline) => return Raced::Deadline,
                 () = tokio::time::sleep(beat) => {
-                    let state = state.map(TaskState::as_str).unwrap_or("submitted");
+                    let state = state.map(TaskState::as_str).unwrap_or("not reported yet");
                     progress.send(format!("agent \"{}\": task {state}, still waiting", self.agent)).await;
                 }
             }
         }
     }
 
-    async fn budget_spent(&self, mut view: TaskView) -> Outcome {
-        if self.cancel_on_timeout
-            && let Some(task_id) = view.task_id.clone()
-        {
+    /// The budget is spent: the task so far, with the agent's own state. Nothing back at all is an error
+    /// naming what was sent; a task known only by its id is looked up once, so its state is the agent's.
+    async fn budget_spent(&self, mut view: TaskView, sent: Option<&Message>) -> Outcome {
+        let Some(task_id) = view.task_id.clone() else {
+            return Outcome::Failed(
+                A2aError::NoTask {
+                    waited: self.started.elapsed(),
+                    sent: describe_sent(self.client, self.streaming, sent),
+                },
+                view,
+            );
+        };
+        if self.cancel_on_timeout {
             tracing::info!(
                 agent = self.agent,
                 task_id,
@@ -338,6 +407,15 @@ impl<'a> Follow<'a> {
             {
                 view.merge_task(task);
             }
+        }
+        if view.state.is_none()
+            && let Ok(Ok(task)) =
+                tokio::time::timeout(CANCEL_TIMEOUT, self.client.get_task(&task_id)).await
+        {
+            view.merge_task(task);
+        }
+        if view.is_settled() {
+            return Outcome::Done(view, Ending::Settled);
         }
         Outcome::Done(view, Ending::BudgetSpent)
     }
@@ -361,4 +439,82 @@ impl<'a> Follow<'a> {
         }
         Outcome::Canceled
     }
+}
+
+/// How reading a stream ended.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per stream read, moved once; boxing would only add an allocation"
+)]
+enum Drove {
+    /// The task settled, the time ran out, or the call was canceled.
+    Done(Outcome),
+    /// The stream ended before the task settled, with the error that ended it, if any.
+    Ended(Option<A2aError>),
+}
+
+/// Whether an error that ended a stream is the answer: the agent itself reported it (a JSON-RPC error, such
+/// as `-32603` from a crashed executor), and the snapshot taken after it shows the task where it was (same
+/// state, not settled), so waiting on would only spend the budget. A transport break is recovered instead.
+pub fn error_stands(error: &A2aError, before: Option<TaskState>, after: &TaskView) -> bool {
+    matches!(error, A2aError::JsonRpc { .. }) && !after.is_settled() && after.state == before
+}
+
+/// What was sent, for an error: the method and the start of the message's text.
+fn describe_sent(client: &A2aClient, streaming: bool, sent: Option<&Message>) -> String {
+    let method = if streaming {
+        Method::SendStreamingMessage
+    } else {
+        Method::SendMessage
+    }
+    .name(client.version());
+    match sent {
+        Some(m) => format!(
+            "{method} (message {}: {:?})",
+            m.message_id,
+            truncate_str(&join_text(&m.parts), 80)
+        ),
+        None => method.to_owned(),
+    }
+}
+
+/// Keeps reading a stream after its call returned, discarding the events, until the task settles, the
+/// stream ends or breaks (idle timeout included), or `MAX_DRAIN` passes. Some agents stop a task when its
+/// streaming client goes away (a2a-sdk 0.2.16); the handle the call returned must stay good. Memory is
+/// bounded (one event at a time, `MAX_DRAINING_STREAMS` streams); beyond that the stream is dropped.
+fn drain_in_background(agent: &str, mut stream: EventStream) {
+    if DRAINING.fetch_add(1, Ordering::AcqRel) >= MAX_DRAINING_STREAMS {
+        DRAINING.fetch_sub(1, Ordering::AcqRel);
+        tracing::debug!(
+            agent,
+            "too many streams kept open; dropping this one (the agent may stop the task)"
+        );
+        return;
+    }
+    let agent = agent.to_owned();
+    tokio::spawn(async move {
+        let drained = tokio::time::timeout(MAX_DRAIN, async {
+            while let Some(item) = stream.next().await {
+                let settled = match item {
+                    Ok(StreamEvent::Task(t)) => t.status.state.is_settled(),
+                    Ok(StreamEvent::Status {
+                        status, is_final, ..
+                    }) => is_final || status.state.is_settled(),
+                    Ok(StreamEvent::Message(_)) | Ok(StreamEvent::Artifact { .. }) => false,
+                    Err(_) => true,
+                };
+                if settled {
+                    break;
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::debug!(
+                agent,
+                "stopped reading a returned call's stream after the drain limit"
+            );
+        }
+        DRAINING.fetch_sub(1, Ordering::AcqRel);
+    });
 }

@@ -19,6 +19,8 @@
 //! - `registry`: the configured agents, card discovery with retry, the live tool table.
 
 mod ask;
+#[cfg(test)]
+mod field_corpus;
 mod follow;
 mod handlers;
 mod mcp_tasks;

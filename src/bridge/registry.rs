@@ -14,7 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::tools::{self, AgentTools, ToolShapes, ToolTable};
 use crate::a2a::oauth::ClientCredentials;
-use crate::a2a::{self, A2aClient, AgentCard, CardOverrides, ClientOptions, ProtocolVersion};
+use crate::a2a::{
+    self, A2aClient, AgentCard, CardOverrides, ClientOptions, ProtocolVersion, VersionMemory,
+};
 use crate::config::{AgentConfig, Config};
 
 /// First pause before re-fetching the card of an agent that is down; doubles up to `card_retry_max`.
@@ -58,6 +60,8 @@ pub struct AgentSlot {
     state: RwLock<Reachability>,
     /// One token source per agent, so its cached token outlives card refreshes.
     oauth: Option<Arc<ClientCredentials>>,
+    /// The protocol version the agent was found to speak, for the process's life.
+    version: Arc<VersionMemory>,
 }
 
 impl AgentSlot {
@@ -106,6 +110,7 @@ impl Registry {
             .map(|a| AgentSlot {
                 config: a.clone(),
                 state: RwLock::new(Reachability::Pending),
+                version: Arc::default(),
                 oauth: a.oauth2.as_ref().map(|o| {
                     Arc::new(ClientCredentials::new(
                         http.clone(),
@@ -293,6 +298,7 @@ impl Registry {
                     .map(|s| (*s).to_owned())
                     .collect(),
                 oauth: slot.oauth.clone(),
+                version_memory: Some(Arc::clone(&slot.version)),
             },
         )
         .map_err(|e| e.to_string())?;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::schema;
-use super::view::TaskView;
+use super::view::{Reading, TaskView, read_part, said};
 use crate::a2a::{Part, TaskState};
 
 /// The `structuredContent` of every tool that sends a message or reads a task, on success and on error
@@ -22,8 +22,8 @@ use crate::a2a::{Part, TaskState};
 pub struct CallOutput {
     /// The agent's name, as configured.
     pub agent: String,
-    /// The A2A task state (v0.3 spelling), `completed` for a direct reply, or `error` when the call never
-    /// got an answer about a task.
+    /// The A2A task state the agent reported (v0.3 spelling), `message` for a direct Message reply (no
+    /// task), or `error` when the call never got an answer about a task.
     pub state: CallState,
     /// The A2A task id; null when the agent replied without a task or the call never reached one.
     pub task_id: Option<String>,
@@ -37,9 +37,11 @@ pub struct CallOutput {
     pub files: Vec<FileRef>,
 }
 
-/// The `state` of a `CallOutput`: the A2A task state in the v0.3 spelling (A2A v0.3 `TaskState`;
-/// v1.0 states are mapped onto it), `completed` for a direct message reply, or `error` when the call never
-/// got an answer about a task (agent unreachable, protocol error, bad `wait_seconds`).
+/// The `state` of a `CallOutput`: the A2A task state the agent reported, in the v0.3 spelling (A2A v0.3
+/// `TaskState`; v1.0 states are mapped onto it), `message` for a direct Message reply (A2A v0.3 §7.1: the
+/// agent answered without a task), or `error` when the call never got an answer about a task (agent
+/// unreachable, protocol error, no answer in time, bad `wait_seconds`). Never a state the agent did not
+/// report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CallState {
@@ -52,6 +54,7 @@ pub enum CallState {
     Failed,
     Rejected,
     Unknown,
+    Message,
     Error,
 }
 
@@ -105,20 +108,27 @@ pub enum Ending {
 
 /// Builds the tool result for `view`. `max_chars` caps the text so one huge artifact cannot flood the
 /// model's context (the cut is stated, never silent).
+///
+/// The state shown is only ever one the agent reported (`unknown` when a view has none, which `Follow`
+/// never hands over), or `message` for a direct reply. Distinct parts are separate lines (`append` chunks
+/// were already joined by `TaskView`); artifacts are separated by a blank line.
 pub fn result_from_view(
     agent: &str,
     view: &TaskView,
     ending: Ending,
     max_chars: usize,
 ) -> CallToolResult {
-    let state = view.state.unwrap_or(TaskState::Completed);
-    // A direct reply is a finished exchange.
-    let shown = if view.reply.is_some() {
-        TaskState::Completed
+    let state = view.state.unwrap_or(TaskState::Unknown);
+    let shown: CallState = if view.reply.is_some() {
+        CallState::Message
     } else {
-        state
+        state.into()
     };
-    let state_name = shown.as_str();
+    let state_name = if view.reply.is_some() {
+        "message"
+    } else {
+        state.as_str()
+    };
     let is_error = view.reply.is_none()
         && matches!(
             state,
@@ -127,19 +137,28 @@ pub fn result_from_view(
 
     let mut texts: Vec<String> = Vec::new();
     let mut data: Vec<Value> = Vec::new();
+    let mut raw_data: Vec<Value> = Vec::new();
     let mut files: Vec<FileRef> = Vec::new();
     let mut media: Vec<ContentBlock> = Vec::new();
 
     let status_text = view.status_text();
 
     let mut collect = |parts: &[Part], artifact_id: &str, texts: &mut Vec<String>| {
-        let mut text = String::new();
+        let mut lines: Vec<String> = Vec::new();
         for (i, part) in parts.iter().enumerate() {
+            let reading = read_part(part);
+            if let Reading::Shown(t) = &reading
+                && !t.is_empty()
+            {
+                lines.push(t.clone());
+            }
             match part {
-                // Chunks of one artifact are pieces of one text: join them without separators.
-                Part::Text { text: t } => text.push_str(t),
-                Part::Data { data: d } => {
+                Part::Text { .. } => {}
+                Part::Data { data: d, .. } => {
                     data.push(d.clone());
+                    if reading == Reading::Raw {
+                        raw_data.push(d.clone());
+                    }
                 }
                 Part::File {
                     bytes,
@@ -172,8 +191,8 @@ pub fn result_from_view(
                 }
             }
         }
-        if !text.is_empty() {
-            texts.push(text);
+        if !lines.is_empty() {
+            texts.push(lines.join("\n"));
         }
     };
 
@@ -182,6 +201,18 @@ pub fn result_from_view(
     }
     for artifact in &view.artifacts {
         collect(&artifact.parts, &artifact.artifact_id, &mut texts);
+    }
+    let produced = !(texts.is_empty() && data.is_empty() && files.is_empty());
+    // The words of a settled task's status message are part of its answer; its data parts too.
+    if view.reply.is_none()
+        && state.is_settled()
+        && let Some(message) = &view.status_message
+    {
+        for part in &message.parts {
+            if let Part::Data { data: d, .. } = part {
+                data.push(d.clone());
+            }
+        }
     }
 
     let mut main = String::new();
@@ -212,17 +243,18 @@ pub fn result_from_view(
     }
     let body = texts.join("\n\n");
     main.push_str(&body);
-    // A completed task whose only words are in its final status message.
-    if body.is_empty()
-        && data.is_empty()
-        && files.is_empty()
-        && matches!(state, TaskState::Completed)
-        && view.reply.is_none()
-        && let Some(t) = &status_text
-    {
-        main.push_str(t);
+    // A completed task without output: its words are the messages it sent while working and its final
+    // status message.
+    if !produced && matches!(state, TaskState::Completed) && view.reply.is_none() {
+        let mut words: Vec<String> = view.interim.iter().filter_map(|m| said(Some(m))).collect();
+        if let Some(t) = &status_text
+            && !words.contains(t)
+        {
+            words.push(t.clone());
+        }
+        main.push_str(&words.join("\n"));
     }
-    if ending == Ending::BudgetSpent && main.is_empty() {
+    if ending == Ending::BudgetSpent && !state.is_settled() && main.is_empty() {
         main.push_str(&format!(
             "The agent \"{agent}\" is still working on this task (state: {state_name})."
         ));
@@ -236,7 +268,7 @@ pub fn result_from_view(
     if !main.is_empty() {
         content.push(ContentBlock::text(main.clone()));
     }
-    for d in &data {
+    for d in &raw_data {
         content.push(ContentBlock::text(d.to_string()));
     }
     content.extend(media);
@@ -249,7 +281,7 @@ pub fn result_from_view(
     };
     CallOutput {
         agent: agent.to_owned(),
-        state: shown.into(),
+        state: shown,
         task_id: view.task_id.clone(),
         context_id: view.context_id.clone(),
         text: main,
@@ -258,6 +290,21 @@ pub fn result_from_view(
     }
     .attach(&mut result);
     result
+}
+
+/// The tool error for a call that could not be followed: the agent's name and the cause; when a task is
+/// known, its id and the state the agent last reported, in the text and in `structuredContent`.
+pub fn failure_result(
+    agent: &str,
+    error: &crate::a2a::A2aError,
+    view: &TaskView,
+) -> CallToolResult {
+    let message = match (&view.task_id, view.state) {
+        (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
+        (Some(id), None) => format!("{error} (task {id})"),
+        _ => error.to_string(),
+    };
+    error_result(agent, &message, Some(view))
 }
 
 /// A tool error that never reached a task (agent unreachable, protocol error): text naming the agent and
@@ -300,6 +347,36 @@ fn file_block(
             ResourceContents::blob(b64.to_owned(), uri).with_mime_type(mime.to_owned()),
         )
     }
+}
+
+/// The result of `tasks/cancel` / `CancelTask`: the task as the agent reports it right after. An agent that
+/// cancels a moment later (@a2a-js/sdk 0.2) still says `working`: the result says that the cancel was
+/// requested and how to confirm it.
+pub fn cancel_result(agent: &str, view: &TaskView, max_chars: usize) -> CallToolResult {
+    let state = view.state.unwrap_or(TaskState::Unknown);
+    let mut result = result_from_view(agent, view, Ending::Settled, max_chars);
+    if state == TaskState::Canceled {
+        // A canceled task is what was asked for, not an error.
+        result.is_error = Some(false);
+        return result;
+    }
+    if state.is_terminal() {
+        return result;
+    }
+    let task = view.task_id.as_deref().unwrap_or("");
+    let note = format!(
+        "The cancel of task {task} was requested; the agent \"{agent}\" still reports it as {state}. To \
+         confirm it ended, call get_task with agent \"{agent}\" and task_id \"{task}\"."
+    );
+    result.content.insert(0, ContentBlock::text(note.clone()));
+    if let Some(Value::Object(out)) = result.structured_content.as_mut() {
+        let text = match out.get("text").and_then(Value::as_str) {
+            Some(t) if !t.is_empty() => format!("{note}\n{t}"),
+            _ => note,
+        };
+        out.insert("text".into(), Value::String(text));
+    }
+    result
 }
 
 /// The machine-readable line and the next step, in one plain sentence.

@@ -1,15 +1,140 @@
 //! `TaskView`: what the bridge knows of one task so far, folded from snapshots and stream events (pure).
+//!
+//! Also how a part reads to the model (`read_part`), by the conventions of the frameworks that tag their
+//! parts: Google ADK (and kagent, built on it) put `adk_type` (or `kagent_type`) in a data part's metadata
+//! (`function_call`, `function_response`, `executable_code`, `code_execution_result`) and `adk_thought` on a
+//! model's thinking. Other frameworks seen in the field (fasta2a, strands, LangGraph and CrewAI samples,
+//! the a2a-sdk and @a2a-js/sdk examples) send plain text and untagged data parts: text is the answer, data
+//! is data.
 
-use crate::a2a::{Artifact, Message, SendResponse, StreamEvent, Task, TaskState, TaskStatus};
+use serde_json::Value;
 
-/// The words of a status message: its text parts, or `None` when there is no message or only blank text.
-pub fn said(message: Option<&Message>) -> Option<String> {
-    message.map(Message::text).filter(|t| !t.trim().is_empty())
+use crate::a2a::{Artifact, Message, Part, SendResponse, StreamEvent, Task, TaskState, TaskStatus};
+
+/// Most interim messages (Message events during a task) kept; older ones are only relayed as progress.
+const MAX_INTERIM_MESSAGES: usize = 32;
+
+/// What one part is to the model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// Words for the model: text, or a tagged data part made readable (code, its result, a question).
+    Shown(String),
+    /// The agent's own workings (thoughts, tool calls and their responses): progress, not the answer.
+    Internal(String),
+    /// A data part nobody tagged, or a file: carried as it is (data as JSON text, files as content).
+    Raw,
 }
 
-/// The line that stands for a status: the agent's words, else `task {state}`.
+/// The metadata value under `key` with a framework's prefix (`adk_`, `kagent_`) or none.
+fn tagged<'a>(metadata: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    let meta = metadata?.as_object()?;
+    ["adk_", "kagent_", ""]
+        .iter()
+        .find_map(|prefix| meta.get(&format!("{prefix}{key}")))
+}
+
+/// `name(k=v, …)` for a function call's `args` (JSON values, keys in the agent's order).
+fn call_line(data: &Value) -> String {
+    let name = data
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("function");
+    let args = match data.get("args") {
+        Some(Value::Object(args)) => args
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) if !other.is_null() => other.to_string(),
+        _ => String::new(),
+    };
+    format!("{name}({args})")
+}
+
+/// How `part` reads to the model.
+pub fn read_part(part: &Part) -> Reading {
+    match part {
+        Part::Text { text, metadata } => {
+            if tagged(metadata.as_ref(), "thought").and_then(Value::as_bool) == Some(true) {
+                Reading::Internal(text.clone())
+            } else {
+                Reading::Shown(text.clone())
+            }
+        }
+        Part::Data { data, metadata } => {
+            let kind = tagged(metadata.as_ref(), "type").and_then(Value::as_str);
+            let long_running =
+                tagged(metadata.as_ref(), "is_long_running").and_then(Value::as_bool) == Some(true);
+            match kind {
+                // A long-running call waits on someone outside the agent (ADK's way of asking for approval).
+                Some("function_call") if long_running => {
+                    Reading::Shown(format!("The agent asks to run {}", call_line(data)))
+                }
+                Some("function_call") => Reading::Internal(format!("calling {}", call_line(data))),
+                Some("function_response") => Reading::Internal(format!(
+                    "{} returned {}",
+                    data.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("a function"),
+                    crate::a2a::wire::truncate_json(data.get("response").unwrap_or(data))
+                )),
+                Some("executable_code") => match data.get("code").and_then(Value::as_str) {
+                    Some(code) => {
+                        let lang = data
+                            .get("language")
+                            .and_then(Value::as_str)
+                            .filter(|l| !l.eq_ignore_ascii_case("LANGUAGE_UNSPECIFIED"))
+                            .unwrap_or("")
+                            .to_ascii_lowercase();
+                        Reading::Shown(format!("```{lang}\n{code}\n```"))
+                    }
+                    None => Reading::Raw,
+                },
+                Some("code_execution_result") => match data.get("output").and_then(Value::as_str) {
+                    Some(output) => Reading::Shown(output.to_owned()),
+                    None => Reading::Raw,
+                },
+                _ => Reading::Raw,
+            }
+        }
+        Part::File { .. } => Reading::Raw,
+    }
+}
+
+/// The words of `message` for the model: what `read_part` shows, plus untagged data parts as JSON text
+/// (a question may be only data), one part per line; `None` when there is nothing to say.
+pub fn said(message: Option<&Message>) -> Option<String> {
+    message.and_then(|m| words(m, false))
+}
+
+/// `said`, plus the agent's own workings (for progress lines).
+fn said_with_workings(message: Option<&Message>) -> Option<String> {
+    message.and_then(|m| words(m, true))
+}
+
+fn words(message: &Message, workings: bool) -> Option<String> {
+    let lines: Vec<String> = message
+        .parts
+        .iter()
+        .filter_map(|part| match (read_part(part), part) {
+            (Reading::Shown(t), _) => Some(t),
+            (Reading::Internal(t), _) if workings => Some(t),
+            (Reading::Raw, Part::Data { data, .. }) => Some(data.to_string()),
+            _ => None,
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The line that stands for a status: the agent's words (its workings included), else `task {state}`.
 pub fn status_line(status: &TaskStatus) -> String {
-    said(status.message.as_ref()).unwrap_or_else(|| format!("task {}", status.state))
+    said_with_workings(status.message.as_ref()).unwrap_or_else(|| format!("task {}", status.state))
+}
+
+/// The progress line for an interim message (a Message event during a task).
+pub fn message_line(message: &Message) -> Option<String> {
+    said_with_workings(Some(message))
 }
 
 /// The task as seen so far. Artifacts are joined by `artifactId`, honouring `append`.
@@ -24,6 +149,10 @@ pub struct TaskView {
     pub artifacts: Vec<Artifact>,
     /// A direct Message reply instead of a task.
     pub reply: Option<Message>,
+    /// Messages the agent sent while the task ran (a Message event after the task appeared and before it
+    /// settled): progress, and the output when the task ends without artifacts. The latest
+    /// `MAX_INTERIM_MESSAGES`.
+    pub interim: Vec<Message>,
     /// v0.3 `final: true` was seen.
     final_seen: bool,
 }
@@ -98,6 +227,12 @@ impl TaskView {
     pub fn apply(&mut self, event: StreamEvent) {
         match event {
             StreamEvent::Task(task) => self.merge_task(task),
+            StreamEvent::Message(message) if self.takes_as_progress(&message) => {
+                if self.interim.len() == MAX_INTERIM_MESSAGES {
+                    self.interim.remove(0);
+                }
+                self.interim.push(message);
+            }
             StreamEvent::Message(message) => self.set_reply(message),
             StreamEvent::Status {
                 task_id,
@@ -122,6 +257,17 @@ impl TaskView {
         }
     }
 
+    /// Whether a Message event is progress of this task rather than the reply that ends the exchange: a
+    /// task has appeared, has not settled, and the message does not name another task.
+    pub fn takes_as_progress(&self, message: &Message) -> bool {
+        self.state.is_some()
+            && !self.is_settled()
+            && message
+                .task_id
+                .as_deref()
+                .is_none_or(|t| self.task_id.as_deref() == Some(t))
+    }
+
     fn note_ids(&mut self, task_id: String, context_id: String) {
         if self.task_id.is_none() && !task_id.is_empty() {
             self.task_id = Some(task_id);
@@ -137,7 +283,18 @@ impl TaskView {
             .iter_mut()
             .find(|a| a.artifact_id == artifact.artifact_id)
         {
-            Some(existing) if append => existing.parts.extend(artifact.parts),
+            Some(existing) if append => {
+                // A chunk continues the text it follows: join the two raw; distinct parts stay distinct.
+                let mut parts = artifact.parts.into_iter();
+                let mut next = parts.next();
+                if let (Some(Part::Text { text: last, .. }), Some(Part::Text { text: first, .. })) =
+                    (existing.parts.last_mut(), next.as_ref())
+                {
+                    last.push_str(first);
+                    next = None;
+                }
+                existing.parts.extend(next.into_iter().chain(parts));
+            }
             Some(existing) => *existing = artifact,
             None => self.artifacts.push(artifact),
         }

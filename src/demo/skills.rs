@@ -244,7 +244,7 @@ fn reply(context_id: String, text: String) -> Message {
     Message {
         message_id: uuid::Uuid::new_v4().to_string(),
         role: Role::Agent,
-        parts: vec![Part::Text { text }],
+        parts: vec![Part::text(text)],
         context_id: Some(context_id),
         task_id: None,
         metadata: None,
@@ -268,7 +268,7 @@ fn text_artifact(id: &str, text: String) -> Artifact {
         artifact_id: id.to_owned(),
         name: Some(id.to_owned()),
         description: None,
-        parts: vec![Part::Text { text }],
+        parts: vec![Part::text(text)],
     }
 }
 

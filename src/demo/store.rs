@@ -111,7 +111,7 @@ impl TaskEntry {
             message: said.map(|text| Message {
                 message_id: uuid::Uuid::new_v4().to_string(),
                 role: Role::Agent,
-                parts: vec![Part::Text { text }],
+                parts: vec![Part::text(text)],
                 context_id: Some(self.context_id.clone()),
                 task_id: Some(self.id.clone()),
                 metadata: None,

@@ -4,6 +4,7 @@ mod core;
 mod demo;
 mod faults;
 mod field;
+mod field_faults;
 mod hosts;
 mod http;
 mod long;

@@ -78,3 +78,35 @@ async fn an_endless_event_is_cut_off() {
     );
     assert_eq!(events.len(), 2);
 }
+
+#[tokio::test]
+async fn lone_cr_and_crlf_split_over_chunks_are_line_ends() {
+    let event = |id: u32, state: &str| {
+        format!(
+            "data: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"kind\":\"status-update\",\"taskId\":\"t\",\"contextId\":\"c\",\"final\":false,\"status\":{{\"state\":\"{state}\"}}}}}}"
+        )
+    };
+    // Lone CRs (the SSE spec allows them), a comment and an `event:` line, then a CRLF cut between chunks.
+    let first = format!(
+        "{}\r\r: keep-alive\revent: message\r{}\r\r",
+        event(1, "submitted"),
+        event(1, "working")
+    );
+    let second = format!("{}\r", event(1, "input-required"));
+    let events = decode(&[&first, &second, "\n\r", "\n"]).await;
+    let states: Vec<TaskState> = events
+        .iter()
+        .map(|e| match e {
+            Ok(StreamEvent::Status { status, .. }) => status.state,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            TaskState::Submitted,
+            TaskState::Working,
+            TaskState::InputRequired
+        ]
+    );
+}

@@ -23,6 +23,8 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
         .map(|items| items.iter().enumerate().filter_map(decode_skill).collect())
         .unwrap_or_default();
 
+    // The card's own version: what its interfaces speak unless they say otherwise.
+    let card_version = str_field(&raw, "protocolVersion");
     let mut interfaces = Vec::new();
     if let Some(list) = raw.get("supportedInterfaces").and_then(Value::as_array) {
         for entry in list {
@@ -34,8 +36,10 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
                 binding: str_field(entry, "protocolBinding")
                     .or_else(|| str_field(entry, "transport"))
                     .unwrap_or_else(|| "JSONRPC".into()),
-                // An interface without a version is treated as 0.3, as a2a-sdk 1.3.0's client does.
+                // An interface without a version speaks the card's (a2a-java puts `protocolVersion: "1.0"`
+                // only at the top); with neither, 0.3, as a2a-sdk 1.3.0's client assumes.
                 protocol_version: str_field(entry, "protocolVersion")
+                    .or_else(|| card_version.clone())
                     .unwrap_or_else(|| "0.3".into()),
                 tenant: str_field(entry, "tenant"),
             });
@@ -43,7 +47,7 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
     }
     // v0.3 fields; on a dual card they describe the 0.3 interfaces, which may already be listed above.
     if let Some(url) = str_field(&raw, "url") {
-        let version = str_field(&raw, "protocolVersion").unwrap_or_else(|| "0.3".into());
+        let version = card_version.clone().unwrap_or_else(|| "0.3".into());
         let binding = str_field(&raw, "preferredTransport").unwrap_or_else(|| "JSONRPC".into());
         let mut legacy = vec![AgentInterface {
             url,
@@ -143,7 +147,9 @@ fn major_of(version: &str) -> u64 {
 }
 
 /// Picks the JSON-RPC interface to use: version 1.x first (exactly 1.0 before later minors), else 0.3
-/// (any 0.x ≥ 0.2). `wanted` restricts the choice to one version (config `protocol = "0.3"` / `"1.0"`).
+/// (any 0.x ≥ 0.2). `wanted` (config `protocol = "0.3"` / `"1.0"`) is the user's word on the version: an
+/// interface labelled with it is preferred, else the first JSON-RPC interface is spoken to in that version
+/// (cards mislabel or omit versions).
 pub fn choose_interface(
     card: &AgentCard,
     wanted: Option<ProtocolVersion>,
@@ -165,8 +171,12 @@ pub fn choose_interface(
             .map(|i| (i, ProtocolVersion::V0_3))
     };
     match wanted {
-        Some(ProtocolVersion::V1_0) => v1(),
-        Some(ProtocolVersion::V0_3) => v03(),
+        Some(ProtocolVersion::V1_0) => {
+            v1().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V1_0)))
+        }
+        Some(ProtocolVersion::V0_3) => {
+            v03().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V0_3)))
+        }
         None => v1().or_else(v03),
     }
 }

@@ -42,7 +42,12 @@ fn v03_card_is_parsed_and_chooses_v03() {
     let (iface, v) = choose_interface(&card, None).unwrap();
     assert_eq!(v, ProtocolVersion::V0_3);
     assert_eq!(iface.url, "http://127.0.0.1:9998/");
-    assert!(choose_interface(&card, Some(ProtocolVersion::V1_0)).is_none());
+    // The user's `protocol` is obeyed even when no interface is labelled with it (issue 9 §2).
+    let (iface, v) = choose_interface(&card, Some(ProtocolVersion::V1_0)).unwrap();
+    assert_eq!(
+        (iface.url.as_str(), v),
+        ("http://127.0.0.1:9998/", ProtocolVersion::V1_0)
+    );
 }
 
 #[test]
@@ -53,7 +58,11 @@ fn v1_card_is_parsed_and_chooses_v1_jsonrpc() {
     let (iface, v) = choose_interface(&card, None).unwrap();
     assert_eq!(v, ProtocolVersion::V1_0);
     assert_eq!(iface.binding, "JSONRPC");
-    assert!(choose_interface(&card, Some(ProtocolVersion::V0_3)).is_none());
+    let (iface, v) = choose_interface(&card, Some(ProtocolVersion::V0_3)).unwrap();
+    assert_eq!(
+        (iface.binding.as_str(), v),
+        ("JSONRPC", ProtocolVersion::V0_3)
+    );
 }
 
 #[test]
@@ -98,26 +107,16 @@ fn states_in_every_spelling() {
 #[test]
 fn parts_in_both_shapes() {
     let cases = [
-        (
-            json!({"kind":"text","text":"hi"}),
-            Part::Text { text: "hi".into() },
-        ),
+        (json!({"kind":"text","text":"hi"}), Part::text("hi")),
         (
             json!({"text":"hi","mediaType":"text/plain"}),
-            Part::Text { text: "hi".into() },
+            Part::text("hi"),
         ),
         (
             json!({"kind":"data","data":{"k":1}}),
-            Part::Data {
-                data: json!({"k":1}),
-            },
+            Part::data(json!({"k":1})),
         ),
-        (
-            json!({"data":[1,2]}),
-            Part::Data {
-                data: json!([1, 2]),
-            },
-        ),
+        (json!({"data":[1,2]}), Part::data(json!([1, 2]))),
         (
             json!({"kind":"file","file":{"bytes":"aGk=","mimeType":"image/png","name":"a.png"}}),
             Part::File {
@@ -157,10 +156,7 @@ fn messages_encode_per_version() {
     let m = Message {
         message_id: "m1".into(),
         role: Role::User,
-        parts: vec![
-            Part::Text { text: "hi".into() },
-            Part::Data { data: json!(5) },
-        ],
+        parts: vec![Part::text("hi"), Part::data(json!(5))],
         context_id: Some("c".into()),
         task_id: None,
         metadata: Some(json!({"skillId":"echo"})),
@@ -266,7 +262,7 @@ fn truncation_respects_char_boundaries() {
 // The encoders the demo agent answers with, against the decoders the client reads with.
 
 fn text(t: &str) -> Vec<Part> {
-    vec![Part::Text { text: t.into() }]
+    vec![Part::text(t)]
 }
 
 fn agent_message(t: &str) -> Message {
@@ -511,4 +507,61 @@ fn blocking_is_read_back_in_both_spellings() {
         }
     }
     assert!(decode_blocking(&json!({})));
+}
+
+#[test]
+fn interfaces_without_a_version_speak_the_cards() {
+    let card = decode_card(json!({
+        "name": "java", "protocolVersion": "1.0", "capabilities": {},
+        "supportedInterfaces": [{"url": "http://h/a2a", "protocolBinding": "JSONRPC"}],
+    }))
+    .unwrap();
+    let (iface, v) = choose_interface(&card, None).unwrap();
+    assert_eq!(
+        (iface.url.as_str(), v),
+        ("http://h/a2a", ProtocolVersion::V1_0)
+    );
+}
+
+#[test]
+fn task_and_message_are_told_apart_by_discriminators() {
+    // python-a2a: a Task (id + status) that also carries the user's `message`, no `kind`.
+    let task = json!({"id": "t", "status": {"state": "completed"},
+        "message": {"role": "user", "parts": [{"type": "text", "text": "q"}]},
+        "artifacts": [{"artifactId": "a", "parts": [{"text": "4"}]}]});
+    assert!(matches!(decode_send_result(&task), Ok(SendResponse::Task(t)) if t.id == "t"));
+    // v1 wrappers, and v0.3 `kind`, win over shapes.
+    let wrapped =
+        json!({"message": {"messageId": "m", "role": "ROLE_AGENT", "parts": [{"text": "hi"}]}});
+    assert!(matches!(
+        decode_send_result(&wrapped),
+        Ok(SendResponse::Message(_))
+    ));
+    let kinded =
+        json!({"kind": "message", "messageId": "m", "role": "agent", "parts": [], "status": {}});
+    assert!(matches!(
+        decode_send_result(&kinded),
+        Ok(SendResponse::Message(_))
+    ));
+    let bare =
+        json!({"messageId": "m", "role": "agent", "parts": [{"kind": "text", "text": "hi"}]});
+    assert!(matches!(
+        decode_send_result(&bare),
+        Ok(SendResponse::Message(_))
+    ));
+}
+
+#[test]
+fn part_metadata_round_trips() {
+    let v =
+        json!({"kind": "data", "data": {"name": "f"}, "metadata": {"adk_type": "function_call"}});
+    let part = decode_part(&v).unwrap();
+    assert_eq!(
+        part,
+        Part::Data {
+            data: json!({"name": "f"}),
+            metadata: Some(json!({"adk_type": "function_call"}))
+        }
+    );
+    assert_eq!(encode_part(ProtocolVersion::V0_3, &part), v);
 }

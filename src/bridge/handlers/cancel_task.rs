@@ -3,10 +3,9 @@
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 
 use super::TaskRef;
-use crate::a2a::TaskState;
 use crate::a2a::error::TASK_NOT_CANCELABLE;
 use crate::bridge::Bridge;
-use crate::bridge::result::{self, Ending, error_result};
+use crate::bridge::result::{self, error_result};
 use crate::bridge::schema::input_schema;
 use crate::bridge::view::TaskView;
 
@@ -41,15 +40,11 @@ impl Bridge {
         };
         let name = agent.name();
         match agent.conn.client.cancel_task(&args.task_id).await {
-            Ok(task) => {
-                let state = task.status.state;
-                let mut result = self.result(name, &TaskView::from_task(task), Ending::Settled);
-                // A canceled task is what was asked for, not an error.
-                if state == TaskState::Canceled {
-                    result.is_error = Some(false);
-                }
-                result
-            }
+            Ok(task) => result::cancel_result(
+                name,
+                &TaskView::from_task(task),
+                self.settings.max_result_chars,
+            ),
             Err(e) if e.is_code(TASK_NOT_CANCELABLE) => error_result(
                 name,
                 &format!(

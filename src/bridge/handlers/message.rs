@@ -173,11 +173,9 @@ impl MessageArgs {
     /// The A2A message for a call: the text, an optional data part, the conversation ids, and the skill id
     /// in the metadata (A2A has no skill selector; agents that route by skill can read it there).
     fn into_message(self, skill_id: Option<&str>) -> Message {
-        let mut parts = vec![Part::Text { text: self.message }];
+        let mut parts = vec![Part::text(self.message)];
         if let Some(data) = self.data {
-            parts.push(Part::Data {
-                data: Value::Object(data),
-            });
+            parts.push(Part::data(Value::Object(data)));
         }
         Message {
             message_id: uuid::Uuid::new_v4().to_string(),

@@ -35,7 +35,7 @@ use super::Bridge;
 use super::ask::Retry;
 use super::follow::Outcome;
 use super::registry::{AgentSlot, Connected, Reachability};
-use super::result::{Ending, error_result, result_from_view};
+use super::result::{Ending, error_result, failure_result, result_from_view};
 use super::tools::Route;
 use super::view::TaskView;
 
@@ -309,7 +309,7 @@ impl Bridge {
                 }
                 self.result(agent, &view, ending)
             }
-            Outcome::Failed(error, view) => error_result(agent, &error.to_string(), Some(&view)),
+            Outcome::Failed(error, view) => failure_result(agent, &error, &view),
             // rmcp drops the response of a canceled request; this result is never seen by the client.
             Outcome::Canceled => error_result(agent, "the call was canceled", None),
         }

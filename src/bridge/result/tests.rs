@@ -12,7 +12,7 @@ fn task(state: TaskState, status_text: Option<&str>, artifacts: Vec<Artifact>) -
             message: status_text.map(|t| Message {
                 message_id: "m".into(),
                 role: Role::Agent,
-                parts: vec![Part::Text { text: t.into() }],
+                parts: vec![Part::text(t)],
                 context_id: None,
                 task_id: None,
                 metadata: None,
@@ -44,17 +44,13 @@ fn completed_text_task() {
     let view = task(
         TaskState::Completed,
         None,
-        vec![artifact(vec![
-            Part::Text {
-                text: "echo: ".into(),
-            },
-            Part::Text { text: "hi".into() },
-        ])],
+        vec![artifact(vec![Part::text("echo: hi"), Part::text("Done.")])],
     );
     let r = result_from_view("research", &view, Ending::Settled, 1000);
     assert_eq!(r.is_error, Some(false));
     let t = texts(&r);
-    assert_eq!(t[0], "echo: hi");
+    // Distinct parts of one artifact are distinct lines (issue 9 §3).
+    assert_eq!(t[0], "echo: hi\nDone.");
     assert!(
         t.last()
             .unwrap()
@@ -64,7 +60,7 @@ fn completed_text_task() {
     assert_eq!(s["state"], "completed");
     assert_eq!(s["task_id"], "t1");
     assert_eq!(s["context_id"], "c1");
-    assert_eq!(s["text"], "echo: hi");
+    assert_eq!(s["text"], "echo: hi\nDone.");
 }
 
 #[test]
@@ -80,9 +76,7 @@ fn data_parts_become_structured_content_and_json_text() {
     let view = task(
         TaskState::Completed,
         None,
-        vec![artifact(vec![Part::Data {
-            data: json!({"k": 1}),
-        }])],
+        vec![artifact(vec![Part::data(json!({"k": 1}))])],
     );
     let r = result_from_view("a", &view, Ending::Settled, 1000);
     assert_eq!(
@@ -159,9 +153,7 @@ fn long_text_is_cut_and_says_so() {
     let view = task(
         TaskState::Completed,
         None,
-        vec![artifact(vec![Part::Text {
-            text: "x".repeat(50),
-        }])],
+        vec![artifact(vec![Part::text("x".repeat(50))])],
     );
     let r = result_from_view("a", &view, Ending::Settled, 10);
     let t = &texts(&r)[0];
@@ -172,20 +164,18 @@ fn long_text_is_cut_and_says_so() {
 }
 
 #[test]
-fn direct_reply_is_completed() {
+fn direct_reply_is_a_message() {
     let view = TaskView::from_response(crate::a2a::SendResponse::Message(Message {
         message_id: "m".into(),
         role: Role::Agent,
-        parts: vec![Part::Text {
-            text: "echo: hi".into(),
-        }],
+        parts: vec![Part::text("echo: hi")],
         context_id: Some("c9".into()),
         task_id: None,
         metadata: None,
     }));
     let r = result_from_view("a", &view, Ending::Settled, 1000);
     assert_eq!(texts(&r)[0], "echo: hi");
-    assert_eq!(r.structured_content.unwrap()["state"], "completed");
+    assert_eq!(r.structured_content.unwrap()["state"], "message");
 }
 
 #[test]
@@ -225,8 +215,8 @@ fn output_schema_is_plain_and_lists_every_state() {
     let text = schema.to_string();
     assert!(!text.contains("$ref") && !text.contains("$defs"), "{text}");
     let states = schema["properties"]["state"]["enum"].as_array().unwrap();
-    assert_eq!(states.len(), 10, "{states:?}");
-    assert!(!states.contains(&serde_json::json!("message")));
+    assert_eq!(states.len(), 11, "{states:?}");
+    assert!(states.contains(&serde_json::json!("message")));
     assert_eq!(
         schema["required"],
         serde_json::json!([

@@ -8,7 +8,7 @@ fn message(text: &str, skill_id: Option<&str>) -> Message {
     Message {
         message_id: "m".into(),
         role: Role::User,
-        parts: vec![Part::Text { text: text.into() }],
+        parts: vec![Part::text(text)],
         context_id: None,
         task_id: None,
         metadata: skill_id.map(|s| json!({"skillId": s})),

@@ -61,7 +61,7 @@ fn terminal_tasks_do_not_change_and_watchers_miss_nothing() {
         artifact_id: "a".into(),
         name: None,
         description: None,
-        parts: vec![Part::Text { text: "x".into() }],
+        parts: vec![Part::text("x")],
     };
     assert!(t.add_artifact(chunk, false, true));
     assert!(t.set_status(TaskState::Canceled, None));
