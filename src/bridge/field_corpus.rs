@@ -158,8 +158,15 @@ async fn read_stream(path: &Path, body: &[u8]) -> (CallToolResult, usize) {
                             events,
                         );
                     }
-                    if error_stands(&error, before, &view) {
-                        return (failure_result(AGENT, &error, &view), events);
+                    // `Follow` looks twice; a recorded snapshot is the same both times.
+                    let seen = view.clone();
+                    if error_stands(&error, before, &view)
+                        && let Ok(task) = wire::decode_task(result.get("task").unwrap_or(&result))
+                    {
+                        view.merge_task(task);
+                        if error_stands(&error, before, &view) && view == seen {
+                            return (failure_result(AGENT, &error, &view), events);
+                        }
                     }
                 }
                 break;

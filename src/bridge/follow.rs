@@ -33,6 +33,8 @@ const MAX_RESUBSCRIBES: u32 = 3;
 const MAX_POLL_FAILURES: u32 = 5;
 /// A best-effort `tasks/cancel` after the client gave up must not hold anything up for long.
 pub const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+/// After an error event, how long to wait before the second look that decides whether the task is stuck.
+const STUCK_CHECK: Duration = Duration::from_secs(1);
 /// Longest a stream is kept open after its call returned (see `drain_in_background`).
 const MAX_DRAIN: Duration = Duration::from_secs(15 * 60);
 /// Most streams kept open after their calls returned, bridge-wide; beyond it a stream is dropped.
@@ -213,8 +215,37 @@ impl<'a> Follow<'a> {
                             if let Some(error) = stream_error.take()
                                 && error_stands(&error, before, &view)
                             {
-                                tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
-                                return Outcome::Failed(error, view);
+                                // Unchanged right after the error: look once more a moment later, so a task
+                                // that is merely slow is not taken for a stuck one.
+                                let seen = view.clone();
+                                match self
+                                    .race(tokio::time::sleep(STUCK_CHECK), progress, &view)
+                                    .await
+                                {
+                                    Raced::Ready(()) => {}
+                                    Raced::Deadline => return self.budget_spent(view, sent).await,
+                                    Raced::Canceled => return self.cancel(&view).await,
+                                }
+                                match self
+                                    .race(self.client.get_task(&task_id), progress, &view)
+                                    .await
+                                {
+                                    Raced::Ready(Ok(task)) => {
+                                        self.merge_snapshot(&mut view, task, progress).await;
+                                        if view.is_settled() {
+                                            return Outcome::Done(view, Ending::Settled);
+                                        }
+                                        if error_stands(&error, before, &view) && view == seen {
+                                            tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
+                                            return Outcome::Failed(error, view);
+                                        }
+                                    }
+                                    Raced::Ready(Err(e)) => {
+                                        tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
+                                    }
+                                    Raced::Deadline => return self.budget_spent(view, sent).await,
+                                    Raced::Canceled => return self.cancel(&view).await,
+                                }
                             }
                         }
                         Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
@@ -455,7 +486,8 @@ enum Drove {
 
 /// Whether an error that ended a stream is the answer: the agent itself reported it (a JSON-RPC error, such
 /// as `-32603` from a crashed executor), and the snapshot taken after it shows the task where it was (same
-/// state, not settled), so waiting on would only spend the budget. A transport break is recovered instead.
+/// state, not settled), so waiting on would only spend the budget. `Follow` asks this of two snapshots
+/// `STUCK_CHECK` apart (the second also unchanged from the first). A transport break is recovered instead.
 pub fn error_stands(error: &A2aError, before: Option<TaskState>, after: &TaskView) -> bool {
     matches!(error, A2aError::JsonRpc { .. }) && !after.is_settled() && after.state == before
 }
