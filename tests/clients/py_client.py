@@ -79,10 +79,11 @@ class Recorder:
 
 
 async def settle(client: Client) -> None:
-    """Lets progress sent after a call's result reach the recorder: a ping's answer comes after everything the
-    bridge wrote before it (over stdio one ordered stream), then 0.5 s more for progress the bridge still had
-    queued. Progress written later than that goes unseen: `lateProgress` is a lower bound."""
-    await client.send_ping()
+    """Lets progress sent after a call's result reach the recorder: the answer to one more request (`tools/list`;
+    2026-07-28 has no `ping`) comes after everything the bridge wrote before it (over stdio one ordered stream),
+    then 0.5 s more for progress the bridge still had queued. Progress written later than that goes unseen:
+    `lateProgress` is a lower bound."""
+    await client.list_tools()
     await anyio.sleep(0.5)
 
 

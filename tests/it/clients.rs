@@ -324,7 +324,10 @@ client_tests! {
     python_stdio_list: list(Python, Stdio);
     python_stdio_call: call(Python, Stdio);
     python_stdio_progress: progress(Python, Stdio);
-    #[ignore = "intermittent under load: one of the ten send_message calls comes back isError (agent \"demo\": …); cause not found yet"]
+    // The client sends `tools/call` right after spawning the bridge (2026-07-28 has no handshake). A generic tool
+    // naming an agent whose first card fetch is still running fails at once, while an unknown tool name waits
+    // for discovery (src/bridge/handlers/mod.rs `call_tool` and `agent`).
+    #[ignore = "bridge: send_message before the first card fetch finished answers `agent \"demo\": not available yet: its agent card is still being fetched` instead of waiting for discovery"]
     python_stdio_progress_order: order(Python, Stdio);
     python_stdio_elicit: elicit(Python, Stdio);
     python_stdio_cancel: cancel(Python, Stdio);

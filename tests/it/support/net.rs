@@ -42,6 +42,9 @@ impl ClosedPort {
     }
 }
 
+/// The bytes each connection sent towards its target, one entry per connection in accept order.
+type Recording = Arc<Mutex<Vec<Vec<u8>>>>;
+
 /// Forwards each connection accepted on `addr` to the next target in turn, keeping a copy of the bytes sent
 /// towards the targets when recording; stops when dropped.
 pub struct Forwarder {
@@ -49,7 +52,7 @@ pub struct Forwarder {
     /// Connections forwarded to each target, in target order.
     counts: Arc<Vec<AtomicUsize>>,
     /// When recording: the bytes each connection sent towards its target, one entry per connection.
-    sent: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
+    sent: Option<Recording>,
     task: JoinHandle<()>,
 }
 
@@ -97,7 +100,7 @@ impl Forwarder {
                     let i = next % targets.len();
                     next += 1;
                     counts[i].fetch_add(1, Ordering::SeqCst);
-                    let record = sent.as_ref().map(|sent: &Arc<Mutex<Vec<Vec<u8>>>>| {
+                    let record = sent.as_ref().map(|sent: &Recording| {
                         let mut all = sent.lock().unwrap();
                         all.push(Vec::new());
                         (Arc::clone(sent), all.len() - 1)
@@ -164,11 +167,7 @@ impl Forwarder {
 
 /// Copies one connection both ways until either side closes; appends the bytes sent towards `target` to
 /// `record` (the recording and this connection's index in it).
-async fn forward(
-    inbound: TcpStream,
-    target: SocketAddr,
-    record: Option<(Arc<Mutex<Vec<Vec<u8>>>>, usize)>,
-) {
+async fn forward(inbound: TcpStream, target: SocketAddr, record: Option<(Recording, usize)>) {
     let Ok(outbound) = TcpStream::connect(target).await else {
         return;
     };
