@@ -78,6 +78,15 @@ class Recorder:
         return ElicitResult(action='accept', content=content)
 
 
+async def settle(client: Client) -> None:
+    """Lets progress sent after a call's result reach the recorder: the answer to one more request (`tools/list`;
+    2026-07-28 has no `ping`) comes after everything the bridge wrote before it (over stdio one ordered stream),
+    then 0.5 s more for progress the bridge still had queued. Progress written later than that goes unseen:
+    `lateProgress` is a lower bound."""
+    await client.list_tools()
+    await anyio.sleep(0.5)
+
+
 def make_client(kind: str, target: str, extra: str | None, recorder: Recorder, elicit: bool) -> Client:
     if kind == 'stdio':
         server: Any = StdioServerParameters(
@@ -116,7 +125,7 @@ async def run(scenario: str, kind: str, target: str, extra: str | None) -> None:
                 progress.append(message or '')
 
             result = await client.call_tool('demo_stream', {'message': 'the bridge'}, progress_callback=on_progress)
-            await anyio.sleep(0.5)
+            await settle(client)
             emit(
                 client,
                 **summary(result),
@@ -130,13 +139,16 @@ async def run(scenario: str, kind: str, target: str, extra: str | None) -> None:
                 nonlocal delivered
                 delivered += 1
 
-            for _ in range(10):
+            for i in range(10):
                 result = await client.call_tool(
                     'send_message', {'agent': 'demo', 'message': 'bench-stream 20 1'}, progress_callback=count
                 )
                 if result.is_error:
-                    raise RuntimeError(f'send_message failed: {text_of(result)}')
-            await anyio.sleep(0.5)
+                    raise RuntimeError(
+                        f'send_message call {i + 1} of 10 failed: {text_of(result)}; '
+                        f'structuredContent: {json.dumps(result.structured_content)}'
+                    )
+            await settle(client)
             emit(client, calls=10, progress=delivered, lateProgress=recorder.progress_seen - delivered)
         elif scenario == 'elicit':
             result = await client.call_tool('demo_ask', {'message': 'Say hello'})
@@ -163,7 +175,10 @@ async def run(scenario: str, kind: str, target: str, extra: str | None) -> None:
                     tg.start_soon(call)
             if 'finished' not in outcome:
                 outcome['aborted'] = 'no progress in 5 s' if fallback.cancelled_caught else 'canceled by the test'
-            # Give the notifications/cancelled time to reach the bridge before the session closes.
+            # Give the notifications/cancelled time to reach the bridge (and its tasks/cancel the agent) before the
+            # session closes: over stdio closing ends the bridge. A fixed wait, as nothing tells the client when the
+            # bridge acted on a notification; if it is too short the Rust test, which looks for the agent's cancel
+            # request, fails rather than passes.
             await anyio.sleep(1.0)
             emit(client, **outcome, progress=progress, elapsedMs=int((time.monotonic() - started) * 1000))
         elif scenario == 'badarg':

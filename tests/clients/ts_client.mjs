@@ -53,6 +53,14 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// Lets progress sent after a call's result show up before `lateProgress()` counts it. A ping's answer comes after
+// everything the bridge wrote before it (over stdio one ordered stream), then 500 ms more for progress the bridge
+// still had queued. Progress written later than that goes unseen: the count is a lower bound.
+async function settle(client) {
+  await client.ping();
+  await sleep(500);
+}
+
 function lateProgress() {
   return sdkErrors.filter((e) => e.includes('unknown token')).length;
 }
@@ -122,8 +130,7 @@ async function main() {
           { message: 'the bridge' },
           { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
         );
-        // Progress that arrives after the result is reported by the SDK as an unknown token: give it time to.
-        await sleep(500);
+        await settle(client);
         emit({ ...summary(result), progress, lateProgress: lateProgress() });
         break;
       }
@@ -139,7 +146,7 @@ async function main() {
           );
           if (result.isError) throw new Error(`send_message failed: ${textOf(result)}`);
         }
-        await sleep(500);
+        await settle(client);
         emit({ calls: 10, progress, lateProgress: lateProgress() });
         break;
       }
@@ -172,7 +179,10 @@ async function main() {
           outcome = { aborted: String(e?.message ?? e) };
         }
         clearTimeout(fallback);
-        // Give the notifications/cancelled time to reach the bridge before the session closes.
+        // Give the notifications/cancelled time to reach the bridge (and its tasks/cancel the agent) before the
+        // session closes: over stdio closing ends the bridge. A fixed wait, as nothing tells the client when the
+        // bridge acted on a notification; if it is too short the Rust test, which looks for the agent's cancel
+        // request, fails rather than passes.
         await sleep(1_000);
         emit({ ...outcome, progress, elapsedMs: Date.now() - started });
         break;

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::bridge::{self, Generation, agent_toml};
-use crate::support::clients::{self, DemoAgent, Recorder, Sdk, Target};
+use crate::support::clients::{self, Sdk, Target};
 use crate::support::http::{self as http_support, HttpBridge};
+use crate::support::net::Forwarder;
+use crate::support::process::DemoAgent;
 
 const TOKEN: &str = "it-clients-token";
 const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_echo"];
@@ -32,7 +34,7 @@ enum Transport {
 
 /// The demo agent behind a recording forwarder, and a bridge the client can reach.
 struct Setup {
-    recorder: Recorder,
+    recorder: Forwarder,
     target: Target,
     config: String,
     http: Option<HttpBridge>,
@@ -41,8 +43,13 @@ struct Setup {
 }
 
 async fn setup(transport: Transport) -> Setup {
-    let agent = DemoAgent::start().await;
-    let recorder = Recorder::start(agent.addr).await;
+    let agent = demo_agent().await;
+    let agent_addr = agent
+        .base
+        .strip_prefix("http://")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("the demo agent's address: {}", agent.base));
+    let recorder = Forwarder::recording(agent_addr).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let agents = agent_toml("demo", &recorder.url(), "");
     let (target, config, http) = match transport {
@@ -70,6 +77,13 @@ async fn setup(transport: Transport) -> Setup {
         _agent: agent,
         _dir: dir,
     }
+}
+
+/// The demo agent as its own process, on an OS-assigned port.
+async fn demo_agent() -> DemoAgent {
+    DemoAgent::start(&[], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// The protocol revision each client negotiates with the bridge.
@@ -225,17 +239,16 @@ async fn cancel(sdk: Sdk, transport: Transport) {
         None => {
             let bridge =
                 bridge::start(&s.config, Generation::Legacy, bridge::Recorder::default()).await;
-            // A fresh bridge answers "not available yet" until it has fetched the agent's card.
-            let started = Instant::now();
-            loop {
-                let got = bridge.call("get_task", args.clone()).await;
-                if !got.text().contains("not available yet")
-                    || started.elapsed() > Duration::from_secs(10)
-                {
-                    break got;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            // A fresh bridge answers "not available yet" until it has fetched the agent's card; `list_agents`
+            // waits for discovery.
+            let listed = bridge.call("list_agents", json!({})).await;
+            assert_eq!(
+                listed.structured()["agents"][0]["status"],
+                "reachable",
+                "{}",
+                listed.text()
+            );
+            bridge.call("get_task", args).await
         }
     };
     // A canceled task is reported as a tool error (`isError: true`) whose state says canceled.
@@ -307,7 +320,10 @@ client_tests! {
     python_stdio_list: list(Python, Stdio);
     python_stdio_call: call(Python, Stdio);
     python_stdio_progress: progress(Python, Stdio);
-    #[ignore = "intermittent under load: one of the ten send_message calls comes back isError (agent \"demo\": …); cause not found yet"]
+    // The client sends `tools/call` right after spawning the bridge (2026-07-28 has no handshake). A generic tool
+    // naming an agent whose first card fetch is still running fails at once, while an unknown tool name waits
+    // for discovery (src/bridge/handlers/mod.rs `call_tool` and `agent`).
+    #[ignore = "bridge: send_message before the first card fetch finished answers `agent \"demo\": not available yet: its agent card is still being fetched` instead of waiting for discovery"]
     python_stdio_progress_order: order(Python, Stdio);
     python_stdio_elicit: elicit(Python, Stdio);
     python_stdio_cancel: cancel(Python, Stdio);
@@ -400,9 +416,9 @@ async fn conformance_suite_server_scenarios_pass() {
     let cli = tokio::task::spawn_blocking(clients::conformance_cli)
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    let agent = DemoAgent::start().await;
+    let agent = demo_agent().await;
     // Loopback without tokens: the suite's client sends no credentials.
-    let config = agent_toml("demo", &format!("http://{}/", agent.addr), "");
+    let config = agent_toml("demo", &agent.url(), "");
     let bridge = HttpBridge::start(&config, &[], &[]).await;
     let out_dir = tempfile::tempdir().expect("temp dir");
     let mut cmd = tokio::process::Command::new(

@@ -4,7 +4,7 @@
 //!
 //! `python_env` provisions one virtualenv per SDK under
 //! `<target dir>/a2a-test-venvs/{v03,v1}` on first use (pip install from
-//! `tests/agents/requirements-*.txt`), safely across threads and processes.
+//! `tests/agents/requirements-*.txt`) with `support::provision`.
 //! `Agent::start` spawns an agent, which binds port 0 and prints
 //! `READY <url>` with the port it got; the test waits for that line. The child is killed when the `Agent` is dropped, and the
 //! agent also exits by itself when its stdin closes (i.e. when this process dies).
@@ -15,13 +15,15 @@
 //! - `A2A_TEST_AGENT_LOG`: log level inside the agents (default: warnings only).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
+
+use super::provision::{self, Env};
 
 /// How long an agent may take to print `READY`.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -374,184 +376,21 @@ pub fn python_env(sdk: Sdk) -> PathBuf {
     }
 }
 
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
-}
-
-fn venvs_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("A2A_TEST_VENV_DIR") {
-        return PathBuf::from(dir);
-    }
-    target_dir().join("a2a-test-venvs")
-}
-
-/// The cargo target dir: `CARGO_TARGET_DIR` if set, else the `target` ancestor of the
-/// test executable (`target/debug/deps/it-…`), else `<manifest>/target`.
-fn target_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let dir = PathBuf::from(dir);
-        return if dir.is_absolute() {
-            dir
-        } else {
-            manifest.join(dir)
-        };
-    }
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(t) = exe
-            .ancestors()
-            .find(|a| a.file_name().is_some_and(|n| n == "target"))
-    {
-        return t.to_path_buf();
-    }
-    manifest.join("target")
-}
-
-/// FNV-1a 64: a stable content hash for the marker file (no extra crates).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn tail(s: &[u8], max: usize) -> String {
-    let s = String::from_utf8_lossy(s);
-    let s = s.trim();
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut start = s.len() - max;
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    format!("…{}", &s[start..])
-}
-
-fn run(cmd: &mut StdCommand, what: &str, fix: &str) -> Result<std::process::Output, String> {
-    let out = cmd
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONHOME")
-        .env("PIP_NO_INPUT", "1")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("a2a test agents: {what}: cannot run {cmd:?}: {e}. {fix}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "a2a test agents: {what} failed ({}): {cmd:?}\n--- stdout ---\n{}\n--- stderr ---\n{}\n{fix}",
-            out.status,
-            tail(&out.stdout, 4000),
-            tail(&out.stderr, 8000),
-        ));
-    }
-    Ok(out)
-}
-
 fn provision(sdk: Sdk) -> Result<PathBuf, String> {
-    let root = venvs_root();
-    let venv = root.join(sdk.key());
-    let python = venv_python(&venv);
     let req_path = agents_dir().join(sdk.requirements());
     let req = std::fs::read(&req_path)
         .map_err(|e| format!("a2a test agents: cannot read {}: {e}", req_path.display()))?;
-    let base = std::env::var("A2A_TEST_PYTHON")
-        .unwrap_or_else(|_| if cfg!(windows) { "python" } else { "python3" }.to_string());
-    let marker_text = format!(
-        "requirements={} fnv1a64={:016x}\nbase-python={base}\n",
-        sdk.requirements(),
-        fnv1a64(&req)
-    );
-    let marker = venv.join(MARKER_FILE);
-
-    std::fs::create_dir_all(&root)
-        .map_err(|e| format!("a2a test agents: cannot create {}: {e}", root.display()))?;
-    // Cross-process lock (several test binaries / nextest processes); released on drop.
-    let lock_path = root.join(format!("{}.lock", sdk.key()));
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| format!("a2a test agents: cannot open {}: {e}", lock_path.display()))?;
-    // `File::lock`: stable since Rust 1.89, the package's rust-version.
-    lock.lock()
-        .map_err(|e| format!("a2a test agents: cannot lock {}: {e}", lock_path.display()))?;
-
-    if python.is_file() && std::fs::read_to_string(&marker).is_ok_and(|m| m == marker_text) {
-        return Ok(python);
-    }
-
-    let no_python = format!(
-        "Install Python >= 3.10 (with the venv module, e.g. apt install python3-venv) \
-         or set A2A_TEST_PYTHON to such an interpreter (currently `{base}`)."
-    );
-    // 1. A usable base interpreter.
-    let version = StdCommand::new(&base)
-        .args([
-            "-c",
-            "import sys; print('%d.%d.%d' % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 10) else 3)",
-        ])
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONHOME")
-        .stdin(Stdio::null())
-        .output();
-    match version {
-        Err(e) => {
-            return Err(format!(
-                "a2a test agents: {base} not found or not runnable ({e}). {no_python}"
-            ));
-        }
-        Ok(out) if out.status.code() == Some(3) => {
-            return Err(format!(
-                "a2a test agents: {base} is Python {}, but a2a-sdk needs >= 3.10. {no_python}",
-                String::from_utf8_lossy(&out.stdout).trim()
-            ));
-        }
-        Ok(out) if !out.status.success() => {
-            return Err(format!(
-                "a2a test agents: `{base} -c …` failed ({}): {}. {no_python}",
-                out.status,
-                tail(&out.stderr, 2000)
-            ));
-        }
-        Ok(_) => {}
-    }
-
-    // 2. A fresh venv (an old or half-built one is thrown away).
-    if venv.exists() {
-        std::fs::remove_dir_all(&venv)
-            .map_err(|e| format!("a2a test agents: cannot remove {}: {e}", venv.display()))?;
-    }
-    run(
-        StdCommand::new(&base).arg("-m").arg("venv").arg(&venv),
-        &format!("creating the venv {}", venv.display()),
-        &no_python,
-    )?;
-
-    // 3. The pinned requirements.
-    run(
-        StdCommand::new(&python)
-            .args(["-m", "pip", "install", "-q", "-r"])
-            .arg(&req_path),
-        &format!("pip install -r {}", req_path.display()),
-        "Check network access to PyPI (or the index set in PIP_INDEX_URL) and the pins in that \
-         file. The venv is rebuilt from scratch on the next run.",
-    )?;
-    run(
-        StdCommand::new(&python).args(["-c", "import a2a, uvicorn, starlette"]),
-        "importing a2a/uvicorn/starlette in the new venv",
-        "The install looks broken; the venv is rebuilt from scratch on the next run.",
-    )?;
-
-    std::fs::write(&marker, &marker_text)
-        .map_err(|e| format!("a2a test agents: cannot write {}: {e}", marker.display()))?;
-    drop(lock);
-    Ok(python)
+    let base = provision::base_python();
+    let env = Env {
+        who: "a2a test agents",
+        root: provision::venvs_root(),
+        key: sdk.key(),
+        marker_file: MARKER_FILE,
+        marker_text: format!(
+            "requirements={} fnv1a64={:016x}\nbase-python={base}\n",
+            sdk.requirements(),
+            provision::fnv1a64(&req)
+        ),
+    };
+    env.python_venv(&base, &req_path, "import a2a, uvicorn, starlette")
 }

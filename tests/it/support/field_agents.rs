@@ -5,8 +5,7 @@
 //!
 //! Each implementation gets its own environment under `<venvs root>/field-<key>` (the same
 //! root as `support::agents`: `A2A_TEST_VENV_DIR`, default `<target dir>/a2a-test-venvs`),
-//! provisioned on first use from the pinned files next to the scripts, safely across threads
-//! and processes (a lock file per environment, a marker with a hash of the pins):
+//! provisioned on first use from the pinned files next to the scripts by `support::provision`:
 //! - Python: `python3 -m venv` + `pip install -r requirements-<key>.txt` (`A2A_TEST_PYTHON`
 //!   chooses the base interpreter);
 //! - Node: `package.json` + `package-lock.json` copied in, then `npm ci --omit=peer`
@@ -14,15 +13,16 @@
 //!
 //! `FieldAgent::start` spawns the agent on a free port and waits for `READY <url>`; the child
 //! is killed on drop and exits by itself when its stdin closes.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
+
+use super::provision::{self, Env};
 
 /// ADK imports a lot on start-up; on a busy 2-core machine that can take a while.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
@@ -111,7 +111,6 @@ impl Impl {
 
 /// A running field agent. Dropping it kills the process.
 pub struct FieldAgent {
-    pub which: Impl,
     /// `http://127.0.0.1:PORT` exactly as printed after `READY` (no trailing slash).
     pub url: String,
     child: Child,
@@ -185,16 +184,10 @@ impl FieldAgent {
             }
         };
         FieldAgent {
-            which,
             url,
             child,
             _stdout: lines,
         }
-    }
-
-    /// The JSON-RPC endpoint, `{url}/`.
-    pub fn rpc_url(&self) -> String {
-        format!("{}/", self.url)
     }
 
     /// Close stdin (the agent shuts down) and wait up to 10 s, then kill.
@@ -230,81 +223,7 @@ pub fn environment(which: Impl) -> PathBuf {
     }
 }
 
-fn venvs_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("A2A_TEST_VENV_DIR") {
-        return PathBuf::from(dir);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let dir = PathBuf::from(dir);
-        let dir = if dir.is_absolute() {
-            dir
-        } else {
-            manifest.join(dir)
-        };
-        return dir.join("a2a-test-venvs");
-    }
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(t) = exe
-            .ancestors()
-            .find(|a| a.file_name().is_some_and(|n| n == "target"))
-    {
-        return t.join("a2a-test-venvs");
-    }
-    manifest.join("target").join("a2a-test-venvs")
-}
-
-fn fnv1a64(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for bytes in parts {
-        for b in *bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn tail(s: &[u8], max: usize) -> String {
-    let s = String::from_utf8_lossy(s);
-    let s = s.trim();
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    s[start..].to_string()
-}
-
-fn run(cmd: &mut StdCommand, what: &str, fix: &str) -> Result<(), String> {
-    let out = cmd
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONHOME")
-        .env("PIP_NO_INPUT", "1")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("npm_config_update_notifier", "false")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("field agents: {what}: cannot run {cmd:?}: {e}. {fix}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "field agents: {what} failed ({}): {cmd:?}\n--- stdout ---\n{}\n--- stderr ---\n{}\n{fix}",
-            out.status,
-            tail(&out.stdout, 4000),
-            tail(&out.stderr, 8000),
-        ));
-    }
-    Ok(())
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("field agents: cannot read {}: {e}", path.display()))
-}
-
 fn provision(which: Impl) -> Result<PathBuf, String> {
-    let root = venvs_root();
-    let env_dir = root.join(format!("field-{}", which.key()));
     let src = field_dir();
     // What the environment is built from; its hash goes into the marker.
     let pinned: Vec<PathBuf> = if which.is_node() {
@@ -313,91 +232,48 @@ fn provision(which: Impl) -> Result<PathBuf, String> {
     } else {
         vec![src.join(format!("requirements-{}.txt", which.key()))]
     };
-    let contents: Vec<Vec<u8>> = pinned.iter().map(|p| read(p)).collect::<Result<_, _>>()?;
-    let refs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
-    let base = std::env::var("A2A_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let contents: Vec<Vec<u8>> = pinned
+        .iter()
+        .map(|p| {
+            std::fs::read(p).map_err(|e| format!("field agents: cannot read {}: {e}", p.display()))
+        })
+        .collect::<Result<_, _>>()?;
+    // Each file followed by a 0xff byte, so moving bytes between the files changes the hash.
+    let hashed: Vec<u8> = contents
+        .iter()
+        .flat_map(|c| c.iter().copied().chain([0xff]))
+        .collect();
+    let base = provision::base_python();
     let npm = std::env::var("A2A_TEST_NPM").unwrap_or_else(|_| "npm".to_string());
-    let marker_text = format!(
-        "field={} fnv1a64={:016x}\nbase={}\n",
-        which.key(),
-        fnv1a64(&refs),
-        if which.is_node() { &npm } else { &base }
-    );
-    let marker = env_dir.join(MARKER_FILE);
-    let result = if which.is_node() {
-        env_dir.clone()
-    } else {
-        env_dir.join("bin").join("python")
+    let key = format!("field-{}", which.key());
+    let env = Env {
+        who: "field agents",
+        root: provision::venvs_root(),
+        key: &key,
+        marker_file: MARKER_FILE,
+        marker_text: format!(
+            "field={} fnv1a64={:016x}\nbase={}\n",
+            which.key(),
+            provision::fnv1a64(&hashed),
+            if which.is_node() { &npm } else { &base }
+        ),
     };
-
-    std::fs::create_dir_all(&root)
-        .map_err(|e| format!("field agents: cannot create {}: {e}", root.display()))?;
-    let lock_path = root.join(format!("field-{}.lock", which.key()));
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| format!("field agents: cannot open {}: {e}", lock_path.display()))?;
-    #[allow(clippy::incompatible_msrv)]
-    let locked = lock.lock();
-    locked.map_err(|e| format!("field agents: cannot lock {}: {e}", lock_path.display()))?;
-
-    if std::fs::read_to_string(&marker).is_ok_and(|m| m == marker_text) && result.exists() {
-        return Ok(result);
-    }
-    if env_dir.exists() {
-        std::fs::remove_dir_all(&env_dir)
-            .map_err(|e| format!("field agents: cannot remove {}: {e}", env_dir.display()))?;
-    }
-
     if which.is_node() {
-        std::fs::create_dir_all(&env_dir)
-            .map_err(|e| format!("field agents: cannot create {}: {e}", env_dir.display()))?;
-        for (path, bytes) in pinned.iter().zip(&contents) {
-            let to = env_dir.join(path.file_name().expect("a file name"));
-            std::fs::write(&to, bytes)
-                .map_err(|e| format!("field agents: cannot write {}: {e}", to.display()))?;
-        }
-        run(
-            StdCommand::new(&npm)
-                .args([
-                    "ci",
-                    "--ignore-scripts",
-                    "--omit=peer",
-                    "--no-audit",
-                    "--no-fund",
-                ])
-                .current_dir(&env_dir),
-            &format!("npm ci in {}", env_dir.display()),
-            "Install Node >= 18 with npm (or set A2A_TEST_NPM), and check access to the npm \
-             registry. The directory is rebuilt from scratch on the next run.",
-        )?;
+        let files: Vec<(&str, &[u8])> = pinned
+            .iter()
+            .zip(&contents)
+            .map(|(p, c)| {
+                let name = p.file_name().and_then(|n| n.to_str()).expect("a file name");
+                (name, c.as_slice())
+            })
+            .collect();
+        env.npm_ci(
+            &npm,
+            &files,
+            &["--ignore-scripts", "--omit=peer", "--no-audit", "--no-fund"],
+            "Install Node >= 18 with npm (or set A2A_TEST_NPM).",
+        )
     } else {
-        let no_python = format!(
-            "Install Python >= 3.10 with the venv module, or set A2A_TEST_PYTHON (now `{base}`)."
-        );
-        run(
-            StdCommand::new(&base).arg("-m").arg("venv").arg(&env_dir),
-            &format!("creating the venv {}", env_dir.display()),
-            &no_python,
-        )?;
-        run(
-            StdCommand::new(&result)
-                .args(["-m", "pip", "install", "-q", "-r"])
-                .arg(&pinned[0]),
-            &format!("pip install -r {}", pinned[0].display()),
-            "Check network access to PyPI and the pins in that file. The venv is rebuilt from \
-             scratch on the next run.",
-        )?;
-        run(
-            StdCommand::new(&result).args(["-c", which.python_check()]),
-            "checking the new venv's imports",
-            "The install looks broken; the venv is rebuilt from scratch on the next run.",
-        )?;
+        env.python_venv(&base, &pinned[0], which.python_check())
     }
-    std::fs::write(&marker, &marker_text)
-        .map_err(|e| format!("field agents: cannot write {}: {e}", marker.display()))?;
-    drop(lock);
-    Ok(result)
 }

@@ -68,6 +68,16 @@ impl HttpBridge {
         self.logs.lines()
     }
 
+    /// The first stderr line (already logged or still to come) for which `find` gives `Some`, waiting at most
+    /// `limit`.
+    pub async fn wait_for_log<T>(
+        &self,
+        limit: Duration,
+        find: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        self.logs.wait_for(limit, find).await
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id().expect("the bridge is running")
     }

@@ -7,4 +7,5 @@ pub mod field_agents;
 pub mod http;
 pub mod net;
 pub mod process;
+pub mod provision;
 pub mod scripted;
