@@ -262,8 +262,11 @@ impl Registry {
             if first {
                 first = false;
                 self.settled.send_modify(|n| *n += 1);
-                if *self.settled.borrow() == self.agents.len() {
-                    // Start-up discovery is over: one announcement for everything that came up.
+                // Start-up discovery is over: one announcement for everything that came up (none when nothing
+                // did: a client told the list changed would look for tools that are not there).
+                if *self.settled.borrow() == self.agents.len()
+                    && self.generation.load(Ordering::Acquire) > 1
+                {
                     let _ = self.changed.send(());
                 }
             }

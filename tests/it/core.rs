@@ -92,13 +92,13 @@ async fn direct_message_reply_is_a_result() {
         "ag_echo",
         args,
         expect![[r#"
-        state: completed
-        ---
-        echo: hi
-        ---
-        [agent: ag | state: completed | context_id: <context_id>]
-        To follow up in the same conversation, call again with context_id "<context_id>".
-    "#]],
+            state: message
+            ---
+            echo: hi
+            ---
+            [agent: ag | state: message | context_id: <context_id>]
+            To follow up in the same conversation, call again with context_id "<context_id>".
+        "#]],
     )
     .await;
 }
@@ -415,7 +415,7 @@ async fn a_down_agent_does_not_take_the_others_down() {
         isError
         state: error
         ---
-        agent "down": unreachable for <secs>s (agent card: cannot reach http://127.0.0.1:<port>/.well-known/agent-card.json: Connection refused (os error 111)); the bridge keeps retrying
+        agent "down": unreachable for <secs>s (agent card: no agent card: cannot reach http://127.0.0.1:<port>/.well-known/agent-card.json: Connection refused (os error 111); then cannot reach http://127.0.0.1:<port>/.well-known/agent.json: Connection refused (os error 111)); the bridge keeps retrying
     "#]]).await;
 }
 

@@ -143,8 +143,12 @@ impl Bridge {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let mut table = self.registry.table();
-        if table.get(&params.name).is_none() {
-            // A client that cached its tool list may call before start-up discovery has finished.
+        let generic = matches!(table.get(&params.name), Some((_, Route::Generic(_))));
+        if table.get(&params.name).is_none() || generic {
+            // A client may call before start-up discovery has finished: one that cached its tool list (the skill
+            // tool is not listed yet), or a 2026-07-28 client, which has no handshake and can name an agent in a
+            // generic tool at once. Both wait for the first card fetches (bounded), as `tools/list` does; once
+            // discovery has settled this returns at once.
             self.registry
                 .wait_initial(self.registry.initial_limit())
                 .await;
