@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod mcp;
+pub mod time;
 
 use std::sync::Arc;
 

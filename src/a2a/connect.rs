@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
-use super::client::{A2aClient, ClientSettings};
+use super::client::{A2aClient, ClientSettings, Guards};
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
 use super::types::{AgentCard, ProtocolVersion};
@@ -36,6 +36,8 @@ pub struct ClientOptions {
     pub accepted_output_modes: Vec<String>,
     /// OAuth2 client credentials: a bearer token fetched and refreshed on demand.
     pub oauth: Option<Arc<ClientCredentials>>,
+    /// The answer size cap and the secret scrubber.
+    pub guards: Guards,
 }
 
 impl A2aClient {
@@ -74,6 +76,7 @@ impl A2aClient {
             stream_idle_timeout,
             accepted_output_modes,
             oauth,
+            guards,
         } = options;
         Ok(A2aClient::new(
             http,
@@ -86,6 +89,7 @@ impl A2aClient {
                 stream_idle_timeout,
                 accepted_output_modes,
                 oauth,
+                guards,
             },
         ))
     }

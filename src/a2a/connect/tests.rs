@@ -10,6 +10,7 @@ fn options() -> ClientOptions {
         stream_idle_timeout: Duration::from_secs(1),
         accepted_output_modes: vec![],
         oauth: None,
+        guards: Default::default(),
     }
 }
 

@@ -189,6 +189,7 @@ impl Bridge {
                     self.cancel_task(parse_args(&name, args)?).await?.into()
                 }
             };
+            let result = super::scrub_result::scrub_response(&self.registry.scrubber, result);
             let outcome = match &result {
                 CallToolResponse::Complete(r) if r.is_error == Some(true) => "error",
                 CallToolResponse::Complete(_) => "ok",
@@ -248,7 +249,7 @@ impl Bridge {
         match requested {
             None => Ok(default),
             Some(s) if s.is_finite() && s >= 0.0 => {
-                Ok(Duration::from_secs_f64(s).min(self.settings.max_wait))
+                Ok(crate::time::secs_clamped(s, self.settings.max_wait))
             }
             Some(s) => Err(McpError::invalid_params(
                 format!("wait_seconds must be a non-negative number, got {s}"),
