@@ -21,6 +21,14 @@ use super::result::Ending;
 use super::view::TaskView;
 use crate::a2a::{A2aClient, A2aError, EventStream, Message, TaskState};
 
+/// Sleeps until `at` (never returns for `None`; the caller guards the branch).
+async fn sleep_until_some(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// First pause between `tasks/get` polls; doubles up to `MAX_POLL_INTERVAL`.
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Longest pause between polls: slow enough to spare the agent, quick enough to notice completion.
@@ -41,6 +49,9 @@ pub struct Follow<'a> {
     heartbeat: Duration,
     cancel_on_timeout: bool,
     ct: &'a CancellationToken,
+    /// The bridge is shutting down: return what is known, leave the A2A task running.
+    stopping: &'a CancellationToken,
+    max_output_bytes: usize,
 }
 
 /// How following a task ended.
@@ -52,6 +63,8 @@ pub enum Outcome {
     Failed(A2aError, TaskView),
     /// The MCP client canceled the call; the A2A task was asked to cancel too.
     Canceled,
+    /// The bridge is shutting down; the A2A task (if `view` has one) keeps running, to be collected later.
+    ShuttingDown(TaskView),
 }
 
 enum Raced<T> {
@@ -86,6 +99,8 @@ impl<'a> Follow<'a> {
             heartbeat,
             cancel_on_timeout: false,
             ct,
+            stopping: &conn.stopping,
+            max_output_bytes: conn.max_output_bytes,
         }
     }
 
@@ -97,7 +112,15 @@ impl<'a> Follow<'a> {
 
     /// Sends `message` and follows the resulting task.
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
-        let view = TaskView::default();
+        let outcome = self.send_inner(message, progress).await;
+        // The last state always reaches the client, however the notifications were coalesced.
+        progress.flush().await;
+        outcome
+    }
+
+    async fn send_inner(&self, message: &Message, progress: &mut Progress) -> Outcome {
+        let mut view = TaskView::default();
+        view.limit_output(self.max_output_bytes);
         if self.streaming {
             match self
                 .race(self.client.stream_message(message), progress, view.state)
@@ -108,7 +131,7 @@ impl<'a> Follow<'a> {
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view).await,
-                Raced::Canceled => Outcome::Canceled,
+                Raced::Canceled => self.cancel(&view).await,
             }
         } else {
             match self
@@ -120,7 +143,8 @@ impl<'a> Follow<'a> {
                 .await
             {
                 Raced::Ready(Ok(response)) => {
-                    let view = TaskView::from_response(response);
+                    let mut view = TaskView::from_response(response);
+                    view.limit_output(self.max_output_bytes);
                     if view.is_settled() {
                         return Outcome::Done(view, Ending::Settled);
                     }
@@ -131,15 +155,18 @@ impl<'a> Follow<'a> {
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view).await,
-                Raced::Canceled => Outcome::Canceled,
+                Raced::Canceled => self.cancel(&view).await,
             }
         }
     }
 
     /// Follows an existing task (for `get_task`), starting from a fresh snapshot.
     pub async fn resume(&self, task_id: &str, progress: &mut Progress) -> Outcome {
-        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress)
-            .await
+        let mut view = TaskView::for_task(task_id);
+        view.limit_output(self.max_output_bytes);
+        let outcome = self.follow(view, Phase::Refresh, progress).await;
+        progress.flush().await;
+        outcome
     }
 
     async fn follow(
@@ -311,10 +338,13 @@ impl<'a> Follow<'a> {
         tokio::pin!(fut);
         loop {
             let beat = self.heartbeat.saturating_sub(progress.idle_for());
+            let flush_at = progress.pending_until();
             tokio::select! {
                 biased;
                 () = self.ct.cancelled() => return Raced::Canceled,
+                () = self.stopping.cancelled() => return Raced::Canceled,
                 out = &mut fut => return Raced::Ready(out),
+                () = sleep_until_some(flush_at), if flush_at.is_some() => progress.flush().await,
                 () = tokio::time::sleep_until(self.deadline) => return Raced::Deadline,
                 () = tokio::time::sleep(beat) => {
                     let state = state.map(TaskState::as_str).unwrap_or("submitted");
@@ -343,6 +373,16 @@ impl<'a> Follow<'a> {
     }
 
     async fn cancel(&self, view: &TaskView) -> Outcome {
+        if self.stopping.is_cancelled() && !self.ct.is_cancelled() {
+            // Not the client's wish: the task keeps running, and its id goes back so it can be collected
+            // through another bridge.
+            tracing::info!(
+                agent = self.agent,
+                task_id = view.task_id.as_deref().unwrap_or(""),
+                "bridge shutting down; returning the task to the client"
+            );
+            return Outcome::ShuttingDown(view.clone());
+        }
         if let Some(task_id) = &view.task_id
             && !view.state.is_some_and(TaskState::is_terminal)
         {

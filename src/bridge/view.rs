@@ -1,6 +1,8 @@
 //! `TaskView`: what the bridge knows of one task so far, folded from snapshots and stream events (pure).
 
-use crate::a2a::{Artifact, Message, SendResponse, StreamEvent, Task, TaskState, TaskStatus};
+use crate::a2a::{
+    Artifact, Message, Part, SendResponse, StreamEvent, Task, TaskState, TaskStatus,
+};
 
 /// The words of a status message: its text parts, or `None` when there is no message or only blank text.
 pub fn said(message: Option<&Message>) -> Option<String> {
@@ -26,6 +28,92 @@ pub struct TaskView {
     pub reply: Option<Message>,
     /// v0.3 `final: true` was seen.
     final_seen: bool,
+    /// How much output is kept (`max_output_bytes`) and what was cut.
+    pub output: OutputBudget,
+}
+
+/// The cap on one task's output as the bridge holds it: artifact bytes kept, the cap, and what did not fit.
+/// Every artifact counts `ARTIFACT_OVERHEAD` bytes and every part `PART_OVERHEAD` on top of its content, so
+/// a flood of empty parts or artifacts is capped too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputBudget {
+    pub max: usize,
+    pub used: usize,
+    /// Bytes (content and overhead) of output dropped because it did not fit.
+    pub cut: usize,
+}
+
+/// What one artifact counts against the output budget besides its parts.
+const ARTIFACT_OVERHEAD: usize = 256;
+/// What one part counts against the output budget besides its content.
+const PART_OVERHEAD: usize = 16;
+
+impl Default for OutputBudget {
+    fn default() -> Self {
+        OutputBudget {
+            max: usize::MAX,
+            used: 0,
+            cut: 0,
+        }
+    }
+}
+
+/// What a part counts against the output budget.
+fn part_cost(part: &Part) -> usize {
+    PART_OVERHEAD
+        + match part {
+            Part::Text { text } => text.len(),
+            Part::Data { data } => serde_json::to_vec(data).map_or(0, |v| v.len()),
+            Part::File {
+                bytes,
+                uri,
+                media_type,
+                name,
+            } => [bytes, uri, media_type, name]
+                .iter()
+                .map(|f| f.as_ref().map_or(0, String::len))
+                .sum(),
+        }
+}
+
+impl OutputBudget {
+    fn room(&self) -> usize {
+        self.max.saturating_sub(self.used)
+    }
+
+    /// Keeps the parts that fit (a text part may be cut at a character boundary), counting the rest as cut.
+    fn admit(&mut self, parts: &mut Vec<Part>) {
+        let mut keep = parts.len();
+        for (i, part) in parts.iter_mut().enumerate() {
+            let cost = part_cost(part);
+            if cost <= self.room() {
+                self.used += cost;
+                continue;
+            }
+            keep = i;
+            if let Part::Text { text } = part
+                && self.room() > PART_OVERHEAD
+            {
+                let mut end = self.room() - PART_OVERHEAD;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.cut += text.len() - end;
+                text.truncate(end);
+                self.used += PART_OVERHEAD + end;
+                keep = i + 1;
+            }
+            break;
+        }
+        for dropped in parts.drain(keep..) {
+            self.cut += part_cost(&dropped);
+        }
+    }
+}
+
+/// The artifact's content cost.
+fn artifact_cost(artifact: &Artifact) -> usize {
+    ARTIFACT_OVERHEAD + artifact.parts.iter().map(part_cost).sum::<usize>()
 }
 
 impl TaskView {
@@ -52,6 +140,65 @@ impl TaskView {
         view
     }
 
+    /// Caps the output kept to `max_bytes` from now on (and trims what is there).
+    pub fn limit_output(&mut self, max_bytes: usize) {
+        self.output.max = max_bytes;
+        self.recount_output();
+    }
+
+    /// Whether output was cut, and how many bytes.
+    pub fn output_cut(&self) -> Option<usize> {
+        (self.output.cut > 0).then_some(self.output.cut)
+    }
+
+    /// Counts the artifacts against the budget from scratch, trimming what does not fit.
+    fn recount_output(&mut self) {
+        let mut budget = std::mem::take(&mut self.output);
+        budget.used = 0;
+        budget.cut = 0;
+        self.artifacts.retain_mut(|a| {
+            if budget.room() < ARTIFACT_OVERHEAD {
+                budget.cut += artifact_cost(a);
+                return false;
+            }
+            budget.used += ARTIFACT_OVERHEAD;
+            budget.admit(&mut a.parts);
+            true
+        });
+        self.output = budget;
+    }
+
+    /// Fits an incoming artifact event into the budget before it is folded in (`false`: nothing of it fits,
+    /// drop it); a replaced artifact gives its room back first.
+    fn admit_artifact(&mut self, artifact: &mut Artifact, append: bool) -> bool {
+        if self.output.max == usize::MAX {
+            return true;
+        }
+        if self.output.room() == 0 {
+            // Full: drop without looking for the artifact it belongs to.
+            self.output.cut += artifact.parts.iter().map(part_cost).sum::<usize>();
+            return false;
+        }
+        let existing = self
+            .artifacts
+            .iter()
+            .find(|a| a.artifact_id == artifact.artifact_id);
+        match existing {
+            Some(old) if !append => {
+                self.output.used = self.output.used.saturating_sub(artifact_cost(old));
+                self.output.used += ARTIFACT_OVERHEAD;
+            }
+            Some(_) => {}
+            None if self.output.room() < ARTIFACT_OVERHEAD => {
+                self.output.cut += artifact_cost(artifact);
+                return false;
+            }
+            None => self.output.used += ARTIFACT_OVERHEAD,
+        }
+        self.output.admit(&mut artifact.parts);
+        true
+    }
+
     /// Nothing more will happen without the caller: a reply, a terminal or interrupted state, or `final`.
     pub fn is_settled(&self) -> bool {
         self.reply.is_some() || self.final_seen || self.state.is_some_and(TaskState::is_settled)
@@ -76,6 +223,9 @@ impl TaskView {
         self.set_status(task.status);
         if !task.artifacts.is_empty() {
             self.artifacts = task.artifacts;
+            if self.output.max != usize::MAX {
+                self.recount_output();
+            }
         }
         // A fresh snapshot that is not settled means an earlier `final` no longer holds (a resumed task).
         self.final_seen = false;
@@ -136,7 +286,10 @@ impl TaskView {
         }
     }
 
-    fn add_artifact(&mut self, artifact: Artifact, append: bool) {
+    fn add_artifact(&mut self, mut artifact: Artifact, append: bool) {
+        if !self.admit_artifact(&mut artifact, append) {
+            return;
+        }
         match self
             .artifacts
             .iter_mut()

@@ -285,11 +285,54 @@ impl Bridge {
             Outcome::Failed(error, view) => error_result(agent, &error.to_string(), Some(&view)),
             // rmcp drops the response of a canceled request; this result is never seen by the client.
             Outcome::Canceled => error_result(agent, "the call was canceled", None),
+            Outcome::ShuttingDown(view) => shutting_down_result(agent, &view),
         }
     }
 
-    /// `result_from_view` with the configured text cap.
+    /// `result_from_view` with the configured text cap and a note on output cut by `max_output_bytes`,
+    /// scrubbed of configured secrets.
     pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
-        result_from_view(agent, view, ending, self.settings.max_result_chars)
+        let mut result = result_from_view(agent, view, ending, self.settings.max_result_chars);
+        if let Some(cut) = view.output_cut() {
+            note_output_cut(&mut result, agent, view, cut);
+        }
+        super::scrub_result::scrub_result(&self.registry.scrubber, result)
     }
+}
+
+/// Says, in the text and in `structuredContent.text`, how much of the task's output the bridge dropped and how
+/// to get it.
+fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cut: usize) {
+    let task = view
+        .task_id
+        .as_deref()
+        .map(|id| format!("; the agent keeps the whole task {id}: raise max_output_bytes for agent \"{agent}\" and call get_task with its task_id to read more"))
+        .unwrap_or_default();
+    let note = format!(
+        "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
+        view.output.max
+    );
+    result.content.push(rmcp::model::ContentBlock::text(note.clone()));
+    if let Some(Value::Object(output)) = &mut result.structured_content
+        && let Some(Value::String(text)) = output.get_mut("text")
+    {
+        text.push_str("\n");
+        text.push_str(&note);
+    }
+}
+
+/// The result of a call that the bridge's shutdown ended: the task keeps running on the agent, and its id goes
+/// back so the work can be collected through another bridge (`get_task`).
+fn shutting_down_result(agent: &str, view: &TaskView) -> CallToolResult {
+    let message = match &view.task_id {
+        Some(id) => format!(
+            "the bridge is shutting down; task {id} keeps running on the agent: collect it with get_task \
+             (agent \"{agent}\", task_id \"{id}\"), through another bridge if this one is gone"
+        ),
+        None => "the bridge is shutting down before the agent started a task; send the message again".into(),
+    };
+    error_result(agent, &message, Some(view))
+}
+
+impl Bridge {
 }
