@@ -3,6 +3,7 @@ mod core;
 mod demo;
 mod faults;
 mod field;
+mod hostile;
 mod http;
 mod long;
 mod support;

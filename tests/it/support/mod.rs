@@ -2,6 +2,7 @@
 pub mod agents;
 pub mod bridge;
 pub mod field_agents;
+pub mod hostile;
 pub mod http;
 pub mod proxy;
 pub mod scripted;
