@@ -459,7 +459,9 @@ pub fn cpu_time(pid: Option<u32>) -> anyhow::Result<Duration> {
             .with_context(|| format!("unexpected {path}"))
     };
     let total = ticks(11)? + ticks(12)?;
-    Ok(Duration::from_millis(total.saturating_mul(1000) / clock_ticks().max(1)))
+    Ok(Duration::from_millis(
+        total.saturating_mul(1000) / clock_ticks().max(1),
+    ))
 }
 
 /// Clock ticks per second of `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux everywhere in practice).

@@ -359,7 +359,11 @@ pub(crate) async fn read_capped(
 /// The error for a response that is not a success, from `url` (the URL that answered, after any redirects
 /// followed): 429 with its `Retry-After`, a redirect that was not followed with its `Location`, else the
 /// status with the start of the body (at most `MAX_ERROR_READ_BYTES` read, within `timeout`).
-pub(crate) async fn status_error(resp: reqwest::Response, url: &str, timeout: Duration) -> A2aError {
+pub(crate) async fn status_error(
+    resp: reqwest::Response,
+    url: &str,
+    timeout: Duration,
+) -> A2aError {
     let status = resp.status();
     let url = super::error::redact_url(url);
     if status.is_redirection() {

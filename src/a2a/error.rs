@@ -52,7 +52,9 @@ pub enum A2aError {
         location: String,
     },
     /// An answer was larger than the configured cap; `key` names the setting that raises it.
-    #[error("the agent's {what} is larger than {limit} bytes ({key}); nothing past the cap was read")]
+    #[error(
+        "the agent's {what} is larger than {limit} bytes ({key}); nothing past the cap was read"
+    )]
     TooLarge {
         what: &'static str,
         limit: usize,

@@ -25,3 +25,6 @@ pub use client::{A2aClient, ClientSettings, EventStream, Guards, fetch_card};
 pub use connect::{CardOverrides, ClientOptions};
 pub use error::A2aError;
 pub use types::*;
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -172,9 +172,9 @@ impl ClientCredentials {
         }
         let body = body.bytes;
         let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            A2aError::InvalidResponse(self.scrub(&format!(
-                "token endpoint answer has no access_token: {e}"
-            )))
+            A2aError::InvalidResponse(
+                self.scrub(&format!("token endpoint answer has no access_token: {e}")),
+            )
         })?;
         if let Some(kind) = &token.token_type
             && !kind.eq_ignore_ascii_case("bearer")

@@ -41,7 +41,9 @@ impl EndpointPolicy {
     /// named it.
     pub fn check(&self, endpoint: &str) -> Result<(), A2aError> {
         let url = url::Url::parse(endpoint).map_err(|e| {
-            A2aError::EndpointRefused(format!("the card's endpoint {endpoint:?} is not a URL: {e}"))
+            A2aError::EndpointRefused(format!(
+                "the card's endpoint {endpoint:?} is not a URL: {e}"
+            ))
         })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(A2aError::EndpointRefused(format!(
@@ -137,7 +139,9 @@ fn ip_is_link_local_or_metadata(ip: IpAddr) -> bool {
         IpAddr::V6(v6) => {
             (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
-                || v6.to_ipv4_mapped().is_some_and(v4_is_link_local_or_metadata)
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(v4_is_link_local_or_metadata)
         }
     }
 }
@@ -160,7 +164,10 @@ mod tests {
 
     #[test]
     fn credentials_stay_on_configured_origins() {
-        let p = policy(&["http://127.0.0.1:8000", "https://id.example.com/token"], true);
+        let p = policy(
+            &["http://127.0.0.1:8000", "https://id.example.com/token"],
+            true,
+        );
         assert!(p.check("http://127.0.0.1:8000/rpc").is_ok());
         let e = p.check("http://localhost:9000/").unwrap_err().to_string();
         assert!(e.contains("http://localhost:9000"), "{e}");
@@ -197,7 +204,11 @@ mod tests {
     #[test]
     fn loopback_only_when_configured() {
         let remote = policy(&["https://agents.example.com"], false);
-        for bad in ["http://127.0.0.1:80/", "http://localhost/", "http://[::1]:9/"] {
+        for bad in [
+            "http://127.0.0.1:80/",
+            "http://localhost/",
+            "http://[::1]:9/",
+        ] {
             assert!(remote.check(bad).is_err(), "{bad}");
         }
         let local = policy(&["http://127.0.0.1:8000"], false);

@@ -221,7 +221,14 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode("cs-secret")
         );
         let clean = s.scrub(&echoed);
-        for leaked in ["hunter2", &basic, "odd", "tok-abcdef", "cs-secret", "Y3Mtc2VjcmV0"] {
+        for leaked in [
+            "hunter2",
+            &basic,
+            "odd",
+            "tok-abcdef",
+            "cs-secret",
+            "Y3Mtc2VjcmV0",
+        ] {
             assert!(!clean.contains(leaked), "{leaked} in {clean}");
         }
         assert!(clean.contains("team=platform"), "{clean}");

@@ -1,8 +1,6 @@
 //! `TaskView`: what the bridge knows of one task so far, folded from snapshots and stream events (pure).
 
-use crate::a2a::{
-    Artifact, Message, Part, SendResponse, StreamEvent, Task, TaskState, TaskStatus,
-};
+use crate::a2a::{Artifact, Message, Part, SendResponse, StreamEvent, Task, TaskState, TaskStatus};
 
 /// The words of a status message: its text parts, or `None` when there is no message or only blank text.
 pub fn said(message: Option<&Message>) -> Option<String> {
@@ -304,3 +302,64 @@ impl TaskView {
 
 #[cfg(test)]
 mod tests;
+
+/// The output budget under arbitrary artifact events (kept apart from `tests`, which covers folding).
+#[cfg(test)]
+mod budget_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn event(id: u8, text_len: usize, parts: usize, append: bool) -> StreamEvent {
+        StreamEvent::Artifact {
+            task_id: "t".into(),
+            context_id: "c".into(),
+            artifact: Artifact {
+                artifact_id: format!("a{id}"),
+                name: None,
+                description: None,
+                parts: (0..parts)
+                    .map(|_| Part::Text {
+                        text: "é".repeat(text_len),
+                    })
+                    .collect(),
+            },
+            append,
+            last_chunk: false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn output_never_exceeds_the_cap(
+            max in 0usize..5_000,
+            events in prop::collection::vec((0u8..4, 0usize..300, 0usize..5, any::<bool>()), 0..40),
+        ) {
+            let mut view = TaskView::default();
+            view.limit_output(max);
+            for (id, len, parts, append) in events {
+                view.apply(event(id, len, parts, append));
+                prop_assert!(view.output.used <= max, "{} > {max}", view.output.used);
+            }
+            let kept: usize = view.artifacts.iter().flat_map(|a| &a.parts).map(|p| match p {
+                Part::Text { text } => text.len(),
+                _ => 0,
+            }).sum();
+            prop_assert!(kept <= max);
+        }
+    }
+
+    #[test]
+    fn a_flood_of_chunks_is_cut_and_said() {
+        let mut view = TaskView::default();
+        view.limit_output(1 << 20);
+        for i in 0..200 {
+            view.apply(event(0, 32 << 10, 1, i > 0));
+        }
+        assert!(view.output.used <= 1 << 20);
+        assert!(view.output_cut().unwrap() > 10 << 20);
+        assert_eq!(view.artifacts.len(), 1);
+    }
+}

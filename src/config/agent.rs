@@ -282,7 +282,8 @@ impl RawAgent {
         }
         let mut allowed_origins = Vec::new();
         for (i, o) in self.allowed_origins.iter().enumerate() {
-            allowed_origins.push(parse_origin(o).map_err(|m| (format!("{key}.allowed_origins[{i}]"), m))?);
+            allowed_origins
+                .push(parse_origin(o).map_err(|m| (format!("{key}.allowed_origins[{i}]"), m))?);
         }
         let max_response_bytes =
             super::positive(self.max_response_bytes, &k("max_response_bytes"))?
@@ -317,8 +318,9 @@ impl RawAgent {
 
 /// An `allowed_origins` entry: `scheme://host[:port]`, nothing after it.
 fn parse_origin(text: &str) -> Result<url::Origin, String> {
-    let parsed = url::Url::parse(text)
-        .map_err(|e| format!("expected an origin such as \"https://host:8443\", got {text:?} ({e})"))?;
+    let parsed = url::Url::parse(text).map_err(|e| {
+        format!("expected an origin such as \"https://host:8443\", got {text:?} ({e})")
+    })?;
     if !matches!(parsed.scheme(), "http" | "https")
         || parsed.host().is_none()
         || parsed.path() != "/"

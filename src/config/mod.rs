@@ -259,11 +259,8 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
             .unwrap_or(d.max_output_bytes),
         max_skills_per_agent: positive(raw.max_skills_per_agent, "bridge.max_skills_per_agent")?
             .unwrap_or(d.max_skills_per_agent),
-        max_description_chars: positive(
-            raw.max_description_chars,
-            "bridge.max_description_chars",
-        )?
-        .unwrap_or(d.max_description_chars),
+        max_description_chars: positive(raw.max_description_chars, "bridge.max_description_chars")?
+            .unwrap_or(d.max_description_chars),
         allow_link_local: raw.allow_link_local.unwrap_or(d.allow_link_local),
     };
     if settings.wait > settings.max_wait {

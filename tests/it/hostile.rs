@@ -68,7 +68,10 @@ async fn a_card_cannot_move_credentials_to_another_origin() {
     assert!(call.is_error(), "{}", call.text());
     let text = call.text();
     assert!(text.contains(&other_origin), "{text}");
-    assert!(text.contains("allowed_origins") && text.contains("endpoint"), "{text}");
+    assert!(
+        text.contains("allowed_origins") && text.contains("endpoint"),
+        "{text}"
+    );
     assert!(elsewhere.seen().is_empty(), "{:?}", elsewhere.seen());
 
     let allowed = format!("{creds}\nallowed_origins = [\"{other_origin}\"]");
@@ -77,7 +80,8 @@ async fn a_card_cannot_move_credentials_to_another_origin() {
     assert_eq!(call.structured()["state"], "completed", "{}", call.text());
     let seen = elsewhere.seen();
     assert!(
-        seen.iter().any(|s| s.header_text().contains("tok-very-secret-1")),
+        seen.iter()
+            .any(|s| s.header_text().contains("tok-very-secret-1")),
         "{seen:?}"
     );
 }
@@ -116,7 +120,11 @@ async fn redirects_to_another_origin_are_not_followed() {
 /// A card pointing at the cloud metadata address is refused (even without credentials), naming the switch.
 #[tokio::test]
 async fn link_local_and_metadata_endpoints_are_refused() {
-    for endpoint in ["http://169.254.169.254/latest/", "http://[fe80::1]:80/", "http://metadata.google.internal/"] {
+    for endpoint in [
+        "http://169.254.169.254/latest/",
+        "http://[fe80::1]:80/",
+        "http://metadata.google.internal/",
+    ] {
         let card = Hostile::start(CardSpec {
             endpoint: Some(endpoint.into()),
             ..CardSpec::default()
@@ -127,7 +135,11 @@ async fn link_local_and_metadata_endpoints_are_refused() {
             .call("send_message", json!({"agent": "h", "message": "hi"}))
             .await;
         assert!(call.is_error(), "{endpoint}: {}", call.text());
-        assert!(call.text().contains("allow_link_local"), "{endpoint}: {}", call.text());
+        assert!(
+            call.text().contains("allow_link_local"),
+            "{endpoint}: {}",
+            call.text()
+        );
     }
 }
 
@@ -146,7 +158,11 @@ async fn echoed_secrets_are_scrubbed_from_results_and_logs() {
         assert_clean(text, &all);
     }
     // The agent did get them: the scrubbing is what kept them out.
-    assert!(srv.seen().iter().any(|s| s.header_text().contains("hdr-very-secret-2")));
+    assert!(
+        srv.seen()
+            .iter()
+            .any(|s| s.header_text().contains("hdr-very-secret-2"))
+    );
     assert_clean("the log", &bridge.logs().join("\n"));
 
     let (token_url, _token) = token_server(true).await;
@@ -157,7 +173,10 @@ async fn echoed_secrets_are_scrubbed_from_results_and_logs() {
     let call = client.call("h_s0", json!({"message": "hi"})).await;
     assert!(call.is_error(), "{}", call.text());
     assert!(call.text().contains("HTTP 401"), "{}", call.text());
-    assert_clean("oauth result", &serde_json::to_string(&call.result).unwrap());
+    assert_clean(
+        "oauth result",
+        &serde_json::to_string(&call.result).unwrap(),
+    );
     assert_clean("the oauth log", &bridge.logs().join("\n"));
 }
 
@@ -167,8 +186,14 @@ async fn an_endless_error_body_is_read_up_to_a_cap_in_time() {
     let srv = Hostile::start(CardSpec::default()).await;
     let (_bridge, client) = start(&agent(&srv.url, "request_timeout_secs = 3"), &[]).await;
     let started = Instant::now();
-    let call = client.call("h_s0", json!({"message": "endless-error"})).await;
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let call = client
+        .call("h_s0", json!({"message": "endless-error"}))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(call.is_error(), "{}", call.text());
     assert!(call.text().contains("HTTP 500"), "{}", call.text());
 }
@@ -182,18 +207,41 @@ async fn huge_answers_are_capped_while_reading() {
     let (bridge, client) = start(&agent(&srv.url, "request_timeout_secs = 60"), &[]).await;
 
     let call = client.call("h_s0", json!({"message": "huge-error"})).await;
-    assert!(call.is_error() && call.text().contains("HTTP 500"), "{}", call.text());
+    assert!(
+        call.is_error() && call.text().contains("HTTP 500"),
+        "{}",
+        call.text()
+    );
     assert!(call.text().len() < 2_000, "{}", call.text().len());
 
     let call = client.call("h_s0", json!({"message": "huge-json"})).await;
     assert!(call.is_error(), "{}", call.text());
-    assert!(call.text().contains("max_response_bytes"), "{}", call.text());
+    assert!(
+        call.text().contains("max_response_bytes"),
+        "{}",
+        call.text()
+    );
 
-    let call = client.call("h_s0", json!({"message": "chunks", "wait_seconds": 120})).await;
-    assert_eq!(call.structured()["state"], "completed", "{}", &call.text()[..200.min(call.text().len())]);
+    let call = client
+        .call("h_s0", json!({"message": "chunks", "wait_seconds": 120}))
+        .await;
+    assert_eq!(
+        call.structured()["state"],
+        "completed",
+        "{}",
+        &call.text()[..200.min(call.text().len())]
+    );
     let text = call.text();
-    assert!(text.contains("output cut") && text.contains("max_output_bytes"), "{}", &text[text.len().saturating_sub(600)..]);
-    assert!(text.contains("get_task"), "{}", &text[text.len().saturating_sub(600)..]);
+    assert!(
+        text.contains("output cut") && text.contains("max_output_bytes"),
+        "{}",
+        &text[text.len().saturating_sub(600)..]
+    );
+    assert!(
+        text.contains("get_task"),
+        "{}",
+        &text[text.len().saturating_sub(600)..]
+    );
 
     let peak = peak_rss(bridge.pid());
     assert!(peak < BOUND, "peak RSS {} MB", peak >> 20);
@@ -213,7 +261,11 @@ async fn oversized_cards_are_capped_with_warnings() {
         .call("send_message", json!({"agent": "h", "message": "hi"}))
         .await;
     assert!(call.is_error());
-    assert!(call.text().contains("agent card is larger than"), "{}", call.text());
+    assert!(
+        call.text().contains("agent card is larger than"),
+        "{}",
+        call.text()
+    );
 
     let many = Hostile::start(CardSpec {
         skills: 5_000,
@@ -236,7 +288,11 @@ async fn oversized_cards_are_capped_with_warnings() {
     let h_tools = tools.iter().filter(|t| t.name.starts_with("h_")).count();
     assert_eq!(h_tools, 100);
     let listed = serde_json::to_string(&tools).unwrap();
-    assert!(listed.len() < 1_000_000, "tools/list is {} bytes", listed.len());
+    assert!(
+        listed.len() < 1_000_000,
+        "tools/list is {} bytes",
+        listed.len()
+    );
     let long_tool = tools.iter().find(|t| t.name.starts_with("long_")).unwrap();
     assert!(long_tool.description.as_ref().unwrap().len() < 10_000);
     let logs = bridge.logs().join("\n");
@@ -261,7 +317,11 @@ async fn progress_is_coalesced_and_ends_with_the_last_state() {
         "{} notifications in {secs:.1}s",
         messages.len()
     );
-    assert_eq!(messages.last().map(String::as_str), Some("final state"), "{messages:?}");
+    assert_eq!(
+        messages.last().map(String::as_str),
+        Some("final state"),
+        "{messages:?}"
+    );
 }
 
 /// Numbers that used to panic: `wait_seconds: 1e20` and an OAuth `expires_in` of 1e300 are answered.
@@ -278,16 +338,30 @@ async fn absurd_numbers_are_clamped() {
     );
     let (_bridge, client) = start(&config, &SECRET_ENV).await;
     for wait in [1e20, 1.7e308] {
-        let call = client.call("h_s0", json!({"message": "hi", "wait_seconds": wait})).await;
-        assert_eq!(call.structured()["state"], "completed", "{wait}: {}", call.text());
+        let call = client
+            .call("h_s0", json!({"message": "hi", "wait_seconds": wait}))
+            .await;
+        assert_eq!(
+            call.structured()["state"],
+            "completed",
+            "{wait}: {}",
+            call.text()
+        );
     }
     let started = Instant::now();
     let call = client
-        .call("get_task", json!({"agent": "h", "task_id": "task-x", "wait_seconds": 1e20}))
+        .call(
+            "get_task",
+            json!({"agent": "h", "task_id": "task-x", "wait_seconds": 1e20}),
+        )
         .await;
     // The agent never finishes that task; the call is bounded by max_wait_seconds and answers.
     assert_eq!(call.structured()["state"], "working", "{}", call.text());
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// 429 with Retry-After: the tool error says when to retry.
@@ -318,7 +392,9 @@ async fn shutdown_returns_running_calls_with_their_task_id() {
         bridge.sigterm().await;
     };
     let (call, ()) = tokio::join!(tokio::time::timeout(Duration::from_secs(20), call), signal);
-    let call = call.expect("the call answered").expect("tools/call succeeded");
+    let call = call
+        .expect("the call answered")
+        .expect("tools/call succeeded");
     let text = call.text();
     assert!(text.contains("shutting down"), "{text}");
     assert!(text.contains("task-stall"), "{text}");
@@ -326,5 +402,8 @@ async fn shutdown_returns_running_calls_with_their_task_id() {
     let status = bridge.wait_exit(Duration::from_secs(15)).await;
     assert!(status.success(), "{status:?}");
     let methods: Vec<String> = srv.seen().iter().map(|s| s.path.clone()).collect();
-    assert!(!bridge.logs().join("\n").contains("canceling the A2A task"), "{methods:?}");
+    assert!(
+        !bridge.logs().join("\n").contains("canceling the A2A task"),
+        "{methods:?}"
+    );
 }

@@ -312,11 +312,13 @@ fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cu
         "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
         view.output.max
     );
-    result.content.push(rmcp::model::ContentBlock::text(note.clone()));
+    result
+        .content
+        .push(rmcp::model::ContentBlock::text(note.clone()));
     if let Some(Value::Object(output)) = &mut result.structured_content
         && let Some(Value::String(text)) = output.get_mut("text")
     {
-        text.push_str("\n");
+        text.push('\n');
         text.push_str(&note);
     }
 }
@@ -329,10 +331,12 @@ fn shutting_down_result(agent: &str, view: &TaskView) -> CallToolResult {
             "the bridge is shutting down; task {id} keeps running on the agent: collect it with get_task \
              (agent \"{agent}\", task_id \"{id}\"), through another bridge if this one is gone"
         ),
-        None => "the bridge is shutting down before the agent started a task; send the message again".into(),
+        None => {
+            "the bridge is shutting down before the agent started a task; send the message again"
+                .into()
+        }
     };
     error_result(agent, &message, Some(view))
 }
 
-impl Bridge {
-}
+impl Bridge {}

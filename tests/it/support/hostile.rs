@@ -136,8 +136,10 @@ async fn collect(
     headers: HeaderMap,
 ) -> Response {
     record(&shared, uri.path(), &headers);
-    axum::Json(json!({"jsonrpc": "2.0", "id": 1, "result": {"task": {"id": "t", "contextId": "c",
-        "status": {"state": "TASK_STATE_COMPLETED"}}}}))
+    axum::Json(
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"task": {"id": "t", "contextId": "c",
+        "status": {"state": "TASK_STATE_COMPLETED"}}}}),
+    )
     .into_response()
 }
 
@@ -219,8 +221,10 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
         .join("; ");
     if method == "GetTask" || method == "CancelTask" {
         let tid = req["params"]["id"].as_str().unwrap_or("").to_owned();
-        return axum::Json(json!({"jsonrpc": "2.0", "id": id, "result": {"id": tid, "contextId": "ctx",
-            "status": {"state": "TASK_STATE_WORKING"}}}))
+        return axum::Json(
+            json!({"jsonrpc": "2.0", "id": id, "result": {"id": tid, "contextId": "ctx",
+            "status": {"state": "TASK_STATE_WORKING"}}}),
+        )
         .into_response();
     }
     if method == "SubscribeToTask" {
@@ -237,21 +241,32 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
     let task = format!("task-{}", text.split_whitespace().next().unwrap_or(""));
     match text.split_whitespace().next().unwrap_or("") {
         // The credentials come back in an HTTP error body.
-        "echo-http" => (StatusCode::BAD_REQUEST, format!("bad request; you sent {echoed}")).into_response(),
+        "echo-http" => (
+            StatusCode::BAD_REQUEST,
+            format!("bad request; you sent {echoed}"),
+        )
+            .into_response(),
         // ... in a JSON-RPC error message and its data.
         "echo-rpc" => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603,
             "message": format!("denied for {echoed}"), "data": {"headers": echoed}}}))
         .into_response(),
         // ... in the task's status message and artifact.
-        "echo-task" => sse_body(futures::stream::iter([Ok(Bytes::from(frame(&id, json!({"task": {
+        "echo-task" => sse_body(futures::stream::iter([Ok(Bytes::from(frame(
+            &id,
+            json!({"task": {
             "id": task, "contextId": "ctx",
             "status": {"state": "TASK_STATE_FAILED", "message": {"messageId": "m", "role": "ROLE_AGENT",
                 "parts": [{"text": format!("cannot use {echoed}")}]}},
-            "artifacts": [{"artifactId": "a", "parts": [{"text": format!("headers: {echoed}")}]}]}}))))])),
+            "artifacts": [{"artifactId": "a", "parts": [{"text": format!("headers: {echoed}")}]}]}}),
+        )))])),
         // An error body that never ends.
         "endless-error" => (StatusCode::INTERNAL_SERVER_ERROR, endless(b'e', None)).into_response(),
         // 200 MB of error body.
-        "huge-error" => (StatusCode::INTERNAL_SERVER_ERROR, endless(b'e', Some(200 << 20))).into_response(),
+        "huge-error" => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            endless(b'e', Some(200 << 20)),
+        )
+            .into_response(),
         // 50 MB of JSON (one string) instead of a stream.
         "huge-json" => {
             let chunk = Bytes::from(vec![b'j'; 64 << 10]);
@@ -271,7 +286,11 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
                     })
                 }
             });
-            ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response()
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from_stream(stream),
+            )
+                .into_response()
         }
         // 50 MB of artifact chunks (64 KiB of text each, appended), then completed.
         "chunks" => {
@@ -290,9 +309,12 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
                     let event = if i == n {
                         frame(&id, status(&task, "TASK_STATE_COMPLETED", "done"))
                     } else {
-                        frame(&id, json!({"artifactUpdate": {"taskId": task, "contextId": "ctx",
+                        frame(
+                            &id,
+                            json!({"artifactUpdate": {"taskId": task, "contextId": "ctx",
                             "artifact": {"artifactId": "big", "parts": [{"text": chunk_text}]},
-                            "append": i > 0, "lastChunk": false}}))
+                            "append": i > 0, "lastChunk": false}}),
+                        )
                     };
                     Ok::<_, std::io::Error>(Bytes::from(event))
                 }
@@ -318,13 +340,21 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
                         let last = frame(&id, status(&task, "TASK_STATE_COMPLETED", "final state"));
                         return Some((Ok::<_, std::io::Error>(Bytes::from(last)), u64::MAX));
                     }
-                    let event = frame(&id, status(&task, "TASK_STATE_WORKING", &format!("tick {i}")));
+                    let event = frame(
+                        &id,
+                        status(&task, "TASK_STATE_WORKING", &format!("tick {i}")),
+                    );
                     Some((Ok(Bytes::from(event)), i + 1))
                 }
             });
             sse_body(events)
         }
-        "rate" => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "7")], "slow down").into_response(),
+        "rate" => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "7")],
+            "slow down",
+        )
+            .into_response(),
         "redirect" => {
             let to = shared.redirect_to.lock().unwrap().clone();
             (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)]).into_response()
@@ -337,9 +367,12 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
                 futures::stream::pending(),
             ))
         }
-        _ => sse_body(futures::stream::iter([Ok(Bytes::from(frame(&id, json!({"task": {"id": task,
+        _ => sse_body(futures::stream::iter([Ok(Bytes::from(frame(
+            &id,
+            json!({"task": {"id": task,
             "contextId": "ctx", "status": {"state": "TASK_STATE_COMPLETED"},
-            "artifacts": [{"artifactId": "a", "parts": [{"text": "ok"}]}]}}))))])),
+            "artifacts": [{"artifactId": "a", "parts": [{"text": "ok"}]}]}}),
+        )))])),
     }
 }
 
