@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod mcp;
+pub mod time;
 
 use std::sync::Arc;
 
@@ -38,6 +39,30 @@ pub enum Transport {
     Http(std::net::SocketAddr),
 }
 
+/// Before the shutdown grace period ends (HTTP: `server.shutdown_grace_secs`, less a margin for the results
+/// to go out; stdio: at once), running calls are told to return a result saying the bridge is shutting down,
+/// with their task ids, instead of being cut off without an answer.
+fn end_calls_on_shutdown(
+    bridge: &Arc<Bridge>,
+    transport: &Transport,
+    config: &Config,
+    shutdown: CancellationToken,
+) {
+    let grace = match transport {
+        Transport::Stdio => std::time::Duration::ZERO,
+        Transport::Http(_) => {
+            let grace = config.server.shutdown_grace;
+            grace.saturating_sub((grace / 4).min(std::time::Duration::from_secs(2)))
+        }
+    };
+    let bridge = Arc::clone(bridge);
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        tokio::time::sleep(grace).await;
+        bridge.end_calls();
+    });
+}
+
 /// Runs the bridge until the transport closes or `shutdown` fires.
 pub async fn run(
     config: Config,
@@ -51,6 +76,7 @@ pub async fn run(
         agents = config.agents.len(),
         "mcp-a2a-bridge starting"
     );
+    end_calls_on_shutdown(&bridge, &transport, &config, shutdown.clone());
     let server = mcp::BridgeServer::new(Arc::clone(&bridge));
     let result = match transport {
         Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,

@@ -399,10 +399,7 @@ async fn memory_run(plan: &Plan, work: &Workdir, agent: &Agent) -> anyhow::Resul
         });
     }
     // Half-way through the work every call is in flight.
-    tokio::time::sleep(Duration::from_secs_f64(
-        plan.inflight_work_secs as f64 / 2.0,
-    ))
-    .await;
+    tokio::time::sleep(Duration::from_millis(plan.inflight_work_secs * 500)).await;
     let during = bridge.memory()?;
     while let Some(joined) = calls.join_next().await {
         joined??;

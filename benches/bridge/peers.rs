@@ -334,6 +334,7 @@ impl Direct {
                         .map(|s| s.to_string())
                         .collect(),
                     oauth: None,
+                    guards: Default::default(),
                 },
             ),
         })
@@ -396,7 +397,9 @@ pub fn cpu_time(pid: Option<u32>) -> anyhow::Result<Duration> {
             .with_context(|| format!("unexpected {path}"))
     };
     let total = ticks(11)? + ticks(12)?;
-    Ok(Duration::from_secs_f64(total as f64 / clock_ticks() as f64))
+    Ok(Duration::from_millis(
+        total.saturating_mul(1000) / clock_ticks().max(1),
+    ))
 }
 
 /// Clock ticks per second of `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux everywhere in practice).

@@ -26,6 +26,28 @@ pub const VERSION_HEADER: &str = "A2A-Version";
 
 /// Most of an HTTP error body worth showing to a user.
 const MAX_ERROR_BODY_BYTES: usize = 300;
+/// Most of an HTTP error body read at all (the rest is never downloaded).
+const MAX_ERROR_READ_BYTES: usize = 4 << 10;
+/// Largest agent card read; a bigger one is refused with an error naming the size.
+pub const MAX_CARD_BYTES: usize = 1 << 20;
+
+/// What protects the bridge from one agent's answers: the size cap on each answer, and the scrubber that
+/// takes configured secrets out of everything the agent sends back before it reaches an error or a log.
+#[derive(Clone, Debug)]
+pub struct Guards {
+    /// Most bytes of one answer (a JSON body, one stream event): `max_response_bytes`.
+    pub max_response_bytes: usize,
+    pub scrubber: super::scrub::Scrubber,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Guards {
+            max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
+            scrubber: super::scrub::Scrubber::default(),
+        }
+    }
+}
 
 /// Connection settings shared by all calls to one agent.
 #[derive(Clone)]
@@ -46,6 +68,7 @@ struct Inner {
     stream_idle_timeout: Duration,
     accepted_output_modes: Vec<String>,
     oauth: Option<Arc<ClientCredentials>>,
+    guards: Guards,
     next_id: AtomicU64,
     /// Set when the version was not stated by the user: what the agent was found to speak.
     learned: Option<Arc<VersionMemory>>,
@@ -98,6 +121,7 @@ pub struct ClientSettings {
     pub accepted_output_modes: Vec<String>,
     /// OAuth2 client credentials: a bearer token fetched and refreshed on demand.
     pub oauth: Option<Arc<ClientCredentials>>,
+    pub guards: Guards,
 }
 
 impl A2aClient {
@@ -114,6 +138,7 @@ impl A2aClient {
                 stream_idle_timeout: settings.stream_idle_timeout,
                 accepted_output_modes: settings.accepted_output_modes,
                 oauth: settings.oauth,
+                guards: settings.guards,
                 next_id: AtomicU64::new(1),
                 learned: None,
             }),
@@ -158,14 +183,14 @@ impl A2aClient {
             .call_any(Method::SendMessage, |v| {
                 self.send_params(v, message, blocking)
             })
-            .await?;
-        wire::decode_send_result(&result)
+            .await;
+        self.scrubbed(result.and_then(|r| wire::decode_send_result(&r)))
     }
 
     /// `message/stream` / `SendStreamingMessage`.
     pub async fn stream_message(&self, message: &Message) -> Result<EventStream, A2aError> {
         let version = self.version();
-        match self
+        let opened = match self
             .open_stream(
                 version,
                 Method::SendStreamingMessage,
@@ -189,7 +214,8 @@ impl A2aClient {
                 Ok(stream)
             }
             Err(e) => Err(self.explain_version_error(e)),
-        }
+        };
+        self.scrubbed_stream(opened)
     }
 
     /// `tasks/get` / `GetTask`.
@@ -198,24 +224,43 @@ impl A2aClient {
             .call_any(Method::GetTask, |v| {
                 wire::task_id_params(v, task_id, self.tenant())
             })
-            .await?;
-        wire::decode_task(result.get("task").unwrap_or(&result))
+            .await;
+        self.scrubbed(result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r))))
     }
 
     /// `tasks/cancel` / `CancelTask`.
     pub async fn cancel_task(&self, task_id: &str) -> Result<Task, A2aError> {
         let version = self.version();
         let params = wire::task_id_params(version, task_id, self.tenant());
-        let result = self.call(version, Method::CancelTask, params).await?;
-        wire::decode_task(result.get("task").unwrap_or(&result))
+        let result = self.call(version, Method::CancelTask, params).await;
+        self.scrubbed(result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r))))
     }
 
     /// `tasks/resubscribe` / `SubscribeToTask`: the events of a running task from now on.
     pub async fn resubscribe(&self, task_id: &str) -> Result<EventStream, A2aError> {
         let version = self.version();
         let params = wire::task_id_params(version, task_id, self.tenant());
-        self.open_stream(version, Method::SubscribeToTask, params)
-            .await
+        self.scrubbed_stream(
+            self.open_stream(version, Method::SubscribeToTask, params)
+                .await,
+        )
+    }
+
+    /// `result` with any error's agent-sent text scrubbed of configured secrets.
+    fn scrubbed<T>(&self, result: Result<T, A2aError>) -> Result<T, A2aError> {
+        result.map_err(|e| self.inner.guards.scrubber.scrub_error(e))
+    }
+
+    /// `scrubbed` for a stream and each of its events.
+    fn scrubbed_stream(
+        &self,
+        result: Result<EventStream, A2aError>,
+    ) -> Result<EventStream, A2aError> {
+        let scrubber = self.inner.guards.scrubber.clone();
+        self.scrubbed(result).map(|events| {
+            Box::pin(events.map(move |event| event.map_err(|e| scrubber.scrub_error(e))))
+                as EventStream
+        })
     }
 
     fn tenant(&self) -> Option<&str> {
@@ -390,11 +435,31 @@ impl A2aClient {
         let resp = self
             .post(version, method, params, "application/json", timeout, true)
             .await?;
-        let body = resp
-            .bytes()
+        let body = self.read_answer(resp, timeout).await?;
+        rpc::decode_response(&body)
+    }
+
+    /// An answer's body, read up to `max_response_bytes` within `timeout`.
+    async fn read_answer(
+        &self,
+        resp: reqwest::Response,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, A2aError> {
+        let limit = self.inner.guards.max_response_bytes;
+        let body = read_capped(resp, limit, timeout)
             .await
             .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, timeout))?;
-        rpc::decode_response(&body)
+        if body.timed_out {
+            return Err(A2aError::Timeout(timeout));
+        }
+        if body.cut {
+            return Err(A2aError::TooLarge {
+                what: "answer",
+                limit,
+                key: "max_response_bytes",
+            });
+        }
+        Ok(body.bytes)
     }
 
     async fn open_stream(
@@ -421,51 +486,143 @@ impl A2aClient {
             .unwrap_or("")
             .to_ascii_lowercase();
         if content_type.starts_with("text/event-stream") {
-            let events = sse::decode_events(resp.bytes_stream());
+            let max_event = sse::MAX_EVENT_BYTES.min(self.inner.guards.max_response_bytes);
+            let events = sse::decode_events_limited(resp.bytes_stream(), max_event);
             return Ok(with_idle_timeout(events, idle));
         }
         // Servers answer errors before the stream starts as plain JSON (a2a-sdk 1.x does, for v1).
-        let body = tokio::time::timeout(idle, resp.bytes())
-            .await
-            .map_err(|_| A2aError::Timeout(idle))?
-            .map_err(|e| A2aError::from_reqwest(e, &self.inner.endpoint, idle))?;
+        let body = self.read_answer(resp, idle).await?;
         let result = rpc::decode_response(&body)?;
         let event = wire::decode_stream_result(&result)?;
         Ok(Box::pin(futures::stream::once(async move { Ok(event) })))
     }
 
     async fn check_status(&self, resp: reqwest::Response) -> Result<reqwest::Response, A2aError> {
-        let status = resp.status();
-        if status.is_success() {
+        if resp.status().is_success() {
             return Ok(resp);
         }
-        let body = read_error_body(resp, self.inner.request_timeout.min(ERROR_BODY_TIMEOUT)).await;
-        Err(A2aError::Http {
-            status: status.as_u16(),
-            url: super::error::redact_url(&self.inner.endpoint),
-            body: wire::truncate_str(body.trim(), MAX_ERROR_BODY_BYTES),
-        })
+        let url = resp.url().to_string();
+        Err(status_error(
+            resp,
+            &url,
+            self.inner.request_timeout.min(ERROR_BODY_TIMEOUT),
+        )
+        .await)
     }
 }
 
 /// Longest wait for the body of an HTTP error: it only decorates the error.
 const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The start of an HTTP error's body, read for at most `timeout` and `MAX_ERROR_BODY_BYTES` (plus one
-/// chunk): a body that stalls or never ends must not hold the error back. Whatever arrived is returned,
-/// lossily decoded; nothing when the body fails at once.
-async fn read_error_body(mut resp: reqwest::Response, timeout: Duration) -> String {
-    let mut body = Vec::new();
-    let _ = tokio::time::timeout(timeout, async {
-        while body.len() <= MAX_ERROR_BODY_BYTES {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                _ => break,
+/// A body read by `read_capped`.
+pub(crate) struct CappedBody {
+    pub bytes: Vec<u8>,
+    /// The body went on past the cap; `bytes` holds the first `cap` bytes.
+    pub cut: bool,
+    /// The time ran out; `bytes` holds what came before.
+    pub timed_out: bool,
+}
+
+/// Reads at most `cap` bytes of `resp`'s body within `timeout`, never more: a body that goes on past the cap
+/// is dropped unread (`cut`), one that is too slow is left (`timed_out`), with what came so far.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    timeout: Duration,
+) -> Result<CappedBody, reqwest::Error> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut body = CappedBody {
+        bytes: Vec::new(),
+        cut: false,
+        timed_out: false,
+    };
+    loop {
+        match tokio::time::timeout_at(deadline, resp.chunk()).await {
+            Err(_) => {
+                body.timed_out = true;
+                return Ok(body);
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(None)) => return Ok(body),
+            Ok(Ok(Some(chunk))) => {
+                let room = cap - body.bytes.len();
+                if chunk.len() > room {
+                    body.bytes.extend_from_slice(&chunk[..room]);
+                    body.cut = true;
+                    return Ok(body);
+                }
+                body.bytes.extend_from_slice(&chunk);
             }
         }
-    })
-    .await;
-    String::from_utf8_lossy(&body).into_owned()
+    }
+}
+
+/// The error for a response that is not a success, from `url` (the URL that answered, after any redirects
+/// followed): 429 with its `Retry-After`, a redirect that was not followed with its `Location`, else the
+/// status with the start of the body (at most `MAX_ERROR_READ_BYTES` read, within `timeout`).
+pub(crate) async fn status_error(
+    resp: reqwest::Response,
+    url: &str,
+    timeout: Duration,
+) -> A2aError {
+    let status = resp.status();
+    let url = super::error::redact_url(url);
+    if status.is_redirection() {
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| {
+                resp.url()
+                    .join(l)
+                    .map(|u| super::error::redact_url(u.as_str()))
+                    .unwrap_or_else(|_| wire::truncate_str(l, MAX_ERROR_BODY_BYTES))
+            })
+            .unwrap_or_else(|| "(no Location)".into());
+        return A2aError::Redirected {
+            status: status.as_u16(),
+            url,
+            location,
+        };
+    }
+    let retry_after = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after_secs(v, std::time::SystemTime::now()));
+    let body = match read_capped(resp, MAX_ERROR_READ_BYTES, timeout).await {
+        Ok(body) => String::from_utf8_lossy(&body.bytes).into_owned(),
+        Err(_) => String::new(),
+    };
+    let body = wire::truncate_str(body.trim(), MAX_ERROR_BODY_BYTES);
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return A2aError::RateLimited {
+            url,
+            retry_after,
+            body,
+        };
+    }
+    A2aError::Http {
+        status: status.as_u16(),
+        url,
+        body,
+    }
+}
+
+/// Longest `Retry-After` believed: a day.
+const MAX_RETRY_AFTER_SECS: u64 = 24 * 3600;
+
+/// `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP date) as seconds from `now`, at most a day;
+/// `None` when it is neither.
+pub fn retry_after_secs(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs.min(MAX_RETRY_AFTER_SECS));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let at = u64::try_from(date.timestamp()).ok()?;
+    Some(at.saturating_sub(now).min(MAX_RETRY_AFTER_SECS))
 }
 
 /// Ends the stream with `A2aError::Timeout` when no event arrives for `idle`.
@@ -523,6 +680,28 @@ pub async fn fetch_card(
     })
 }
 
+/// A card's body, at most `MAX_CARD_BYTES`, within `timeout`.
+async fn read_card_body(
+    resp: reqwest::Response,
+    url: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, A2aError> {
+    let body = read_capped(resp, MAX_CARD_BYTES, timeout)
+        .await
+        .map_err(|e| A2aError::from_reqwest(e, url, timeout))?;
+    if body.timed_out {
+        return Err(A2aError::Timeout(timeout));
+    }
+    if body.cut {
+        return Err(A2aError::TooLarge {
+            what: "agent card",
+            limit: MAX_CARD_BYTES,
+            key: "a fixed limit: cards are a few kilobytes",
+        });
+    }
+    Ok(body.bytes)
+}
+
 /// The URLs to try for a card, in order.
 pub fn card_urls(url: &str) -> Result<Vec<String>, A2aError> {
     let parsed = url::Url::parse(url)
@@ -565,16 +744,16 @@ async fn fetch_card_at(
         .map_err(|e| A2aError::from_reqwest(e, url, timeout))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(A2aError::Http {
-            status: status.as_u16(),
-            url: super::error::redact_url(url),
-            body: String::new(),
+        return Err(match status_error(resp, url, timeout).await {
+            A2aError::Http { status, url, .. } => A2aError::Http {
+                status,
+                url,
+                body: String::new(),
+            },
+            other => other,
         });
     }
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| A2aError::from_reqwest(e, url, timeout))?;
+    let body = read_card_body(resp, url, timeout).await?;
     let raw: Value = serde_json::from_slice(&body)
         .map_err(|e| A2aError::InvalidResponse(format!("agent card is not JSON: {e}")))?;
     wire::decode_card(raw)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
-use super::client::{A2aClient, ClientSettings, VersionMemory};
+use super::client::{A2aClient, ClientSettings, Guards, VersionMemory};
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
 use super::types::{AgentCard, ProtocolVersion};
@@ -40,6 +40,8 @@ pub struct ClientOptions {
     /// states no `protocol`, calls answered with `-32601` / `-32009` are tried in the other version once,
     /// and what worked is kept here (see `A2aClient::with_version_fallback`).
     pub version_memory: Option<Arc<VersionMemory>>,
+    /// The answer size cap and the secret scrubber.
+    pub guards: Guards,
 }
 
 impl A2aClient {
@@ -79,6 +81,7 @@ impl A2aClient {
             accepted_output_modes,
             oauth,
             version_memory,
+            guards,
         } = options;
         let client = A2aClient::new(
             http,
@@ -91,6 +94,7 @@ impl A2aClient {
                 stream_idle_timeout,
                 accepted_output_modes,
                 oauth,
+                guards,
             },
         );
         Ok(match (version_memory, overrides.protocol) {

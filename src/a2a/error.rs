@@ -44,6 +44,38 @@ pub enum A2aError {
     /// The event stream closed before the task reached a final state.
     #[error("the event stream ended before the task finished")]
     StreamEnded,
+    /// The agent answered 429; `retry_after` is its `Retry-After`, in seconds from when it answered.
+    #[error("HTTP 429 from {url}: the agent is rate limiting{}{}",
+        match .retry_after { Some(s) => format!("; retry after {s} s"), None => "; retry later".to_owned() },
+        if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
+    RateLimited {
+        url: String,
+        retry_after: Option<u64>,
+        body: String,
+    },
+    /// The agent answered with a redirect the bridge does not follow (to another origin, or too many).
+    #[error(
+        "HTTP {status} from {url}: redirect to {location} not followed (the bridge follows redirects only \
+         within the same origin, so credentials never leave it); configure the final URL instead"
+    )]
+    Redirected {
+        status: u16,
+        url: String,
+        location: String,
+    },
+    /// An answer was larger than the configured cap; `key` names the setting that raises it.
+    #[error(
+        "the agent's {what} is larger than {limit} bytes ({key}); nothing past the cap was read"
+    )]
+    TooLarge {
+        what: &'static str,
+        limit: usize,
+        key: &'static str,
+    },
+    /// The card sends requests where the bridge will not go (another origin with credentials, a link-local or
+    /// metadata address); the message names the config key that allows it.
+    #[error("{0}")]
+    EndpointRefused(String),
 }
 
 // JSON-RPC 2.0 error codes (A2A v0.3 §8.1) and A2A's own (A2A v0.3 §8.2, A2A v1.0 §5.4).

@@ -7,17 +7,24 @@
 //! - `client`: `A2aClient` (reqwest) and `fetch_card`;
 //! - `connect`: `A2aClient::for_card`, the interface a card offers and the config's overrides → a client;
 //! - `oauth`: OAuth2 client-credentials tokens, cached and refreshed;
+//! - `origin`: where an agent's requests (and credentials) may go;
+//! - `scrub`: configured secrets scrubbed out of what peers send back;
 //! - `error`: `A2aError`.
 
 pub mod client;
 pub mod connect;
 pub mod error;
 pub mod oauth;
+pub mod origin;
+pub mod scrub;
 pub mod sse;
 pub mod types;
 pub mod wire;
 
-pub use client::{A2aClient, ClientSettings, EventStream, VersionMemory, fetch_card};
+pub use client::{A2aClient, ClientSettings, EventStream, Guards, VersionMemory, fetch_card};
 pub use connect::{CardOverrides, ClientOptions};
 pub use error::A2aError;
 pub use types::*;
+
+#[cfg(test)]
+mod fuzz_tests;

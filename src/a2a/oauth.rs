@@ -10,12 +10,17 @@ use http::HeaderValue;
 use serde::Deserialize;
 
 use super::error::{A2aError, redact_url};
-use super::wire;
 
 /// Tokens are renewed this long before they expire, so a request never goes out with a dying token.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 /// When the server does not say how long a token lives.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+/// Longest a token is reused, whatever `expires_in` says (a huge value must not overflow the clock).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Tokens remembered for scrubbing after they were replaced (an agent may echo an older one).
+const REMEMBERED_TOKENS: usize = 4;
+/// Most of a token endpoint's answer read (a token response is a few hundred bytes).
+const MAX_TOKEN_RESPONSE_BYTES: usize = 64 << 10;
 
 /// A client-credentials grant for one agent.
 pub struct ClientCredentials {
@@ -26,6 +31,8 @@ pub struct ClientCredentials {
     scopes: Vec<String>,
     timeout: Duration,
     cached: tokio::sync::Mutex<Option<(HeaderValue, Instant)>>,
+    /// The latest tokens, newest last, for `secret_values`.
+    issued: std::sync::Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for ClientCredentials {
@@ -64,7 +71,43 @@ impl ClientCredentials {
             scopes,
             timeout,
             cached: tokio::sync::Mutex::new(None),
+            issued: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Every secret value of this grant, for scrubbing: the client secret, its Basic form, and the latest
+    /// tokens.
+    pub fn secret_values(&self) -> Vec<String> {
+        use base64::Engine;
+        let mut out = vec![
+            self.client_secret.clone(),
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", self.client_id, self.client_secret)),
+        ];
+        out.extend(
+            self.issued
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .cloned(),
+        );
+        out
+    }
+
+    fn remember(&self, token: &str) {
+        let mut issued = self
+            .issued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        issued.push(token.to_owned());
+        if issued.len() > REMEMBERED_TOKENS {
+            issued.remove(0);
+        }
+    }
+
+    /// `text` without this grant's secrets (a token endpoint may echo them in an error).
+    fn scrub(&self, text: &str) -> String {
+        super::scrub::Scrubber::new(self.secret_values(), [], Vec::new()).scrub(text)
     }
 
     /// The `Authorization` value to send, fetching a token when there is none or it is about to expire.
@@ -104,20 +147,34 @@ impl ClientCredentials {
             .await
             .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
         if !status.is_success() {
-            // Token endpoints answer errors as `{"error": "...", "error_description": "..."}`; no secret in it.
-            return Err(A2aError::Http {
-                status: status.as_u16(),
-                url: redact_url(&self.token_url),
-                body: wire::truncate_str(String::from_utf8_lossy(&body).trim(), 300),
+            // Token endpoints answer errors as `{"error": "...", "error_description": "..."}`; one that echoes
+            // the credentials gets them scrubbed.
+            let error = super::client::status_error(resp, &self.token_url, self.timeout).await;
+            return Err(match error {
+                A2aError::Http { status, url, body } => A2aError::Http {
+                    status,
+                    url,
+                    body: self.scrub(&body),
+                },
+                other => other,
             });
         }
+        let body = super::client::read_capped(resp, MAX_TOKEN_RESPONSE_BYTES, self.timeout)
+            .await
+            .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
+        if body.cut {
+            return Err(A2aError::TooLarge {
+                what: "token response",
+                limit: MAX_TOKEN_RESPONSE_BYTES,
+                key: "a fixed limit",
+            });
+        }
+        let body = body.bytes;
         let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            A2aError::InvalidResponse(format!("token endpoint answer has no access_token: {e}"))
+            A2aError::InvalidResponse(
+                self.scrub(&format!("token endpoint answer has no access_token: {e}")),
+            )
         })?;
         if let Some(kind) = &token.token_type
             && !kind.eq_ignore_ascii_case("bearer")
@@ -131,10 +188,11 @@ impl ClientCredentials {
                 A2aError::InvalidResponse("access_token is not a valid header value".into())
             })?;
         value.set_sensitive(true);
+        self.remember(&token.access_token);
         let lifetime = token
             .expires_in
             .filter(|s| s.is_finite() && *s > 0.0)
-            .map(Duration::from_secs_f64)
+            .map(|s| crate::time::secs_clamped(s, MAX_LIFETIME))
             .unwrap_or(DEFAULT_LIFETIME);
         tracing::debug!(token_url = %redact_url(&self.token_url), lifetime_secs = lifetime.as_secs(), "fetched an OAuth2 token");
         Ok((value, lifetime))

@@ -23,6 +23,14 @@ use super::view::{TaskView, message_line};
 use crate::a2a::wire::{Method, truncate_str};
 use crate::a2a::{A2aClient, A2aError, EventStream, Message, StreamEvent, TaskState, join_text};
 
+/// Sleeps until `at` (never returns for `None`; the caller guards the branch).
+async fn sleep_until_some(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// First pause between `tasks/get` polls; doubles up to `MAX_POLL_INTERVAL`.
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Longest pause between polls: slow enough to spare the agent, quick enough to notice completion.
@@ -55,6 +63,9 @@ pub struct Follow<'a> {
     heartbeat: Duration,
     cancel_on_timeout: bool,
     ct: &'a CancellationToken,
+    /// The bridge is shutting down: return what is known, leave the A2A task running.
+    stopping: &'a CancellationToken,
+    max_output_bytes: usize,
 }
 
 /// How following a task ended.
@@ -66,6 +77,8 @@ pub enum Outcome {
     Failed(A2aError, TaskView),
     /// The MCP client canceled the call; the A2A task was asked to cancel too.
     Canceled,
+    /// The bridge is shutting down; the A2A task (if `view` has one) keeps running, to be collected later.
+    ShuttingDown(TaskView),
 }
 
 enum Raced<T> {
@@ -103,6 +116,8 @@ impl<'a> Follow<'a> {
             heartbeat,
             cancel_on_timeout: false,
             ct,
+            stopping: &conn.stopping,
+            max_output_bytes: conn.max_output_bytes,
         }
     }
 
@@ -115,10 +130,18 @@ impl<'a> Follow<'a> {
     /// Sends `message` and follows the resulting task. A message that answers a task (it names one) starts
     /// from that task, so even an error keeps its id.
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
-        let view = match &message.task_id {
+        let outcome = self.send_inner(message, progress).await;
+        // The last state always reaches the client, however the notifications were coalesced.
+        progress.flush().await;
+        outcome
+    }
+
+    async fn send_inner(&self, message: &Message, progress: &mut Progress) -> Outcome {
+        let mut view = match &message.task_id {
             Some(id) => TaskView::for_task(id),
             None => TaskView::default(),
         };
+        view.limit_output(self.max_output_bytes);
         if self.streaming {
             match self
                 .race(self.client.stream_message(message), progress, &view)
@@ -130,7 +153,7 @@ impl<'a> Follow<'a> {
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view, Some(message)).await,
-                Raced::Canceled => Outcome::Canceled,
+                Raced::Canceled => self.cancel(&view).await,
             }
         } else {
             // A new task is sent non-blocking and polled. An answer to a task the agent asked about is sent
@@ -146,7 +169,8 @@ impl<'a> Follow<'a> {
                     if fresh.task_id.is_none() && fresh.reply.is_none() {
                         fresh.task_id = view.task_id;
                     }
-                    let view = fresh;
+                    let mut view = fresh;
+                    view.limit_output(self.max_output_bytes);
                     if view.is_settled() {
                         return Outcome::Done(view, Ending::Settled);
                     }
@@ -158,15 +182,18 @@ impl<'a> Follow<'a> {
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
                 Raced::Deadline => self.budget_spent(view, Some(message)).await,
-                Raced::Canceled => Outcome::Canceled,
+                Raced::Canceled => self.cancel(&view).await,
             }
         }
     }
 
     /// Follows an existing task (for `get_task`), starting from a fresh snapshot.
     pub async fn resume(&self, task_id: &str, progress: &mut Progress) -> Outcome {
-        self.follow(TaskView::for_task(task_id), Phase::Refresh, progress, None)
-            .await
+        let mut view = TaskView::for_task(task_id);
+        view.limit_output(self.max_output_bytes);
+        let outcome = self.follow(view, Phase::Refresh, progress, None).await;
+        progress.flush().await;
+        outcome
     }
 
     /// Follows the task of `view` from `phase` until it settles or the time is up. `sent`: the message that
@@ -402,10 +429,13 @@ impl<'a> Follow<'a> {
         tokio::pin!(fut);
         loop {
             let beat = self.heartbeat.saturating_sub(progress.idle_for());
+            let flush_at = progress.pending_until();
             tokio::select! {
                 biased;
                 () = self.ct.cancelled() => return Raced::Canceled,
+                () = self.stopping.cancelled() => return Raced::Canceled,
                 out = &mut fut => return Raced::Ready(out),
+                () = sleep_until_some(flush_at), if flush_at.is_some() => progress.flush().await,
                 () = tokio::time::sleep_until(deadline) => return Raced::Deadline,
                 () = tokio::time::sleep(beat) => {
                     let state = state.map(TaskState::as_str).unwrap_or("not reported yet");
@@ -452,6 +482,16 @@ impl<'a> Follow<'a> {
     }
 
     async fn cancel(&self, view: &TaskView) -> Outcome {
+        if self.stopping.is_cancelled() && !self.ct.is_cancelled() {
+            // Not the client's wish: the task keeps running, and its id goes back so it can be collected
+            // through another bridge.
+            tracing::info!(
+                agent = self.agent,
+                task_id = view.task_id.as_deref().unwrap_or(""),
+                "bridge shutting down; returning the task to the client"
+            );
+            return Outcome::ShuttingDown(view.clone());
+        }
         if let Some(task_id) = &view.task_id
             && !view.state.is_some_and(TaskState::is_terminal)
         {

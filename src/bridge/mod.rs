@@ -19,6 +19,7 @@
 //! - `registry`: the configured agents, card discovery with retry, the live tool table.
 
 mod ask;
+mod card_limits;
 #[cfg(test)]
 mod field_corpus;
 mod follow;
@@ -28,6 +29,7 @@ mod progress;
 mod registry;
 mod result;
 mod schema;
+mod scrub_result;
 mod tools;
 mod view;
 
@@ -41,6 +43,26 @@ use crate::config::{BridgeSettings, Config};
 
 pub use registry::{ACCEPTED_OUTPUT_MODES, Reachability, Registry};
 pub use tools::{sanitize, short_name};
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Redirects are followed only within the origin of the first request, so no credential (reqwest drops only
+/// `Authorization` across origins; API keys and secret headers would go along) and no request reaches a host
+/// the user did not name. A redirect that is not followed is answered as an error naming its `Location`.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| crate::a2a::origin::same_origin(first, attempt.url()));
+        if same && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
 
 /// Everything a tool call needs: the agents, their tools and the bridge-wide settings.
 pub struct Bridge {
@@ -60,11 +82,19 @@ impl Bridge {
                     .min(std::time::Duration::from_secs(10)),
             )
             .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .redirect(same_origin_redirects())
             .build()?;
         Ok(Arc::new(Bridge {
             registry: Registry::new(config, http),
             settings: config.bridge.clone(),
         }))
+    }
+
+    /// Makes every running tool call return now with a result saying the bridge is shutting down (and the
+    /// task id, so the work can be collected through another bridge); the A2A tasks keep running. Called once
+    /// the shutdown grace period is (almost) over.
+    pub fn end_calls(&self) {
+        self.registry.stopping.cancel();
     }
 
     /// Starts card discovery; it stops with `shutdown`.

@@ -12,10 +12,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::card_limits::{CardLimits, limit_card};
 use super::tools::{self, AgentTools, ToolShapes, ToolTable};
 use crate::a2a::oauth::ClientCredentials;
+use crate::a2a::origin::EndpointPolicy;
+use crate::a2a::scrub::Scrubber;
 use crate::a2a::{
-    self, A2aClient, AgentCard, CardOverrides, ClientOptions, ProtocolVersion, VersionMemory,
+    self, A2aClient, AgentCard, CardOverrides, ClientOptions, Guards, ProtocolVersion,
+    VersionMemory,
 };
 use crate::config::{AgentConfig, Config};
 
@@ -52,6 +56,10 @@ pub struct Connected {
     pub client: A2aClient,
     /// Use `message/stream` (the card says it streams, unless the config overrides).
     pub streaming: bool,
+    /// Most bytes of one task's output kept while following it (`max_output_bytes`).
+    pub max_output_bytes: usize,
+    /// Fires when the bridge is shutting down and running calls must return now (see `Bridge::end_calls`).
+    pub stopping: CancellationToken,
 }
 
 /// A configured agent.
@@ -100,6 +108,11 @@ pub struct Registry {
     rebuilding: std::sync::Mutex<()>,
     /// How many agents have finished their first card fetch (successfully or not).
     settled: watch::Sender<usize>,
+    /// Every configured secret (all agents), scrubbed out of whatever agents send back.
+    pub scrubber: Scrubber,
+    card_limits: CardLimits,
+    /// Fires when running calls must return because the bridge is shutting down.
+    pub stopping: CancellationToken,
 }
 
 impl Registry {
@@ -123,6 +136,16 @@ impl Registry {
                 }),
             })
             .collect();
+        let agents: Vec<AgentSlot> = agents;
+        let scrubber = Scrubber::new(
+            config.agents.iter().flat_map(|a| {
+                a.oauth2
+                    .as_ref()
+                    .map(|o| o.client_secret.expose().to_owned())
+            }),
+            config.agents.iter().map(|a| &a.headers),
+            agents.iter().filter_map(|a| a.oauth.clone()).collect(),
+        );
         let (changed, _) = broadcast::channel(16);
         let (settled, _) = watch::channel(0);
         let registry = Registry {
@@ -141,6 +164,12 @@ impl Registry {
             generation: AtomicU64::new(1),
             built: AtomicU64::new(0),
             rebuilding: std::sync::Mutex::new(()),
+            scrubber,
+            card_limits: CardLimits {
+                max_skills: config.bridge.max_skills_per_agent,
+                max_description_chars: config.bridge.max_description_chars,
+            },
+            stopping: CancellationToken::new(),
         };
         Arc::new(registry)
     }
@@ -281,9 +310,13 @@ impl Registry {
     async fn connect(&self, slot: &AgentSlot) -> Result<Connected, String> {
         let agent = &slot.config;
         let url = agent.card_url.as_deref().unwrap_or(&agent.url);
-        let (card, card_url) = a2a::fetch_card(&self.http, url, &agent.headers, self.card_timeout)
-            .await
-            .map_err(|e| format!("agent card: {e}"))?;
+        let (mut card, card_url) =
+            a2a::fetch_card(&self.http, url, &agent.headers, self.card_timeout)
+                .await
+                .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;
+        for cut in limit_card(&mut card, self.card_limits) {
+            tracing::warn!(agent = %agent.name, "{cut}");
+        }
         let client = A2aClient::for_card(
             self.http.clone(),
             &card,
@@ -302,15 +335,24 @@ impl Registry {
                     .collect(),
                 oauth: slot.oauth.clone(),
                 version_memory: Some(Arc::clone(&slot.version)),
+                guards: Guards {
+                    max_response_bytes: agent.max_response_bytes,
+                    scrubber: self.scrubber.clone(),
+                },
             },
         )
         .map_err(|e| e.to_string())?;
+        endpoint_policy(agent)
+            .check(client.endpoint())
+            .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;
         let streaming = agent.streaming.unwrap_or(card.streaming);
         Ok(Connected {
             card,
             card_url,
             client,
             streaming,
+            max_output_bytes: agent.max_output_bytes,
+            stopping: self.stopping.clone(),
         })
     }
 
@@ -349,6 +391,16 @@ impl Registry {
             .table
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
+    }
+}
+
+/// Where the agent's requests may go, from its config.
+fn endpoint_policy(agent: &AgentConfig) -> EndpointPolicy {
+    EndpointPolicy {
+        agent: agent.name.clone(),
+        origins: agent.configured_origins(),
+        credentials: agent.has_credentials(),
+        allow_link_local: agent.allow_link_local,
     }
 }
 

@@ -155,6 +155,92 @@ pub struct TaskView {
     pub interim: Vec<Message>,
     /// v0.3 `final: true` was seen.
     final_seen: bool,
+    /// How much output is kept (`max_output_bytes`) and what was cut.
+    pub output: OutputBudget,
+}
+
+/// The cap on one task's output as the bridge holds it: artifact bytes kept, the cap, and what did not fit.
+/// Every artifact counts `ARTIFACT_OVERHEAD` bytes and every part `PART_OVERHEAD` on top of its content, so
+/// a flood of empty parts or artifacts is capped too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputBudget {
+    pub max: usize,
+    pub used: usize,
+    /// Bytes (content and overhead) of output dropped because it did not fit.
+    pub cut: usize,
+}
+
+/// What one artifact counts against the output budget besides its parts.
+const ARTIFACT_OVERHEAD: usize = 256;
+/// What one part counts against the output budget besides its content.
+const PART_OVERHEAD: usize = 16;
+
+impl Default for OutputBudget {
+    fn default() -> Self {
+        OutputBudget {
+            max: usize::MAX,
+            used: 0,
+            cut: 0,
+        }
+    }
+}
+
+/// What a part counts against the output budget.
+fn part_cost(part: &Part) -> usize {
+    PART_OVERHEAD
+        + match part {
+            Part::Text { text, .. } => text.len(),
+            Part::Data { data, .. } => serde_json::to_vec(data).map_or(0, |v| v.len()),
+            Part::File {
+                bytes,
+                uri,
+                media_type,
+                name,
+            } => [bytes, uri, media_type, name]
+                .iter()
+                .map(|f| f.as_ref().map_or(0, String::len))
+                .sum(),
+        }
+}
+
+impl OutputBudget {
+    fn room(&self) -> usize {
+        self.max.saturating_sub(self.used)
+    }
+
+    /// Keeps the parts that fit (a text part may be cut at a character boundary), counting the rest as cut.
+    fn admit(&mut self, parts: &mut Vec<Part>) {
+        let mut keep = parts.len();
+        for (i, part) in parts.iter_mut().enumerate() {
+            let cost = part_cost(part);
+            if cost <= self.room() {
+                self.used += cost;
+                continue;
+            }
+            keep = i;
+            if let Part::Text { text, .. } = part
+                && self.room() > PART_OVERHEAD
+            {
+                let mut end = self.room() - PART_OVERHEAD;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.cut += text.len() - end;
+                text.truncate(end);
+                self.used += PART_OVERHEAD + end;
+                keep = i + 1;
+            }
+            break;
+        }
+        for dropped in parts.drain(keep..) {
+            self.cut += part_cost(&dropped);
+        }
+    }
+}
+
+/// The artifact's content cost.
+fn artifact_cost(artifact: &Artifact) -> usize {
+    ARTIFACT_OVERHEAD + artifact.parts.iter().map(part_cost).sum::<usize>()
 }
 
 impl TaskView {
@@ -181,6 +267,65 @@ impl TaskView {
         view
     }
 
+    /// Caps the output kept to `max_bytes` from now on (and trims what is there).
+    pub fn limit_output(&mut self, max_bytes: usize) {
+        self.output.max = max_bytes;
+        self.recount_output();
+    }
+
+    /// Whether output was cut, and how many bytes.
+    pub fn output_cut(&self) -> Option<usize> {
+        (self.output.cut > 0).then_some(self.output.cut)
+    }
+
+    /// Counts the artifacts against the budget from scratch, trimming what does not fit.
+    fn recount_output(&mut self) {
+        let mut budget = std::mem::take(&mut self.output);
+        budget.used = 0;
+        budget.cut = 0;
+        self.artifacts.retain_mut(|a| {
+            if budget.room() < ARTIFACT_OVERHEAD {
+                budget.cut += artifact_cost(a);
+                return false;
+            }
+            budget.used += ARTIFACT_OVERHEAD;
+            budget.admit(&mut a.parts);
+            true
+        });
+        self.output = budget;
+    }
+
+    /// Fits an incoming artifact event into the budget before it is folded in (`false`: nothing of it fits,
+    /// drop it); a replaced artifact gives its room back first.
+    fn admit_artifact(&mut self, artifact: &mut Artifact, append: bool) -> bool {
+        if self.output.max == usize::MAX {
+            return true;
+        }
+        if self.output.room() == 0 {
+            // Full: drop without looking for the artifact it belongs to.
+            self.output.cut += artifact.parts.iter().map(part_cost).sum::<usize>();
+            return false;
+        }
+        let existing = self
+            .artifacts
+            .iter()
+            .find(|a| a.artifact_id == artifact.artifact_id);
+        match existing {
+            Some(old) if !append => {
+                self.output.used = self.output.used.saturating_sub(artifact_cost(old));
+                self.output.used += ARTIFACT_OVERHEAD;
+            }
+            Some(_) => {}
+            None if self.output.room() < ARTIFACT_OVERHEAD => {
+                self.output.cut += artifact_cost(artifact);
+                return false;
+            }
+            None => self.output.used += ARTIFACT_OVERHEAD,
+        }
+        self.output.admit(&mut artifact.parts);
+        true
+    }
+
     /// Nothing more will happen without the caller: a reply, a terminal or interrupted state, or `final`.
     pub fn is_settled(&self) -> bool {
         self.reply.is_some() || self.final_seen || self.state.is_some_and(TaskState::is_settled)
@@ -200,6 +345,9 @@ impl TaskView {
         self.set_status(task.status);
         if !task.artifacts.is_empty() {
             self.artifacts = task.artifacts;
+            if self.output.max != usize::MAX {
+                self.recount_output();
+            }
         }
         // A fresh snapshot that is not settled means an earlier `final` no longer holds (a resumed task).
         self.final_seen = false;
@@ -277,7 +425,10 @@ impl TaskView {
         }
     }
 
-    fn add_artifact(&mut self, artifact: Artifact, append: bool) {
+    fn add_artifact(&mut self, mut artifact: Artifact, append: bool) {
+        if !self.admit_artifact(&mut artifact, append) {
+            return;
+        }
         match self
             .artifacts
             .iter_mut()
@@ -303,3 +454,62 @@ impl TaskView {
 
 #[cfg(test)]
 mod tests;
+
+/// The output budget under arbitrary artifact events (kept apart from `tests`, which covers folding).
+#[cfg(test)]
+mod budget_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn event(id: u8, text_len: usize, parts: usize, append: bool) -> StreamEvent {
+        StreamEvent::Artifact {
+            task_id: "t".into(),
+            context_id: "c".into(),
+            artifact: Artifact {
+                artifact_id: format!("a{id}"),
+                name: None,
+                description: None,
+                parts: (0..parts)
+                    .map(|_| Part::text("é".repeat(text_len)))
+                    .collect(),
+            },
+            append,
+            last_chunk: false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn output_never_exceeds_the_cap(
+            max in 0usize..5_000,
+            events in prop::collection::vec((0u8..4, 0usize..300, 0usize..5, any::<bool>()), 0..40),
+        ) {
+            let mut view = TaskView::default();
+            view.limit_output(max);
+            for (id, len, parts, append) in events {
+                view.apply(event(id, len, parts, append));
+                prop_assert!(view.output.used <= max, "{} > {max}", view.output.used);
+            }
+            let kept: usize = view.artifacts.iter().flat_map(|a| &a.parts).map(|p| match p {
+                Part::Text { text, .. } => text.len(),
+                _ => 0,
+            }).sum();
+            prop_assert!(kept <= max);
+        }
+    }
+
+    #[test]
+    fn a_flood_of_chunks_is_cut_and_said() {
+        let mut view = TaskView::default();
+        view.limit_output(1 << 20);
+        for i in 0..200 {
+            view.apply(event(0, 32 << 10, 1, i > 0));
+        }
+        assert!(view.output.used <= 1 << 20);
+        assert!(view.output_cut().unwrap() > 10 << 20);
+        assert_eq!(view.artifacts.len(), 1);
+    }
+}

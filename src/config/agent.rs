@@ -45,6 +45,44 @@ pub struct AgentConfig {
     pub headers: HeaderMap,
     /// OAuth2 client credentials (`auth.type = "oauth2"`): the token is fetched at run time.
     pub oauth2: Option<OAuth2Config>,
+    /// Origins (`scheme://host:port`) besides those of `url`, `card_url`, `endpoint` and the OAuth2
+    /// `token_url` where the card may send this agent's requests, credentials included.
+    pub allowed_origins: Vec<url::Origin>,
+    /// Whether the card may point at link-local and cloud metadata addresses.
+    pub allow_link_local: bool,
+    /// Most bytes of one answer (a JSON body, one stream event).
+    pub max_response_bytes: usize,
+    /// Most bytes of one task's output kept while following it.
+    pub max_output_bytes: usize,
+}
+
+impl AgentConfig {
+    /// Every origin the user named for this agent: `url`, `card_url`, `endpoint`, the OAuth2 `token_url` and
+    /// `allowed_origins`. Credentials go nowhere else.
+    pub fn configured_origins(&self) -> Vec<url::Origin> {
+        let mut origins: Vec<url::Origin> = [
+            Some(self.url.as_str()),
+            self.card_url.as_deref(),
+            self.endpoint.as_deref(),
+            self.oauth2.as_ref().map(|o| o.token_url.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin())
+        .collect();
+        for o in &self.allowed_origins {
+            if !origins.contains(o) {
+                origins.push(o.clone());
+            }
+        }
+        origins
+    }
+
+    /// Whether any credential is configured: a secret header, `auth`, or OAuth2.
+    pub fn has_credentials(&self) -> bool {
+        self.oauth2.is_some() || self.headers.values().any(HeaderValue::is_sensitive)
+    }
 }
 
 /// An OAuth2 client-credentials grant.
@@ -90,6 +128,11 @@ pub(super) struct RawAgent {
     #[serde(default)]
     headers: BTreeMap<String, RawHeader>,
     auth: Option<RawAuth>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+    allow_link_local: Option<bool>,
+    max_response_bytes: Option<usize>,
+    max_output_bytes: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,6 +293,16 @@ impl RawAgent {
                 ),
             ));
         }
+        let mut allowed_origins = Vec::new();
+        for (i, o) in self.allowed_origins.iter().enumerate() {
+            allowed_origins
+                .push(parse_origin(o).map_err(|m| (format!("{key}.allowed_origins[{i}]"), m))?);
+        }
+        let max_response_bytes =
+            super::positive(self.max_response_bytes, &k("max_response_bytes"))?
+                .unwrap_or(bridge.max_response_bytes);
+        let max_output_bytes = super::positive(self.max_output_bytes, &k("max_output_bytes"))?
+            .unwrap_or(bridge.max_output_bytes);
         Ok(AgentConfig {
             name: self.name,
             url: self.url,
@@ -269,8 +322,30 @@ impl RawAgent {
             cancel_on_timeout: self.cancel_on_timeout.unwrap_or(false),
             headers,
             oauth2,
+            allowed_origins,
+            allow_link_local: self.allow_link_local.unwrap_or(bridge.allow_link_local),
+            max_response_bytes,
+            max_output_bytes,
         })
     }
+}
+
+/// An `allowed_origins` entry: `scheme://host[:port]`, nothing after it.
+fn parse_origin(text: &str) -> Result<url::Origin, String> {
+    let parsed = url::Url::parse(text).map_err(|e| {
+        format!("expected an origin such as \"https://host:8443\", got {text:?} ({e})")
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host().is_none()
+        || parsed.path() != "/"
+        || parsed.query().is_some()
+        || !parsed.username().is_empty()
+    {
+        return Err(format!(
+            "expected an origin such as \"https://host:8443\" (scheme, host and port only), got {text:?}"
+        ));
+    }
+    Ok(parsed.origin())
 }
 
 /// What an `auth` table comes to once its secret is resolved.

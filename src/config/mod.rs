@@ -70,10 +70,29 @@ pub struct BridgeSettings {
     pub max_result_chars: usize,
     /// Longest generated tool name, in characters (`max_tool_name_length`).
     pub max_tool_name_len: usize,
+    /// Most bytes of one answer from an agent (a JSON body, one stream event); agents may override it.
+    pub max_response_bytes: usize,
+    /// Most bytes of one task's output (artifacts) kept while following it; agents may override it.
+    pub max_output_bytes: usize,
+    /// Skills of one card that become tools; the rest are left out with a warning.
+    pub max_skills_per_agent: usize,
+    /// Card and skill descriptions are cut to this many characters (tool descriptions, `list_agents`).
+    pub max_description_chars: usize,
+    /// Whether a card (or a redirect) may send the bridge to link-local and cloud metadata addresses;
+    /// agents may override it.
+    pub allow_link_local: bool,
 }
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
+/// Default cap on one answer from an agent: a JSON body or one stream event.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
+/// Default cap on one task's accumulated output (artifacts).
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 4 << 20;
+/// Default cap on skills per agent: past a hundred tools, clients slow down and models pick worse.
+pub const DEFAULT_MAX_SKILLS_PER_AGENT: usize = 100;
+/// Default cap on a card's or skill's description, in characters.
+pub const DEFAULT_MAX_DESCRIPTION_CHARS: usize = 2_000;
 
 /// Default longest tool name. Hosts put the server's name in front of a tool's: Claude Code calls it
 /// `mcp__{server}__{tool}` and the model APIs reject names over 64 characters, so 64 − len("mcp__") −
@@ -96,6 +115,11 @@ impl Default for BridgeSettings {
             card_refresh: None,
             max_result_chars: DEFAULT_MAX_RESULT_CHARS,
             max_tool_name_len: DEFAULT_MAX_TOOL_NAME_LEN,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_skills_per_agent: DEFAULT_MAX_SKILLS_PER_AGENT,
+            max_description_chars: DEFAULT_MAX_DESCRIPTION_CHARS,
+            allow_link_local: false,
         }
     }
 }
@@ -124,6 +148,11 @@ struct RawBridge {
     card_refresh_secs: Option<f64>,
     max_result_chars: Option<usize>,
     max_tool_name_length: Option<usize>,
+    max_response_bytes: Option<usize>,
+    max_output_bytes: Option<usize>,
+    max_skills_per_agent: Option<usize>,
+    max_description_chars: Option<usize>,
+    allow_link_local: Option<bool>,
 }
 
 impl Config {
@@ -200,11 +229,19 @@ impl Config {
 pub(crate) fn seconds(value: Option<f64>, key: &str) -> Result<Option<Duration>, (String, String)> {
     match value {
         None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(crate::time::secs_checked(s)),
         Some(s) => Err((
             key.to_owned(),
             format!("expected a positive number of seconds, got {s}"),
         )),
+    }
+}
+
+/// A count or size that must be greater than zero, or the error for `key`.
+pub(crate) fn positive(value: Option<usize>, key: &str) -> Result<Option<usize>, (String, String)> {
+    match value {
+        Some(0) => Err((key.to_owned(), "must be greater than zero".into())),
+        other => Ok(other),
     }
 }
 
@@ -226,16 +263,17 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
         card_retry_max: seconds(raw.card_retry_max_secs, "bridge.card_retry_max_secs")?
             .unwrap_or(d.card_retry_max),
         card_refresh: seconds(raw.card_refresh_secs, "bridge.card_refresh_secs")?,
-        max_result_chars: match raw.max_result_chars {
-            Some(0) => {
-                return Err((
-                    "bridge.max_result_chars".into(),
-                    "must be greater than zero".into(),
-                ));
-            }
-            Some(n) => n,
-            None => d.max_result_chars,
-        },
+        max_result_chars: positive(raw.max_result_chars, "bridge.max_result_chars")?
+            .unwrap_or(d.max_result_chars),
+        max_response_bytes: positive(raw.max_response_bytes, "bridge.max_response_bytes")?
+            .unwrap_or(d.max_response_bytes),
+        max_output_bytes: positive(raw.max_output_bytes, "bridge.max_output_bytes")?
+            .unwrap_or(d.max_output_bytes),
+        max_skills_per_agent: positive(raw.max_skills_per_agent, "bridge.max_skills_per_agent")?
+            .unwrap_or(d.max_skills_per_agent),
+        max_description_chars: positive(raw.max_description_chars, "bridge.max_description_chars")?
+            .unwrap_or(d.max_description_chars),
+        allow_link_local: raw.allow_link_local.unwrap_or(d.allow_link_local),
         max_tool_name_len: match raw.max_tool_name_length {
             Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
                 return Err((

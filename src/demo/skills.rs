@@ -128,7 +128,7 @@ pub fn start(
         Job::Stream => spawn_worker(&entry, stream(worker, text)),
         Job::Work => {
             let secs = first_number(&text).unwrap_or(DEFAULT_WORK.as_secs_f64());
-            let total = Duration::from_secs_f64(secs).min(MAX_WORK);
+            let total = crate::time::secs_clamped(secs, MAX_WORK);
             spawn_worker(&entry, work(worker, total));
         }
         Job::Ask => spawn_worker(&entry, ask(worker)),

@@ -395,10 +395,11 @@ async fn sigterm_lets_an_in_flight_call_finish() {
     assert!(!logs.contains("canceling the remaining"), "{logs}");
 }
 
-/// A call still running when the grace period ends is canceled (the agent's task too), and the process still
+/// A call still running when the grace period ends gets a result saying the bridge is shutting down, with its
+/// task id (the agent's task keeps running, to be collected through another bridge), and the process still
 /// exits 0.
 #[tokio::test]
-async fn calls_past_the_grace_period_are_canceled() {
+async fn calls_past_the_grace_period_get_a_shutdown_result() {
     let agent = Agent::start(AgentSpec::v1("x")).await;
     let mut bridge = HttpBridge::start(
         &config(&agent.url, "shutdown_grace_secs = 1"),
@@ -414,24 +415,21 @@ async fn calls_past_the_grace_period_are_canceled() {
         bridge.sigterm().await;
         bridge.wait_exit(Duration::from_secs(15)).await
     };
-    // The call ends either way (an error, or the stream closing); only the exit matters here.
-    let (_, status) = tokio::join!(
+    let (call, status) = tokio::join!(
         tokio::time::timeout(Duration::from_secs(20), call),
         signaled
     );
     assert!(status.success(), "exit status {status:?}");
     let logs = bridge.logs().join("\n");
-    assert!(
-        logs.contains("canceling the remaining tool calls"),
-        "{logs}"
-    );
-    assert!(
-        !agent
-            .wait_cancelled(Duration::from_secs(10))
-            .await
-            .is_empty(),
-        "the agent's task was not canceled"
-    );
+    let call = match call {
+        Ok(Ok(call)) => call,
+        other => panic!("no result ({:?}); logs:\n{logs}", other.map(|r| r.err())),
+    };
+    assert!(call.text().contains("shutting down"), "{}", call.text());
+    let task_id = call.structured()["task_id"].as_str().unwrap_or_default();
+    assert!(!task_id.is_empty(), "{}", call.text());
+    assert!(call.text().contains(task_id), "{}", call.text());
+    assert!(agent.cancelled().await.is_empty(), "{logs}");
 }
 
 /// Past `max_concurrent_calls`, a call is refused at once with a tool error naming the limit.

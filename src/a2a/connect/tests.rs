@@ -11,6 +11,7 @@ fn options() -> ClientOptions {
         accepted_output_modes: vec![],
         oauth: None,
         version_memory: None,
+        guards: Default::default(),
     }
 }
 

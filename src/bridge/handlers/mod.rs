@@ -189,6 +189,7 @@ impl Bridge {
                     bad_args_result(&tool, meant_for.as_deref(), bad).into()
                 }
             };
+            let result = super::scrub_result::scrub_response(&self.registry.scrubber, result);
             let outcome = match &result {
                 CallToolResponse::Complete(r) if r.is_error == Some(true) => "error",
                 CallToolResponse::Complete(_) => "ok",
@@ -281,7 +282,7 @@ impl Bridge {
         match requested {
             None => Ok(default),
             Some(s) if s.is_finite() && s >= 0.0 => {
-                Ok(Duration::from_secs_f64(s.min(1e9)).min(self.settings.max_wait))
+                Ok(crate::time::secs_clamped(s, self.settings.max_wait))
             }
             Some(s) => Err(format!(
                 "wait_seconds must be a non-negative number, got {s}"
@@ -316,11 +317,58 @@ impl Bridge {
             Outcome::Failed(error, view) => failure_result(agent, &error, &view),
             // rmcp drops the response of a canceled request; this result is never seen by the client.
             Outcome::Canceled => error_result(agent, "the call was canceled", None),
+            Outcome::ShuttingDown(view) => shutting_down_result(agent, &view),
         }
     }
 
-    /// `result_from_view` with the configured text cap.
+    /// `result_from_view` with the configured text cap and a note on output cut by `max_output_bytes`,
+    /// scrubbed of configured secrets.
     pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
-        result_from_view(agent, view, ending, self.settings.max_result_chars)
+        let mut result = result_from_view(agent, view, ending, self.settings.max_result_chars);
+        if let Some(cut) = view.output_cut() {
+            note_output_cut(&mut result, agent, view, cut);
+        }
+        super::scrub_result::scrub_result(&self.registry.scrubber, result)
     }
 }
+
+/// Says, in the text and in `structuredContent.text`, how much of the task's output the bridge dropped and how
+/// to get it.
+fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cut: usize) {
+    let task = view
+        .task_id
+        .as_deref()
+        .map(|id| format!("; the agent keeps the whole task {id}: raise max_output_bytes for agent \"{agent}\" and call get_task with its task_id to read more"))
+        .unwrap_or_default();
+    let note = format!(
+        "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
+        view.output.max
+    );
+    result
+        .content
+        .push(rmcp::model::ContentBlock::text(note.clone()));
+    if let Some(Value::Object(output)) = &mut result.structured_content
+        && let Some(Value::String(text)) = output.get_mut("text")
+    {
+        text.push('\n');
+        text.push_str(&note);
+    }
+}
+
+/// The result of a call that the bridge's shutdown ended: the task keeps running on the agent, and its id goes
+/// back so the work can be collected through another bridge (`get_task`).
+fn shutting_down_result(agent: &str, view: &TaskView) -> CallToolResult {
+    let message = match &view.task_id {
+        Some(id) => format!(
+            "the bridge is shutting down; task {id} keeps running on the agent: collect it with get_task \
+             (agent \"{agent}\", task_id \"{id}\"), through another bridge if this one is gone"
+        ),
+        None => {
+            "the bridge is shutting down before the agent started a task; send the message again"
+                .into()
+        }
+    };
+    error_result(agent, &message, Some(view))
+}
+
+impl Bridge {}

@@ -4,6 +4,7 @@ pub mod bridge;
 pub mod check;
 pub mod clients;
 pub mod field_agents;
+pub mod hostile;
 pub mod http;
 pub mod net;
 pub mod process;
