@@ -163,6 +163,9 @@ impl ClientCredentials {
         let body = super::client::read_capped(resp, MAX_TOKEN_RESPONSE_BYTES, self.timeout)
             .await
             .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
+        if body.timed_out {
+            return Err(A2aError::Timeout(self.timeout));
+        }
         if body.cut {
             return Err(A2aError::TooLarge {
                 what: "token response",

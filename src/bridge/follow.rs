@@ -213,7 +213,13 @@ impl<'a> Follow<'a> {
         loop {
             phase = match phase {
                 Phase::Stream(mut stream) => {
-                    match self.drive(&mut stream, &mut view, progress, sent).await {
+                    // The stream of the send itself, not a resubscribe: an error before its first event is the
+                    // agent refusing the message.
+                    let first = resubscribes == 0;
+                    match self
+                        .drive(&mut stream, &mut view, progress, sent, first)
+                        .await
+                    {
                         Drove::Done(outcome) => return outcome,
                         // The stream ended or broke before the task settled.
                         Drove::Ended(_) if view.task_id.is_none() => {
@@ -352,10 +358,13 @@ impl<'a> Follow<'a> {
         view: &mut TaskView,
         progress: &mut Progress,
         sent: Option<&Message>,
+        first_stream: bool,
     ) -> Drove {
+        let mut events = 0usize;
         loop {
             match self.race(stream.next(), progress, view).await {
                 Raced::Ready(Some(Ok(event))) => {
+                    events += 1;
                     let line = match &event {
                         StreamEvent::Message(m) if view.takes_as_progress(m) => message_line(m),
                         StreamEvent::Message(_) => None,
@@ -370,7 +379,14 @@ impl<'a> Follow<'a> {
                     }
                 }
                 Raced::Ready(Some(Err(e))) => {
-                    if view.task_id.is_none() {
+                    // No task yet, or a JSON-RPC error as the first answer to a message sent to a known task (an
+                    // answer to a task that has ended, say): the agent refused the message. Recovering would
+                    // report the task's old state as if the message had been taken.
+                    let refused = sent.is_some()
+                        && first_stream
+                        && events == 0
+                        && matches!(e, A2aError::JsonRpc { .. });
+                    if view.task_id.is_none() || refused {
                         return Drove::Done(Outcome::Failed(e, view.clone()));
                     }
                     tracing::warn!(agent = self.agent, error = %e, "event stream broke; recovering");
@@ -428,7 +444,12 @@ impl<'a> Follow<'a> {
         let state = view.state;
         tokio::pin!(fut);
         loop {
-            let beat = self.heartbeat.saturating_sub(progress.idle_for());
+            // At least 100 ms: a line held back by progress coalescing does not count as sent, and a zero
+            // pause would spin until the next one may go.
+            let beat = self
+                .heartbeat
+                .saturating_sub(progress.idle_for())
+                .max(Duration::from_millis(100));
             let flush_at = progress.pending_until();
             tokio::select! {
                 biased;

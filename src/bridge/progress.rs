@@ -3,6 +3,7 @@
 //! Progress values strictly increase (one step per notification) and there is no total: A2A tasks do not
 //! say how much work remains. Without a progress token from the client nothing is sent.
 
+use crate::a2a::scrub::Scrubber;
 use std::time::{Duration, Instant};
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
@@ -31,11 +32,14 @@ pub struct Progress {
     /// Token bucket: notifications that may go out now (up to `PROGRESS_BURST`), and when it was last topped up.
     allowance: u32,
     refilled: Instant,
+    /// Configured secrets are scrubbed from every line: agent text may echo them.
+    scrubber: Option<Scrubber>,
 }
 
 impl Progress {
     pub fn new(peer: Peer<RoleServer>, token: Option<ProgressToken>) -> Self {
         Progress {
+            scrubber: None,
             target: token.map(|t| (peer, t)),
             step: 0,
             last_sent: Instant::now(),
@@ -43,6 +47,12 @@ impl Progress {
             allowance: PROGRESS_BURST,
             refilled: Instant::now(),
         }
+    }
+
+    /// Scrubs every line sent with `scrubber` (the registry's: every configured secret).
+    pub fn scrubbed(mut self, scrubber: Scrubber) -> Self {
+        self.scrubber = Some(scrubber);
+        self
     }
 
     /// Tops the allowance up for the time passed since the last top-up.
@@ -97,6 +107,10 @@ impl Progress {
             return;
         };
         self.step += 1;
+        let message = match &self.scrubber {
+            Some(scrubber) => scrubber.scrub(&message),
+            None => message,
+        };
         let param = ProgressNotificationParam::new(token.clone(), f64::from(self.step))
             .with_message(message);
         if let Err(e) = peer.notify_progress(param).await {

@@ -23,6 +23,8 @@ use crate::a2a::{
 };
 use crate::config::{AgentConfig, Config};
 
+/// Most "skill with missing fields" warnings logged per card change.
+const MAX_GAP_WARNINGS: usize = 10;
 /// First pause before re-fetching the card of an agent that is down; doubles up to `card_retry_max`.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 
@@ -247,8 +249,13 @@ impl Registry {
                         _ => true,
                     };
                     if changed {
-                        for gap in a2a::wire::skill_gaps(&connected.card.raw) {
+                        // A few lines tell the operator; a huge sloppy card must not flood the log.
+                        let gaps = a2a::wire::skill_gaps(&connected.card.raw);
+                        for gap in gaps.iter().take(MAX_GAP_WARNINGS) {
                             tracing::warn!(agent = %slot.config.name, "agent card: {gap}; the tool is built from what is there");
+                        }
+                        if gaps.len() > MAX_GAP_WARNINGS {
+                            tracing::warn!(agent = %slot.config.name, more = gaps.len() - MAX_GAP_WARNINGS, "agent card: more skills with missing fields");
                         }
                         tracing::info!(
                             agent = %slot.config.name,

@@ -19,6 +19,8 @@ pub fn scrub_response(scrubber: &Scrubber, response: CallToolResponse) -> CallTo
         CallToolResponse::InputRequired(asked) => {
             CallToolResponse::InputRequired(round_trip(scrubber, asked))
         }
+        // An MCP task carries the agent's status message.
+        CallToolResponse::Task(task) => CallToolResponse::Task(round_trip(scrubber, task)),
         other => other,
     }
 }

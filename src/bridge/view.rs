@@ -375,7 +375,15 @@ impl TaskView {
     pub fn apply(&mut self, event: StreamEvent) {
         match event {
             StreamEvent::Task(task) => self.merge_task(task),
-            StreamEvent::Message(message) if self.takes_as_progress(&message) => {
+            StreamEvent::Message(mut message) if self.takes_as_progress(&message) => {
+                // Interim messages count against the output budget like artifacts, so a stream of them cannot
+                // grow one call past `max_output_bytes` either.
+                if self.output.max != usize::MAX {
+                    self.output.admit(&mut message.parts);
+                }
+                if message.parts.is_empty() {
+                    return;
+                }
                 if self.interim.len() == MAX_INTERIM_MESSAGES {
                     self.interim.remove(0);
                 }

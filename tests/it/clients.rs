@@ -175,7 +175,9 @@ async fn order(sdk: Sdk, transport: Transport) {
     let s = setup(transport).await;
     let out = clients::run(sdk, "order", &s.target).await;
     assert_eq!(out["calls"], 10, "{out}");
-    assert!(out["progress"].as_u64().unwrap_or(0) >= 200, "{out}");
+    // Progress is coalesced (a burst of 10, then 10 per second per call, the last line always sent), so a
+    // quick call of 20 chunks relays about 11 of them; every call relays at least its last.
+    assert!(out["progress"].as_u64().unwrap_or(0) >= 10, "{out}");
     assert_eq!(out["lateProgress"], 0, "{out}");
 }
 

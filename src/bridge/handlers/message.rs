@@ -132,7 +132,7 @@ impl Bridge {
             Err(e) => return error_result(name, &e, None).into(),
         };
         // A 2026-07-28 client retrying with the answer to the question of an earlier round.
-        let message = match retry.resume(name) {
+        let mut message = match retry.resume(name) {
             Resume::Fresh => args.into_message(skill_id),
             Resume::Answer(message) => message,
             Resume::Declined { task_id } => return self.look(agent, &task_id).await.into(),
@@ -145,6 +145,20 @@ impl Bridge {
                 .into();
             }
         };
+        // An answer to a task's question names the task, and models often drop the context_id; some agents then
+        // start a new conversation (a2a-sdk 0.3.26 gives the answer a fresh context). The task knows its context:
+        // one bounded `tasks/get` fills it in, and a failure leaves the message as the caller sent it.
+        if message.context_id.is_none()
+            && let Some(task_id) = message.task_id.clone()
+            && let Ok(Ok(task)) = tokio::time::timeout(
+                agent.conn.client.request_timeout(),
+                agent.conn.client.get_task(&task_id),
+            )
+            .await
+            && !task.context_id.is_empty()
+        {
+            message.context_id = Some(task.context_id);
+        }
         // A client that declares the MCP tasks extension gets running work as an MCP task it follows itself, so
         // a spent budget does not cancel it even where the agent's `cancel_on_timeout` says so.
         let wants_tasks = mcp_tasks::client_wants_tasks(ctx);
@@ -153,7 +167,8 @@ impl Bridge {
             Follow::new(name, &agent.conn, wait, self.settings.heartbeat, &ctx.ct)
                 .cancel_on_timeout(cancel)
         };
-        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
+        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token())
+            .scrubbed(self.registry.scrubber.clone());
         let outcome = follow().send(&message, &mut progress).await;
         let outcome = match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
             Asked::Outcome(outcome) => outcome,

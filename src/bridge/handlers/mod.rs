@@ -338,7 +338,7 @@ fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cu
     let task = view
         .task_id
         .as_deref()
-        .map(|id| format!("; the agent keeps the whole task {id}: raise max_output_bytes for agent \"{agent}\" and call get_task with its task_id to read more"))
+        .map(|id| format!("; the agent keeps the whole task {id}: ask the operator to raise max_output_bytes and max_response_bytes for agent \"{agent}\" (then get_task with this task_id returns more)"))
         .unwrap_or_default();
     let note = format!(
         "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
