@@ -163,7 +163,28 @@ async fn watch_signals(shutdown: CancellationToken) {
             _ = term.recv() => {}
         }
     }
-    #[cfg(not(unix))]
+    // Windows: Ctrl-C, Ctrl-Break, the console window closing, and system shutdown all end the bridge.
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows;
+        let (Ok(mut brk), Ok(mut close), Ok(mut off)) = (
+            windows::ctrl_break(),
+            windows::ctrl_close(),
+            windows::ctrl_shutdown(),
+        ) else {
+            tracing::warn!("cannot watch Ctrl-Break and console close");
+            let _ = ctrl_c.await;
+            shutdown.cancel();
+            return;
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = brk.recv() => {}
+            _ = close.recv() => {}
+            _ = off.recv() => {}
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     let _ = ctrl_c.await;
     tracing::info!("shutting down");
     shutdown.cancel();

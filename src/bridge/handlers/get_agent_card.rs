@@ -65,6 +65,28 @@ impl Bridge {
             endpoint: redact_url(c.client.endpoint()),
             card: &c.card.raw,
         };
-        CallToolResult::structured(serde_json::to_value(output).unwrap_or_default())
+        let mut value = serde_json::to_value(output).unwrap_or_default();
+        // The card is what the agent sent (at most the card size cap); long descriptions in it are cut to
+        // `max_description_chars`, as they are in tool descriptions and `list_agents`.
+        if let Some(card) = value.get_mut("card") {
+            cut_long_strings(card, self.settings.max_description_chars);
+        }
+        CallToolResult::structured(value)
+    }
+}
+
+/// Cuts every string of `value` longer than `max` characters, saying how much was left out.
+fn cut_long_strings(value: &mut Value, max: usize) {
+    match value {
+        Value::String(text) => {
+            if let Some((end, _)) = text.char_indices().nth(max) {
+                let left = text[end..].chars().count();
+                text.truncate(end);
+                text.push_str(&format!(" [cut: {left} more characters]"));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| cut_long_strings(v, max)),
+        Value::Object(map) => map.values_mut().for_each(|v| cut_long_strings(v, max)),
+        _ => {}
     }
 }
