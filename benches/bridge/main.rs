@@ -63,8 +63,10 @@ impl Plan {
             latency_calls: 2000,
             concurrency: vec![1, 16, 64, 256],
             throughput_for: Duration::from_secs(3),
-            stream_events: 1000,
-            stream_interval_ms: 1,
+            // Slower than the bridge's progress coalescing (a burst of 10, then 10 per second per call), so
+            // every event is relayed and its delay can be measured.
+            stream_events: 100,
+            stream_interval_ms: 110,
             memory_agents: 50,
             inflight_calls: 1000,
             inflight_work_secs: 5,
@@ -86,8 +88,8 @@ impl Plan {
             latency_calls: 30,
             concurrency: vec![1, 4],
             throughput_for: Duration::from_millis(200),
-            stream_events: 50,
-            stream_interval_ms: 1,
+            stream_events: 12,
+            stream_interval_ms: 110,
             memory_agents: 5,
             inflight_calls: 20,
             inflight_work_secs: 1,

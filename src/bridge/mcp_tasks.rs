@@ -112,7 +112,11 @@ impl Bridge {
                 TaskPayload::Completed { result }
             }
         };
-        Ok(GetTaskResult::new(DetailedTask::new(base, payload)))
+        // The status message and the question are the agent's words: scrubbed like every result.
+        Ok(super::scrub_result::round_trip(
+            &self.registry.scrubber,
+            GetTaskResult::new(DetailedTask::new(base, payload)),
+        ))
     }
 
     /// `tasks/update`: the answer to the agent's question, sent as the task's next message.

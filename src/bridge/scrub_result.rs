@@ -42,7 +42,7 @@ pub fn scrub_result(scrubber: &Scrubber, mut result: CallToolResult) -> CallTool
 }
 
 /// Scrubs every string of `value` through its JSON form; unchanged if it does not survive the trip.
-fn round_trip<T: Serialize + DeserializeOwned + Clone>(scrubber: &Scrubber, value: T) -> T {
+pub fn round_trip<T: Serialize + DeserializeOwned + Clone>(scrubber: &Scrubber, value: T) -> T {
     let Ok(mut json) = serde_json::to_value(&value) else {
         return value;
     };
