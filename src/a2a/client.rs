@@ -75,23 +75,27 @@ struct Inner {
 }
 
 /// The protocol version an agent was found to speak, kept for the process's life (across card refreshes) by
-/// whoever owns the agent. `None` until a call settles it.
+/// whoever owns the agent, with the version its card named when it was learned: a refreshed card that names
+/// another version (the agent was upgraded) starts over. Empty until a call settles it.
 #[derive(Debug, Default)]
-pub struct VersionMemory(std::sync::Mutex<Option<ProtocolVersion>>);
+pub struct VersionMemory(std::sync::Mutex<Option<(ProtocolVersion, ProtocolVersion)>>);
 
 impl VersionMemory {
-    fn get(&self) -> Option<ProtocolVersion> {
-        *self
-            .0
+    /// What the agent speaks, if it was learned while its card named `card`.
+    fn get(&self, card: ProtocolVersion) -> Option<ProtocolVersion> {
+        self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .filter(|(named, _)| *named == card)
+            .map(|(_, speaks)| speaks)
     }
 
-    fn set(&self, version: ProtocolVersion) {
+    /// Records that the agent whose card names `card` speaks `speaks`.
+    fn set(&self, card: ProtocolVersion, speaks: ProtocolVersion) {
         *self
             .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((card, speaks));
     }
 }
 
@@ -160,7 +164,7 @@ impl A2aClient {
         self.inner
             .learned
             .as_ref()
-            .and_then(|m| m.get())
+            .and_then(|m| m.get(self.inner.version))
             .unwrap_or(self.inner.version)
     }
 
@@ -273,22 +277,22 @@ impl A2aClient {
         self.inner
             .learned
             .as_ref()
-            .is_some_and(|m| m.get().is_none())
+            .is_some_and(|m| m.get(self.inner.version).is_none())
             && is_version_error(e)
     }
 
     /// A call in the version the agent was found to speak worked: keep it.
     fn confirm_version(&self, version: ProtocolVersion) {
         if let Some(memory) = &self.inner.learned
-            && memory.get().is_none()
+            && memory.get(self.inner.version).is_none()
         {
-            memory.set(version);
+            memory.set(self.inner.version, version);
         }
     }
 
     /// After `first` failed with a version error in `tried`, `second` is the same call in the other version:
-    /// a success (or any error but a version error, which proves the method exists) settles the version;
-    /// two version errors are explained.
+    /// a success, or a JSON-RPC error other than a version error (the method exists), settles the version;
+    /// two version errors are explained; anything else (the agent did not answer) settles nothing.
     fn settle_version<T>(
         &self,
         tried: ProtocolVersion,
@@ -305,6 +309,8 @@ impl A2aClient {
                      `protocol` for this agent"
                 ),
             }),
+            // Not an answer from the agent (unreachable, a timeout, an HTTP error): nothing learned.
+            Err(e) if !matches!(e, A2aError::JsonRpc { .. }) => Err(e),
             second => {
                 tracing::info!(
                     endpoint = %super::error::redact_url(&self.inner.endpoint),
@@ -313,7 +319,7 @@ impl A2aClient {
                     "the agent does not speak the A2A version its card names; using the other one from now on (set `protocol` to make it explicit)"
                 );
                 if let Some(memory) = &self.inner.learned {
-                    memory.set(other);
+                    memory.set(self.inner.version, other);
                 }
                 second
             }
@@ -757,4 +763,22 @@ async fn fetch_card_at(
     let raw: Value = serde_json::from_slice(&body)
         .map_err(|e| A2aError::InvalidResponse(format!("agent card is not JSON: {e}")))?;
     wire::decode_card(raw)
+}
+
+#[cfg(test)]
+mod version_memory_tests {
+    use super::*;
+
+    #[test]
+    fn a_learned_version_holds_only_for_the_card_version_it_was_learned_with() {
+        let memory = VersionMemory::default();
+        assert_eq!(memory.get(ProtocolVersion::V1_0), None);
+        memory.set(ProtocolVersion::V1_0, ProtocolVersion::V0_3);
+        assert_eq!(
+            memory.get(ProtocolVersion::V1_0),
+            Some(ProtocolVersion::V0_3)
+        );
+        // The card now names 0.3 (the agent changed): what was learned for the 1.0 card no longer applies.
+        assert_eq!(memory.get(ProtocolVersion::V0_3), None);
+    }
 }
