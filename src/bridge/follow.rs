@@ -131,8 +131,9 @@ impl<'a> Follow<'a> {
     /// from that task, so even an error keeps its id.
     pub async fn send(&self, message: &Message, progress: &mut Progress) -> Outcome {
         let outcome = self.send_inner(message, progress).await;
-        // The last state always reaches the client, however the notifications were coalesced.
-        progress.flush().await;
+        // The last state always reaches the client, however the notifications were coalesced, and before
+        // the result.
+        progress.finish().await;
         outcome
     }
 
@@ -192,7 +193,7 @@ impl<'a> Follow<'a> {
         let mut view = TaskView::for_task(task_id);
         view.limit_output(self.max_output_bytes);
         let outcome = self.follow(view, Phase::Refresh, progress, None).await;
-        progress.flush().await;
+        progress.finish().await;
         outcome
     }
 

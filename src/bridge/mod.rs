@@ -26,6 +26,7 @@ mod follow;
 mod handlers;
 mod mcp_tasks;
 mod progress;
+pub(crate) use progress::ConfirmProgress;
 mod registry;
 mod result;
 mod schema;

@@ -6,7 +6,8 @@
 use crate::a2a::scrub::Scrubber;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{ProgressNotificationParam, ProgressToken};
+use rmcp::model::{PingRequest, ProgressNotificationParam, ProgressToken, ServerRequest};
+use rmcp::service::RequestContext;
 use rmcp::{Peer, RoleServer};
 
 use super::view::status_line;
@@ -21,12 +22,24 @@ pub const PROGRESS_PER_SECOND: u32 = 10;
 pub const PROGRESS_BURST: u32 = 10;
 /// The time one notification's allowance takes to come back.
 const PROGRESS_REFILL: Duration = Duration::from_millis(1000 / PROGRESS_PER_SECOND as u64);
+/// Longest wait for the client's answer to the ping that confirms progress was handled (`Progress::finish`).
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Marks a call whose client reads progress and results from one ordered byte stream (stdio) and answers
+/// server requests (a client that initialized): such a call confirms its progress with a ping before its
+/// result (`Progress::finish`). Set by the MCP server in the request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfirmProgress;
 
 /// Sends progress for one tool call.
 pub struct Progress {
     target: Option<(Peer<RoleServer>, ProgressToken)>,
     step: u32,
     last_sent: Instant,
+    /// A notification went to the client.
+    delivered: bool,
+    /// Ping the client before the result when anything was delivered (see `finish`).
+    confirm: bool,
     /// The latest line not sent yet (it came while the allowance was spent).
     pending: Option<String>,
     /// Token bucket: notifications that may go out now (up to `PROGRESS_BURST`), and when it was last topped up.
@@ -43,10 +56,22 @@ impl Progress {
             target: token.map(|t| (peer, t)),
             step: 0,
             last_sent: Instant::now(),
+            delivered: false,
+            confirm: false,
             pending: None,
             allowance: PROGRESS_BURST,
             refilled: Instant::now(),
         }
+    }
+
+    /// Progress for the tool call of `ctx`, to its progress token if it gave one; confirmed with a ping before
+    /// the result when the server marked the call `ConfirmProgress` and the client initialized (so it answers
+    /// server requests).
+    pub fn for_call(ctx: &RequestContext<RoleServer>) -> Self {
+        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token());
+        progress.confirm = ctx.extensions.get::<ConfirmProgress>().is_some()
+            && ctx.protocol_version().is_some_and(|v| v.has_initialize());
+        progress
     }
 
     /// Scrubs every line sent with `scrubber` (the registry's: every configured secret).
@@ -113,8 +138,32 @@ impl Progress {
         };
         let param = ProgressNotificationParam::new(token.clone(), f64::from(self.step))
             .with_message(message);
-        if let Err(e) = peer.notify_progress(param).await {
-            tracing::debug!(error = %e, "progress notification not delivered");
+        match peer.notify_progress(param).await {
+            Ok(()) => self.delivered = true,
+            Err(e) => tracing::debug!(error = %e, "progress notification not delivered"),
+        }
+    }
+
+    /// Sends the held line; then, for a `ConfirmProgress` call that delivered any notification, pings the
+    /// client and waits for its answer (at most `CONFIRM_TIMEOUT`), so the result goes out only after the client
+    /// has handled every notification. The official TypeScript SDK (1.x, up to 1.32 at least) handles a
+    /// notification in a microtask but a response at once: a progress line read in the same chunk as the result
+    /// reaches a handler that is already gone ("unknown progress token") and the host loses it. It answers a
+    /// ping only after the microtasks queued before it, so its answer proves the lines were handled (MCP
+    /// 2025-11-25 basic/utilities/ping: either side may ping, the receiver must answer).
+    pub async fn finish(&mut self) {
+        self.flush().await;
+        if !(self.confirm && self.delivered) {
+            return;
+        }
+        let Some((peer, _)) = &self.target else {
+            return;
+        };
+        let ping = peer.send_request(ServerRequest::PingRequest(PingRequest::default()));
+        match tokio::time::timeout(CONFIRM_TIMEOUT, ping).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "progress confirmation ping failed"),
+            Err(_) => tracing::debug!("progress confirmation ping unanswered"),
         }
     }
 

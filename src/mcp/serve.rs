@@ -11,6 +11,7 @@ use super::BridgeServer;
 /// handshake (Ctrl-C on a bridge started by hand) is a normal end, not an error.
 pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> anyhow::Result<()> {
     let running = match server
+        .over_stdio()
         .serve_with_ct(rmcp::transport::io::stdio_pipes(), shutdown.child_token())
         .await
     {

@@ -26,6 +26,8 @@ pub struct BridgeServer {
     bridge: Arc<Bridge>,
     /// Over HTTP: how many tool calls may run at once (`server.max_concurrent_calls`); shutdown waits on it.
     calls: Option<super::limit::CallLimit>,
+    /// Over stdio: calls confirm their progress before the result (`bridge::ConfirmProgress`).
+    confirm_progress: bool,
 }
 
 impl BridgeServer {
@@ -33,7 +35,16 @@ impl BridgeServer {
         BridgeServer {
             bridge,
             calls: None,
+            confirm_progress: false,
         }
+    }
+
+    /// For stdio, where notifications and results share one ordered stream: each call that sent progress
+    /// pings the client before its result, so clients that handle notifications later than responses (the
+    /// TypeScript SDK) see every line first.
+    pub fn over_stdio(mut self) -> Self {
+        self.confirm_progress = true;
+        self
     }
 
     /// Bounds concurrent tool calls: past the limit a call gets a tool error at once instead of queueing.
@@ -74,8 +85,11 @@ impl ServerHandler for BridgeServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
+        mut context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        if self.confirm_progress {
+            context.extensions.insert(crate::bridge::ConfirmProgress);
+        }
         let _permit = match self.calls.as_ref().map(super::limit::CallLimit::try_start) {
             Some(Err(refused)) => return Ok(refused.into()),
             Some(Ok(permit)) => Some(permit),

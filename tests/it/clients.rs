@@ -289,7 +289,6 @@ client_tests! {
     ts_current_stdio_list: list(TsCurrent, Stdio);
     ts_current_stdio_call: call(TsCurrent, Stdio);
     ts_current_stdio_progress: progress(TsCurrent, Stdio);
-    #[ignore = "issue 10: over stdio the last progress notifications often arrive after the tool's result"]
     ts_current_stdio_progress_order: order(TsCurrent, Stdio);
     ts_current_stdio_elicit: elicit(TsCurrent, Stdio);
     ts_current_stdio_cancel: cancel(TsCurrent, Stdio);
@@ -306,7 +305,6 @@ client_tests! {
     ts_1_22_stdio_list: list(Ts122, Stdio);
     ts_1_22_stdio_call: call(Ts122, Stdio);
     ts_1_22_stdio_progress: progress(Ts122, Stdio);
-    #[ignore = "issue 10: over stdio the last progress notifications often arrive after the tool's result"]
     ts_1_22_stdio_progress_order: order(Ts122, Stdio);
     ts_1_22_stdio_elicit: elicit(Ts122, Stdio);
     ts_1_22_stdio_cancel: cancel(Ts122, Stdio);

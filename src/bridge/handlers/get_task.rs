@@ -65,8 +65,7 @@ impl Bridge {
         if wait.is_zero() {
             return self.look(&agent, &args.task.task_id).await;
         }
-        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token())
-            .scrubbed(self.registry.scrubber.clone());
+        let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
         let outcome = Follow::new(
             agent.name(),
             &agent.conn,

@@ -167,8 +167,7 @@ impl Bridge {
             Follow::new(name, &agent.conn, wait, self.settings.heartbeat, &ctx.ct)
                 .cancel_on_timeout(cancel)
         };
-        let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token())
-            .scrubbed(self.registry.scrubber.clone());
+        let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
         let outcome = follow().send(&message, &mut progress).await;
         let outcome = match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
             Asked::Outcome(outcome) => outcome,
