@@ -18,13 +18,13 @@ use crate::support::bridge::{self, Generation, Recorder, agent_toml, text_of};
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A `demo-agent` child process on a free loopback port; killed when dropped.
-struct DemoAgent {
-    url: String,
+pub(crate) struct DemoAgent {
+    pub(crate) url: String,
     _child: Child,
 }
 
 impl DemoAgent {
-    async fn start() -> DemoAgent {
+    pub(crate) async fn start() -> DemoAgent {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")

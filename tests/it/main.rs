@@ -5,6 +5,7 @@ mod demo;
 mod faults;
 mod field;
 mod field_faults;
+mod gemini;
 mod hostile;
 mod hosts;
 mod http;

@@ -35,6 +35,8 @@ pub enum NpmSet {
     Ts122,
     /// `@modelcontextprotocol/conformance` 0.1.13 (the last release that runs on Node 20).
     Conformance,
+    /// `@google/gemini-cli` 0.61.0: a whole MCP host (tests/it/gemini.rs).
+    GeminiCli,
 }
 
 impl NpmSet {
@@ -43,6 +45,7 @@ impl NpmSet {
             NpmSet::TsCurrent => "ts-current",
             NpmSet::Ts122 => "ts-1.22",
             NpmSet::Conformance => "conformance",
+            NpmSet::GeminiCli => "gemini-cli",
         }
     }
 
@@ -50,10 +53,12 @@ impl NpmSet {
         static CURRENT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
         static OLD: OnceLock<Result<PathBuf, String>> = OnceLock::new();
         static CONFORMANCE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+        static GEMINI: OnceLock<Result<PathBuf, String>> = OnceLock::new();
         match self {
             NpmSet::TsCurrent => &CURRENT,
             NpmSet::Ts122 => &OLD,
             NpmSet::Conformance => &CONFORMANCE,
+            NpmSet::GeminiCli => &GEMINI,
         }
     }
 }
@@ -155,7 +160,8 @@ pub async fn run(sdk: Sdk, scenario: &str, target: &Target) -> Value {
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs blocking provisioning off the async runtime, passing its panic on.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(f).await {
         Ok(v) => v,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -163,7 +169,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     }
 }
 
-fn node() -> String {
+/// The `node` binary the clients run on (`MCP_TEST_NODE`, else `node` on the PATH).
+pub fn node() -> String {
     std::env::var("MCP_TEST_NODE").unwrap_or_else(|_| "node".into())
 }
 
