@@ -34,7 +34,14 @@ pub fn waiting_input_schema<T: JsonSchema>(max_wait_secs: f64) -> Arc<JsonObject
         .get_mut("properties")
         .and_then(|p| p.get_mut(WAIT_SECONDS))
     {
-        wait.insert("maximum".into(), json!(max_wait_secs));
+        // A whole number is written as an integer (`600`, not `600.0`): some hosts' schema translators read
+        // `maximum` as an integer for a field they then type as one.
+        let maximum = if max_wait_secs.fract() == 0.0 && (0.0..=9.0e15).contains(&max_wait_secs) {
+            json!(max_wait_secs as u64)
+        } else {
+            json!(max_wait_secs)
+        };
+        wait.insert("maximum".into(), maximum);
     }
     Arc::new(schema)
 }

@@ -471,7 +471,7 @@ async fn require_bearer(
             unauthorized(true)
         }
         None => {
-            tracing::debug!(%peer, "rejected MCP request: no bearer token");
+            tracing::info!(%peer, "rejected MCP request: no bearer token");
             unauthorized(false)
         }
     }

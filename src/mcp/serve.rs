@@ -21,6 +21,15 @@ pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> a
             tracing::info!("stopped before an MCP client connected on stdio");
             return Ok(());
         }
+        // stdin closed before a client spoke (a host that probes the command and gives up, `< /dev/null`):
+        // nothing was asked, so nothing failed.
+        Err(
+            rmcp::service::ServerInitializeError::ConnectionClosed(_)
+            | rmcp::service::ServerInitializeError::ExpectedInitializeRequest(None),
+        ) => {
+            tracing::info!("stdin closed before an MCP client spoke; exiting");
+            return Ok(());
+        }
         Err(e) => return Err(anyhow::anyhow!("MCP handshake on stdio failed: {e}")),
     };
     let reason = running.waiting().await?;

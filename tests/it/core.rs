@@ -260,7 +260,7 @@ async fn arguments_off_the_schema_are_tool_errors() {
             isError
             state: error
             ---
-            invalid arguments: unknown argument "text"; ag_echo takes message (required), context_id, data, task_id, wait_seconds
+            agent "ag": invalid arguments: unknown argument "text"; ag_echo takes message (required), context_id, data, task_id, wait_seconds
         "#]],
     )
     .await;
@@ -552,4 +552,22 @@ async fn an_agent_without_skills_gets_one_tool() {
         "no skill id without a skill: {}",
         meta.text()
     );
+}
+
+/// A `skill` the agent's card does not list is a tool error naming the skills it does list, not a message sent
+/// with a selector the agent never offered.
+#[tokio::test]
+async fn send_message_to_an_unknown_skill_names_the_skills_of_the_card() {
+    check(
+        &bridges().await,
+        "send_message",
+        json!({"agent": "ag", "skill": "no_such_skill", "message": "hi"}),
+        expect![[r#"
+            isError
+            state: error
+            ---
+            agent "ag": unknown skill "no_such_skill"; its card lists: echo, research
+        "#]],
+    )
+    .await;
 }

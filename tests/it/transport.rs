@@ -508,6 +508,41 @@ async fn ctrl_c_on_an_idle_stdio_bridge_exits_at_once() {
     assert!(!stderr.contains("failed"), "{stderr}");
 }
 
+/// A host that starts the command and closes its stdin without speaking (a probe, or `< /dev/null` by hand)
+/// asked nothing: the bridge exits with status 0 and no error.
+#[tokio::test]
+async fn stdin_closed_before_any_client_spoke_is_a_clean_exit() {
+    let agent = demo_agent().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bridge.toml");
+    std::fs::write(&config, agent_toml("demo", &agent.url(), "")).unwrap();
+    let out = Command::new(process::BIN)
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), out)
+        .await
+        .expect("the bridge did not exit within 30 s of an empty stdin")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}; stderr:\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("failed"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// With stderr on a pipe whose reader has died (`2>&1 | tee`, then tee killed), logging must neither block nor
 /// break shutdown: the bridge still stops on SIGTERM, and on SIGINT.
 #[tokio::test]

@@ -82,9 +82,12 @@ fn takes(tool: &Tool) -> String {
 
 /// The tool error for refused arguments. A tool with an `outputSchema` also gets the `CallOutput` shape
 /// (state `error`), so clients that check structured content against the schema accept it; `agent` is the
-/// agent the call was meant for, if known.
+/// agent the call was meant for, if known, and names it in the text as every other tool error does.
 pub fn bad_args_result(tool: &Tool, agent: Option<&str>, error: BadArgs) -> CallToolResult {
-    let text = format!("invalid arguments: {}", error.0);
+    let text = match agent {
+        Some(agent) => format!("agent \"{agent}\": invalid arguments: {}", error.0),
+        None => format!("invalid arguments: {}", error.0),
+    };
     let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
     if tool.output_schema.is_some() {
         let output = CallOutput {
@@ -248,7 +251,7 @@ mod tests {
         let s = r.structured_content.unwrap();
         assert_eq!(s["state"], "error");
         assert_eq!(s["agent"], "a");
-        assert_eq!(s["text"], "invalid arguments: x");
+        assert_eq!(s["text"], "agent \"a\": invalid arguments: x");
         let plain = Tool::new("list", "", input_schema::<Args>());
         assert!(
             bad_args_result(&plain, None, BadArgs("x".into()))

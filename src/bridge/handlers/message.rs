@@ -27,6 +27,8 @@ use crate::bridge::schema::waiting_input_schema;
 use crate::bridge::tools::{CONTINUE_HINT, agent_call_annotations};
 
 pub const SEND_MESSAGE: &str = "send_message";
+/// Skill ids named in the error for an unknown `skill`; the rest are counted.
+const MAX_SKILLS_NAMED: usize = 20;
 
 /// Arguments of a skill tool: the message and how to continue.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -41,8 +43,9 @@ pub struct MessageArgs {
     /// Answer an agent that asked for input: the task_id from that result.
     #[serde(default, deserialize_with = "opt_text")]
     task_id: Option<String>,
-    /// Optional structured input for the agent: a JSON object, written as JSON text (an object is accepted
-    /// too). It is sent as a data part.
+    #[schemars(
+        description = "Optional structured input for the agent: a JSON object, written as JSON text (an object is accepted too). It is sent as a data part."
+    )]
     // Typed as text in the schema: hosts' schema translators (Gemini function declarations, OpenAI strict
     // mode) reject an object without declared properties.
     #[serde(default, deserialize_with = "opt_object")]
@@ -114,6 +117,36 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer().into(),
         };
+        // A skill id the card does not list is a mistake the model can correct, not something to pass on
+        // silently: the agent would never see it as a choice (A2A has no skill selector).
+        if let Some(skill) = &args.skill
+            && !agent.conn.card.skills.is_empty()
+            && !agent.conn.card.skills.iter().any(|s| &s.id == skill)
+        {
+            let known: Vec<&str> = agent
+                .conn
+                .card
+                .skills
+                .iter()
+                .take(MAX_SKILLS_NAMED)
+                .map(|s| s.id.as_str())
+                .collect();
+            let more = agent.conn.card.skills.len().saturating_sub(known.len());
+            let more = if more > 0 {
+                format!(" and {more} more (see get_agent_card)")
+            } else {
+                String::new()
+            };
+            return error_result(
+                agent.name(),
+                &format!(
+                    "unknown skill \"{skill}\"; its card lists: {}{more}",
+                    known.join(", ")
+                ),
+                None,
+            )
+            .into();
+        }
         self.message_call(&agent, args.skill.as_deref(), args.message, retry, ctx)
             .await
     }
