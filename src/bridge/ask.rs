@@ -89,6 +89,8 @@ pub enum Asked {
     Outcome(Outcome),
     /// A 2026-07-28 client is to ask the user and retry the call (MRTR).
     InputRequired(InputRequiredResult),
+    /// The user was asked and declined (or dismissed the question): render this outcome, saying so.
+    Declined(Outcome),
 }
 
 /// Asks the user while the task of `outcome` waits on them (MCP 2025-11-25 elicitation, form mode for
@@ -124,6 +126,9 @@ pub async fn until_answered<'a>(
                 let answer = tokio::select! {
                     () = ctx.ct.cancelled() => None,
                     r = asked => match r {
+                        Ok(result) if result.action != ElicitationAction::Accept => {
+                            return Asked::Declined(outcome);
+                        }
                         Ok(result) => answer_from_result(&result),
                         Err(e) => {
                             tracing::warn!(agent, error = %e, "elicitation failed; returning a resumable result");
@@ -152,11 +157,13 @@ pub async fn until_answered<'a>(
                     uuid::Uuid::new_v4().to_string(),
                 );
                 let accepted = tokio::select! {
-                    () = ctx.ct.cancelled() => false,
-                    r = asked => matches!(r, Ok(ElicitationAction::Accept)),
+                    () = ctx.ct.cancelled() => None,
+                    r = asked => r.ok(),
                 };
-                if !accepted {
-                    break;
+                match accepted {
+                    Some(ElicitationAction::Accept) => {}
+                    Some(_) => return Asked::Declined(outcome),
+                    None => break,
                 }
                 // Signed in out of band: follow the task again; if it still waits, say so.
                 outcome = follow().resume(&pending.task_id, progress).await;

@@ -309,6 +309,25 @@ pub fn failure_result(
 
 /// A tool error that never reached a task (agent unreachable, protocol error): text naming the agent and
 /// the cause, with the same structured shape as other results.
+/// `result` with `note` as its first line, in the text content and in `structuredContent.text` alike.
+pub fn with_note(mut result: CallToolResult, note: &str) -> CallToolResult {
+    if let Some(ContentBlock::Text(text)) = result
+        .content
+        .iter_mut()
+        .find(|c| matches!(c, ContentBlock::Text(_)))
+    {
+        text.text = format!("{note}\n{}", text.text);
+    }
+    if let Some(Value::String(text)) = result
+        .structured_content
+        .as_mut()
+        .and_then(|s| s.get_mut("text"))
+    {
+        *text = format!("{note}\n{text}");
+    }
+    result
+}
+
 pub fn error_result(agent: &str, message: &str, view: Option<&TaskView>) -> CallToolResult {
     let text = format!("agent \"{agent}\": {message}");
     let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);

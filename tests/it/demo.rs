@@ -222,6 +222,37 @@ async fn demo_ask_requires_input_then_greets() {
     );
 }
 
+/// A user who declines the agent's question gets the resumable result, headed by a line telling the model the
+/// user declined (so it does not answer in their place).
+#[tokio::test]
+async fn a_declined_question_says_the_user_declined() {
+    let agent = demo_agent().await;
+    let config = agent_toml("demo", &agent.url(), "");
+    let bridge = bridge::start(&config, Generation::Legacy, Recorder::declining()).await;
+    let call = bridge.call("demo_ask", json!({"message": "hi"})).await;
+    assert_eq!(bridge.recorder.elicitations().len(), 1, "{}", call.text());
+    assert_eq!(
+        call.structured()["state"],
+        "input-required",
+        "{}",
+        call.text()
+    );
+    assert!(
+        call.text()
+            .starts_with("The user declined to answer the agent's question"),
+        "{}",
+        call.text()
+    );
+    assert!(
+        call.structured()["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("The user declined"),
+        "{}",
+        call.structured()
+    );
+}
+
 /// A long `work` call returns its task id when the wait budget runs out; `cancel_task` stops it for good.
 #[tokio::test]
 async fn demo_work_can_be_canceled() {

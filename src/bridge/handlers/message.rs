@@ -27,6 +27,9 @@ use crate::bridge::schema::waiting_input_schema;
 use crate::bridge::tools::{CONTINUE_HINT, agent_call_annotations};
 
 pub const SEND_MESSAGE: &str = "send_message";
+/// The first line of a result whose question the user was asked and declined: the model must not answer it
+/// for them.
+const DECLINED: &str = "The user declined to answer the agent's question; do not answer it for them unless they ask you to.";
 /// Skill ids named in the error for an unknown `skill`; the rest are counted.
 const MAX_SKILLS_NAMED: usize = 20;
 
@@ -168,7 +171,9 @@ impl Bridge {
         let mut message = match retry.resume(name) {
             Resume::Fresh => args.into_message(skill_id),
             Resume::Answer(message) => message,
-            Resume::Declined { task_id } => return self.look(agent, &task_id).await.into(),
+            Resume::Declined { task_id } => {
+                return result::with_note(self.look(agent, &task_id).await, DECLINED).into();
+            }
             Resume::Foreign => {
                 return error_result(
                     name,
@@ -202,10 +207,15 @@ impl Bridge {
         };
         let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
         let outcome = follow().send(&message, &mut progress).await;
-        let outcome = match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
-            Asked::Outcome(outcome) => outcome,
-            Asked::InputRequired(question) => return question.into(),
-        };
+        let (outcome, declined) =
+            match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
+                Asked::Outcome(outcome) => (outcome, false),
+                Asked::Declined(outcome) => (outcome, true),
+                Asked::InputRequired(question) => return question.into(),
+            };
+        if declined {
+            return result::with_note(self.render(name, outcome), DECLINED).into();
+        }
         // The tasks extension (2026-07-28 `io.modelcontextprotocol/tasks`) leaves the choice to the server, per
         // request: a call that ends within its budget is a plain result, which every client renders (some
         // declare the extension yet do not follow tasks); only work that outlasts it becomes a task.

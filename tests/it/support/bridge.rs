@@ -34,6 +34,8 @@ pub struct Recorder {
     pub tasks: bool,
     /// Declare URL-mode elicitation (and accept every URL request).
     pub urls: bool,
+    /// Declare form elicitation and decline every request (a user who will not answer).
+    pub declines: bool,
 }
 
 impl Recorder {
@@ -49,6 +51,14 @@ impl Recorder {
         Recorder {
             elicit_answer: Some(answer.to_owned()),
             urls: true,
+            ..Recorder::default()
+        }
+    }
+
+    /// Declares form elicitation and declines every question.
+    pub fn declining() -> Self {
+        Recorder {
+            declines: true,
             ..Recorder::default()
         }
     }
@@ -103,7 +113,7 @@ impl Recorder {
 impl ClientHandler for Recorder {
     fn get_info(&self) -> ClientConfig {
         let mut caps = ClientCapabilities::default();
-        if self.elicit_answer.is_some() {
+        if self.elicit_answer.is_some() || self.declines {
             let mut e = ElicitationCapability::new();
             e.form = Some(FormElicitationCapability::default());
             if self.urls {
@@ -146,10 +156,10 @@ impl ClientHandler for Recorder {
         self.elicitations.lock().unwrap().push(message);
         self.recorded.notify_waiters();
         Ok(match &self.elicit_answer {
-            Some(answer) => {
+            Some(answer) if !self.declines => {
                 ElicitResult::new(ElicitationAction::Accept).with_content(json!({"answer": answer}))
             }
-            None => ElicitResult::new(ElicitationAction::Decline),
+            _ => ElicitResult::new(ElicitationAction::Decline),
         })
     }
 }
