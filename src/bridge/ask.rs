@@ -80,10 +80,6 @@ impl Retry {
 }
 
 /// How `until_answered` ended.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one value per call, moved once; boxing would only add an allocation"
-)]
 pub enum Asked {
     /// Render this outcome: the task settled, or it still waits and the user could not be (or was not) asked.
     Outcome(Outcome),
