@@ -92,13 +92,15 @@ pub enum Asked {
 /// Asks the user while the task of `outcome` waits on them (MCP 2025-11-25 elicitation, form mode for
 /// `input-required`, URL mode for `auth-required`; the interrupted states of A2A v0.3 `TaskState`), sending each answer
 /// and following the task again with a fresh `follow()`. Stops when the task settles otherwise, the client
-/// cannot be asked, the user declines or cancels, or after `MAX_INPUT_ROUNDS`.
+/// cannot be asked, the user declines or cancels, the bridge is stopping (`stopping`: the call then returns the
+/// resumable result before the shutdown grace ends), or after `MAX_INPUT_ROUNDS`.
 pub async fn until_answered<'a>(
     agent: &str,
     mut outcome: Outcome,
     follow: impl Fn() -> Follow<'a>,
     progress: &mut Progress,
     ctx: &RequestContext<RoleServer>,
+    stopping: &tokio_util::sync::CancellationToken,
 ) -> Asked {
     for _ in 0..MAX_INPUT_ROUNDS {
         let Outcome::Done(view, Ending::Settled) = &outcome else {
@@ -121,6 +123,7 @@ pub async fn until_answered<'a>(
                     .create_elicitation(question_form(agent, said.as_deref()));
                 let answer = tokio::select! {
                     () = ctx.ct.cancelled() => None,
+                    () = stopping.cancelled() => None,
                     r = asked => match r {
                         Ok(result) if result.action != ElicitationAction::Accept => {
                             return Asked::Declined(outcome);
@@ -154,6 +157,7 @@ pub async fn until_answered<'a>(
                 );
                 let accepted = tokio::select! {
                     () = ctx.ct.cancelled() => None,
+                    () = stopping.cancelled() => None,
                     r = asked => r.ok(),
                 };
                 match accepted {

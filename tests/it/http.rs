@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::support::agents::{Agent, AgentSpec};
-use crate::support::bridge::{Generation, agent_toml};
+use crate::support::bridge::{Generation, Recorder, agent_toml};
 use crate::support::http::{self, HttpBridge, HttpClient};
 use crate::support::net::Forwarder;
 
@@ -430,6 +430,51 @@ async fn calls_past_the_grace_period_get_a_shutdown_result() {
     assert!(!task_id.is_empty(), "{}", call.text());
     assert!(call.text().contains(task_id), "{}", call.text());
     assert!(agent.cancelled().await.is_empty(), "{logs}");
+}
+
+/// A call waiting on the user's answer to an agent's question when the grace period ends still gets a result
+/// (the resumable input-required one, with its task id) before the bridge exits.
+#[tokio::test]
+async fn a_call_waiting_on_the_user_at_shutdown_gets_a_result() {
+    let agent = crate::hosts::DemoAgent::start().await;
+    let config = format!(
+        "[server]\nauth_tokens = [{{ env = \"IT_BRIDGE_TOKEN\" }}]\nshutdown_grace_secs = 1\n{}",
+        agent_toml("demo", &agent.url, "")
+    );
+    let mut bridge = HttpBridge::start(&config, &[], &TOKEN_ENV).await;
+    let recorder = Recorder::never_answering();
+    let client = http::connect_with(&bridge.mcp_url(), Some(TOKEN), Generation::Legacy, recorder)
+        .await
+        .expect("connect over HTTP");
+    let call = client.try_call("demo_ask", json!({"message": "hi"}));
+    let signaled = async {
+        client
+            .recorder
+            .wait_until("the question", Duration::from_secs(30), |r| {
+                !r.elicitations().is_empty()
+            })
+            .await;
+        bridge.sigterm().await;
+        bridge.wait_exit(Duration::from_secs(15)).await
+    };
+    let (call, status) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(20), call),
+        signaled
+    );
+    assert!(status.success(), "exit status {status:?}");
+    let logs = bridge.logs().join("\n");
+    let call = match call {
+        Ok(Ok(call)) => call,
+        other => panic!("no result ({:?}); logs:\n{logs}", other.map(|r| r.err())),
+    };
+    assert_eq!(
+        call.structured()["state"],
+        "input-required",
+        "{}",
+        call.text()
+    );
+    let task_id = call.structured()["task_id"].as_str().unwrap_or_default();
+    assert!(!task_id.is_empty(), "{}", call.text());
 }
 
 /// Past `max_concurrent_calls`, a call is refused at once with a tool error naming the limit.

@@ -207,12 +207,20 @@ impl Bridge {
         };
         let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
         let outcome = follow().send(&message, &mut progress).await;
-        let (outcome, declined) =
-            match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
-                Asked::Outcome(outcome) => (outcome, false),
-                Asked::Declined(outcome) => (outcome, true),
-                Asked::InputRequired(question) => return question.into(),
-            };
+        let (outcome, declined) = match ask::until_answered(
+            name,
+            outcome,
+            follow,
+            &mut progress,
+            ctx,
+            &agent.conn.stopping,
+        )
+        .await
+        {
+            Asked::Outcome(outcome) => (outcome, false),
+            Asked::Declined(outcome) => (outcome, true),
+            Asked::InputRequired(question) => return question.into(),
+        };
         if declined {
             return result::with_note(self.render(name, outcome), DECLINED).into();
         }

@@ -36,6 +36,8 @@ pub struct Recorder {
     pub urls: bool,
     /// Declare form elicitation and decline every request (a user who will not answer).
     pub declines: bool,
+    /// Declare form elicitation and never answer (a user who walked away).
+    pub never_answers: bool,
 }
 
 impl Recorder {
@@ -51,6 +53,14 @@ impl Recorder {
         Recorder {
             elicit_answer: Some(answer.to_owned()),
             urls: true,
+            ..Recorder::default()
+        }
+    }
+
+    /// Declares form elicitation and never answers.
+    pub fn never_answering() -> Self {
+        Recorder {
+            never_answers: true,
             ..Recorder::default()
         }
     }
@@ -113,7 +123,7 @@ impl Recorder {
 impl ClientHandler for Recorder {
     fn get_info(&self) -> ClientConfig {
         let mut caps = ClientCapabilities::default();
-        if self.elicit_answer.is_some() || self.declines {
+        if self.elicit_answer.is_some() || self.declines || self.never_answers {
             let mut e = ElicitationCapability::new();
             e.form = Some(FormElicitationCapability::default());
             if self.urls {
@@ -155,6 +165,9 @@ impl ClientHandler for Recorder {
         };
         self.elicitations.lock().unwrap().push(message);
         self.recorded.notify_waiters();
+        if self.never_answers {
+            std::future::pending::<()>().await;
+        }
         Ok(match &self.elicit_answer {
             Some(answer) if !self.declines => {
                 ElicitResult::new(ElicitationAction::Accept).with_content(json!({"answer": answer}))

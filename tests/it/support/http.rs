@@ -135,11 +135,20 @@ pub async fn connect(
     token: Option<&str>,
     generation: Generation,
 ) -> anyhow::Result<HttpClient> {
+    connect_with(url, token, generation, Recorder::default()).await
+}
+
+/// `connect`, with `recorder` as the client (what it declares and how it answers elicitation).
+pub async fn connect_with(
+    url: &str,
+    token: Option<&str>,
+    generation: Generation,
+    recorder: Recorder,
+) -> anyhow::Result<HttpClient> {
     let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_owned());
     if let Some(token) = token {
         config = config.auth_header(token.to_owned());
     }
-    let recorder = Recorder::default();
     let client = process::connect_http(config, recorder.clone(), generation).await?;
     Ok(HttpClient { client, recorder })
 }
