@@ -247,6 +247,32 @@ async fn huge_answers_are_capped_while_reading() {
     assert!(peak < BOUND, "peak RSS {} MB", peak >> 20);
 }
 
+/// `get_task` without waiting (one snapshot) keeps to `max_output_bytes` like a followed call does.
+#[tokio::test]
+async fn a_task_snapshot_keeps_to_max_output_bytes() {
+    let srv = Hostile::start(CardSpec::default()).await;
+    let (_bridge, client) = start(&agent(&srv.url, "max_output_bytes = 100000"), &[]).await;
+    let call = client
+        .call(
+            "get_task",
+            json!({"agent": "h", "task_id": "big-1", "wait_seconds": 0}),
+        )
+        .await;
+    assert_eq!(
+        call.structured()["state"],
+        "completed",
+        "{}",
+        &call.text()[..200.min(call.text().len())]
+    );
+    let text = call.text();
+    assert!(text.len() < 200_000, "{} bytes", text.len());
+    assert!(
+        text.contains("output cut"),
+        "{}",
+        &text[text.len().saturating_sub(600)..]
+    );
+}
+
 /// A card with a 10 MB description is refused by size; one with 5,000 skills and long descriptions becomes at
 /// most `max_skills_per_agent` tools with cut descriptions, and the log says so.
 #[tokio::test]

@@ -299,7 +299,10 @@ impl Bridge {
                 } else {
                     Ending::BudgetSpent
                 };
-                self.result(agent.name(), &TaskView::from_task(task), ending)
+                // The same output cap as a followed task: a snapshot can hold as much as the agent made.
+                let mut view = TaskView::from_task(task);
+                view.limit_output(agent.conn.max_output_bytes);
+                self.result(agent.name(), &view, ending)
             }
             Err(e) => error_result(agent.name(), &format!("task {task_id}: {e}"), None),
         }

@@ -221,6 +221,15 @@ async fn rpc(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> R
         .join("; ");
     if method == "GetTask" || method == "CancelTask" {
         let tid = req["params"]["id"].as_str().unwrap_or("").to_owned();
+        // A finished task whose one artifact is 2 MB of text: a snapshot as big as the agent likes.
+        if tid.starts_with("big") {
+            return axum::Json(
+                json!({"jsonrpc": "2.0", "id": id, "result": {"id": tid, "contextId": "ctx",
+                "status": {"state": "TASK_STATE_COMPLETED"},
+                "artifacts": [{"artifactId": "a", "parts": [{"text": "x".repeat(2 << 20)}]}]}}),
+            )
+            .into_response();
+        }
         return axum::Json(
             json!({"jsonrpc": "2.0", "id": id, "result": {"id": tid, "contextId": "ctx",
             "status": {"state": "TASK_STATE_WORKING"}}}),
