@@ -18,6 +18,8 @@ use super::sse;
 use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
 use super::wire::{self, Method, rpc};
 
+mod more;
+
 /// Events of one stream, each bounded by the idle timeout.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;
 
@@ -384,6 +386,18 @@ impl A2aClient {
     ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = rpc::request(version, id, method, params);
+        self.post_body(version, body, accept, timeout, whole).await
+    }
+
+    /// POSTs the JSON-RPC request `body` (see `post`).
+    async fn post_body(
+        &self,
+        version: ProtocolVersion,
+        body: Value,
+        accept: &'static str,
+        timeout: Duration,
+        whole: bool,
+    ) -> Result<reqwest::Response, A2aError> {
         let body =
             bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))

@@ -8,6 +8,7 @@ mod field_faults;
 mod hostile;
 mod hosts;
 mod http;
+mod list_tasks;
 mod long;
 mod support;
 mod tidy;

@@ -1,0 +1,65 @@
+//! Operations each protocol version names on its own, outside `wire::Method` (which the demo agent serves in
+//! full): `ListTasks` (A2A v1.0 only).
+
+use serde_json::Value;
+
+use super::{A2aClient, A2aError, ProtocolVersion, rpc};
+use crate::a2a::error::METHOD_NOT_FOUND;
+use crate::a2a::wire::{self, ListTasksQuery, TaskPage};
+
+/// What a model can do instead of listing tasks.
+const LIST_TASKS_INSTEAD: &str =
+    "find the task by the task_id of an earlier result (get_task), or continue with its context_id";
+
+impl A2aClient {
+    /// One JSON-RPC call of the method `name` in `version`, its answer read like any other call's.
+    pub(super) async fn call_named(
+        &self,
+        version: ProtocolVersion,
+        name: &str,
+        params: Value,
+    ) -> Result<Value, A2aError> {
+        let id = self
+            .inner
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let timeout = self.inner.request_timeout;
+        let resp = self
+            .post_body(
+                version,
+                rpc::request_named(id, name, params),
+                "application/json",
+                timeout,
+                true,
+            )
+            .await?;
+        let body = self.read_answer(resp, timeout).await?;
+        rpc::decode_response(&body)
+    }
+
+    /// `ListTasks` (A2A v1.0 §3.1.4): one page of the agent's tasks, newest first. An agent spoken to in
+    /// v0.3 (which has no such method), or one that answers `-32601`, gives `A2aError::Unsupported`.
+    pub async fn list_tasks(&self, query: &ListTasksQuery) -> Result<TaskPage, A2aError> {
+        let version = self.version();
+        if version != ProtocolVersion::V1_0 {
+            return Err(A2aError::Unsupported(format!(
+                "the agent speaks A2A {version}, which has no ListTasks (it is an A2A 1.0 method); \
+                 {LIST_TASKS_INSTEAD}"
+            )));
+        }
+        let result = self
+            .call_named(
+                version,
+                "ListTasks",
+                wire::list_tasks_params(query, self.tenant()),
+            )
+            .await;
+        let result = match result {
+            Err(e) if e.is_code(METHOD_NOT_FOUND) => Err(A2aError::Unsupported(format!(
+                "the agent does not offer ListTasks ({e}); {LIST_TASKS_INSTEAD}"
+            ))),
+            other => other.and_then(|r| wire::decode_task_page(&r)),
+        };
+        self.scrubbed(result)
+    }
+}
