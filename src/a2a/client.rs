@@ -40,6 +40,9 @@ pub struct Guards {
     /// Most bytes of one answer (a JSON body, one stream event): `max_response_bytes`.
     pub max_response_bytes: usize,
     pub scrubber: super::scrub::Scrubber,
+    /// What the agent card asks for that the config does not provide (`card_auth::AuthPlan::missing`): added
+    /// to HTTP 401 and 403 errors, so the user reads what to configure.
+    pub auth_hint: Option<Arc<str>>,
 }
 
 impl Default for Guards {
@@ -47,6 +50,7 @@ impl Default for Guards {
         Guards {
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
             scrubber: super::scrub::Scrubber::default(),
+            auth_hint: None,
         }
     }
 }
@@ -522,12 +526,13 @@ impl A2aClient {
             return Ok(resp);
         }
         let url = resp.url().to_string();
-        Err(status_error(
+        let error = status_error(
             resp,
             &url,
             self.inner.request_timeout.min(ERROR_BODY_TIMEOUT),
         )
-        .await)
+        .await;
+        Err(self.explain_auth(error))
     }
 }
 

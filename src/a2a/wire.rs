@@ -20,6 +20,7 @@
 mod card;
 mod list;
 pub mod rpc;
+pub mod security;
 
 use std::time::SystemTime;
 

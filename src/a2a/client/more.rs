@@ -1,5 +1,5 @@
 //! Operations each protocol version names on its own, outside `wire::Method` (which the demo agent serves in
-//! full): `ListTasks` (A2A v1.0 only).
+//! full): `ListTasks` (A2A v1.0 only); and what a 401/403 means for this agent's configuration.
 
 use serde_json::Value;
 
@@ -12,6 +12,29 @@ const LIST_TASKS_INSTEAD: &str =
     "find the task by the task_id of an earlier result (get_task), or continue with its context_id";
 
 impl A2aClient {
+    /// An HTTP 401 or 403 with what the card asks for and the config lacks, when there is something.
+    pub(super) fn explain_auth(&self, error: A2aError) -> A2aError {
+        match (error, &self.inner.guards.auth_hint) {
+            (
+                A2aError::Http {
+                    status: status @ (401 | 403),
+                    url,
+                    body,
+                },
+                Some(hint),
+            ) => A2aError::Http {
+                status,
+                url,
+                body: if body.is_empty() {
+                    format!("({hint})")
+                } else {
+                    format!("{body} ({hint})")
+                },
+            },
+            (error, _) => error,
+        }
+    }
+
     /// One JSON-RPC call of the method `name` in `version`, its answer read like any other call's.
     pub(super) async fn call_named(
         &self,
