@@ -19,6 +19,7 @@ use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEven
 use super::wire::{self, Method, rpc};
 
 mod more;
+pub use more::offers_extended_card;
 
 /// Events of one stream, each bounded by the idle timeout.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;

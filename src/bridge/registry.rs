@@ -362,6 +362,20 @@ impl Registry {
         endpoint_policy(agent)
             .check(client.endpoint())
             .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;
+        // Only once the endpoint has passed the origin policy: the request carries the credentials.
+        if agent.has_credentials() && a2a::client::offers_extended_card(&card) {
+            match client.get_extended_card().await {
+                Ok(extended) => {
+                    use_extended_card(&mut card, extended);
+                    for cut in limit_card(&mut card, self.card_limits) {
+                        tracing::warn!(agent = %agent.name, "{cut}");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(agent = %agent.name, error = %self.scrubber.scrub_error(e), "the authenticated extended card could not be fetched; tools come from the public card");
+                }
+            }
+        }
         let streaming = agent.streaming.unwrap_or(card.streaming);
         Ok(Connected {
             card,
@@ -469,6 +483,16 @@ impl Registry {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
     }
+}
+
+/// Takes the skills, description and raw form of the authenticated extended card into `card`; the
+/// interfaces stay those of the public card, which the client and the origin checks were built from.
+fn use_extended_card(card: &mut AgentCard, extended: AgentCard) {
+    card.skills = extended.skills;
+    if !extended.description.is_empty() {
+        card.description = extended.description;
+    }
+    card.raw = extended.raw;
 }
 
 /// How an agent's card and config together say credentials are sent.

@@ -1,11 +1,25 @@
 //! Operations each protocol version names on its own, outside `wire::Method` (which the demo agent serves in
-//! full): `ListTasks` (A2A v1.0 only); and what a 401/403 means for this agent's configuration.
+//! full): `ListTasks` (A2A v1.0 only), the authenticated extended card (A2A v0.3
+//! `agent/getAuthenticatedExtendedCard`, v1.0 `GetExtendedAgentCard`); and what a 401/403 means for this
+//! agent's configuration.
 
 use serde_json::Value;
 
-use super::{A2aClient, A2aError, ProtocolVersion, rpc};
+use super::{A2aClient, A2aError, AgentCard, ProtocolVersion, rpc};
 use crate::a2a::error::METHOD_NOT_FOUND;
 use crate::a2a::wire::{self, ListTasksQuery, TaskPage};
+
+/// Whether a card says its agent has an authenticated extended card: v0.3 `supportsAuthenticatedExtendedCard`
+/// (A2A v0.3 §5.5), v1.0 `capabilities.extendedAgentCard` (A2A v1.0 §4.4.3).
+pub fn offers_extended_card(card: &AgentCard) -> bool {
+    let flag = |v: Option<&Value>| v.and_then(Value::as_bool).unwrap_or(false);
+    flag(card.raw.get("supportsAuthenticatedExtendedCard"))
+        || flag(
+            card.raw
+                .get("capabilities")
+                .and_then(|c| c.get("extendedAgentCard")),
+        )
+}
 
 /// What a model can do instead of listing tasks.
 const LIST_TASKS_INSTEAD: &str =
@@ -58,6 +72,24 @@ impl A2aClient {
             .await?;
         let body = self.read_answer(resp, timeout).await?;
         rpc::decode_response(&body)
+    }
+
+    /// The authenticated extended card (A2A v0.3 `agent/getAuthenticatedExtendedCard`, A2A v1.0
+    /// `GetExtendedAgentCard`), sent with the agent's credentials like every other call.
+    pub async fn get_extended_card(&self) -> Result<AgentCard, A2aError> {
+        let version = self.version();
+        let (name, params) = match version {
+            ProtocolVersion::V0_3 => ("agent/getAuthenticatedExtendedCard", serde_json::json!({})),
+            ProtocolVersion::V1_0 => {
+                let mut params = serde_json::Map::new();
+                if let Some(tenant) = self.tenant() {
+                    params.insert("tenant".into(), Value::String(tenant.to_owned()));
+                }
+                ("GetExtendedAgentCard", Value::Object(params))
+            }
+        };
+        let result = self.call_named(version, name, params).await;
+        self.scrubbed(result.and_then(wire::decode_card))
     }
 
     /// `ListTasks` (A2A v1.0 §3.1.4): one page of the agent's tasks, newest first. An agent spoken to in
