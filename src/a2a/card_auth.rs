@@ -88,7 +88,10 @@ pub fn plan(security: &CardSecurity, provided: &Provided) -> AuthPlan {
     }
     let satisfied = alternatives.is_empty() || missing.len() < alternatives.len();
     if !satisfied {
-        plan.missing = Some(format!("the agent card asks for {}", missing.join("; or ")));
+        plan.missing = Some(super::wire::truncate_str(
+            &format!("the agent card asks for {}", missing.join("; or ")),
+            MAX_MESSAGE_BYTES,
+        ));
     }
     if plan.oauth.is_none()
         && let Some((Some(url), scopes)) = &provided.oauth2
@@ -189,7 +192,7 @@ fn satisfy(
                     "OAuth2 client credentials{}: set auth = {{ type = \"oauth2\", client_id = \"…\", client_secret_env = \"VAR\" }} (the token URL and scopes come from the card)",
                     flow.token_url
                         .as_deref()
-                        .map(|u| format!(" (token URL {})", super::error::redact_url(u)))
+                        .map(|u| format!(" (token URL {})", shown_url(u)))
                         .unwrap_or_default()
                 )),
                 (None, None) => Err(format!(
@@ -204,7 +207,7 @@ fn satisfy(
             } else {
                 Err(format!(
                     "OpenID Connect ({}): get a token and set auth = {{ type = \"bearer\", token_env = \"VAR\" }}",
-                    super::error::redact_url(url)
+                    shown_url(url)
                 ))
             }
         }
@@ -212,6 +215,17 @@ fn satisfy(
             Err("a TLS client certificate, which the bridge does not present".into())
         }
     }
+}
+
+/// Most bytes of `AuthPlan::missing` and of each note (scheme names come from the card).
+const MAX_MESSAGE_BYTES: usize = 1000;
+
+/// Most bytes of a URL from a card quoted in a message (a card may carry any string).
+const MAX_URL_BYTES: usize = 200;
+
+/// A URL from the card as messages show it: without credentials or query, and cut to `MAX_URL_BYTES`.
+fn shown_url(url: &str) -> String {
+    super::wire::truncate_str(&super::error::redact_url(url), MAX_URL_BYTES)
 }
 
 fn flow_names(flows: &[OAuthFlow]) -> String {
@@ -236,7 +250,7 @@ fn user_flow_notes(security: &CardSecurity) -> Vec<String> {
             let at = flow
                 .user_url
                 .as_deref()
-                .map(|u| format!(" at {}", super::error::redact_url(u)))
+                .map(|u| format!(" at {}", shown_url(u)))
                 .unwrap_or_default();
             let what = match flow.kind {
                 FlowKind::AuthorizationCode | FlowKind::Implicit => {
@@ -246,12 +260,13 @@ fn user_flow_notes(security: &CardSecurity) -> Vec<String> {
                 FlowKind::Password => "a user gives a username and password".to_owned(),
                 FlowKind::ClientCredentials => continue,
             };
-            notes.push(format!(
+            let note = format!(
                 "scheme \"{}\" offers the OAuth2 {} flow: {what}; the bridge cannot do this itself, so get an \
                  access token that way and configure it as auth = {{ type = \"bearer\", token_env = \"VAR\" }}",
                 scheme.name,
                 flow.kind.key()
-            ));
+            );
+            notes.push(super::wire::truncate_str(&note, MAX_MESSAGE_BYTES));
         }
     }
     notes
