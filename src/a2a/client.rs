@@ -18,6 +18,9 @@ use super::sse;
 use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
 use super::wire::{self, Method, rpc};
 
+mod more;
+pub use more::offers_extended_card;
+
 /// Events of one stream, each bounded by the idle timeout.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;
 
@@ -38,6 +41,9 @@ pub struct Guards {
     /// Most bytes of one answer (a JSON body, one stream event): `max_response_bytes`.
     pub max_response_bytes: usize,
     pub scrubber: super::scrub::Scrubber,
+    /// What the agent card asks for that the config does not provide (`card_auth::AuthPlan::missing`): added
+    /// to HTTP 401 and 403 errors, so the user reads what to configure.
+    pub auth_hint: Option<Arc<str>>,
 }
 
 impl Default for Guards {
@@ -45,6 +51,7 @@ impl Default for Guards {
         Guards {
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
             scrubber: super::scrub::Scrubber::default(),
+            auth_hint: None,
         }
     }
 }
@@ -384,6 +391,18 @@ impl A2aClient {
     ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = rpc::request(version, id, method, params);
+        self.post_body(version, body, accept, timeout, whole).await
+    }
+
+    /// POSTs the JSON-RPC request `body` (see `post`).
+    async fn post_body(
+        &self,
+        version: ProtocolVersion,
+        body: Value,
+        accept: &'static str,
+        timeout: Duration,
+        whole: bool,
+    ) -> Result<reqwest::Response, A2aError> {
         let body =
             bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
@@ -508,12 +527,13 @@ impl A2aClient {
             return Ok(resp);
         }
         let url = resp.url().to_string();
-        Err(status_error(
+        let error = status_error(
             resp,
             &url,
             self.inner.request_timeout.min(ERROR_BODY_TIMEOUT),
         )
-        .await)
+        .await;
+        Err(self.explain_auth(error))
     }
 }
 

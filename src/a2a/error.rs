@@ -76,6 +76,10 @@ pub enum A2aError {
     /// metadata address); the message names the config key that allows it.
     #[error("{0}")]
     EndpointRefused(String),
+    /// The agent does not offer an operation (its version has none, or it answered `-32601`); the message
+    /// says which and what to do instead.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 // JSON-RPC 2.0 error codes (A2A v0.3 §8.1) and A2A's own (A2A v0.3 §8.2, A2A v1.0 §5.4).

@@ -7,10 +7,12 @@
 //! - `client`: `A2aClient` (reqwest) and `fetch_card`;
 //! - `connect`: `A2aClient::for_card`, the interface a card offers and the config's overrides → a client;
 //! - `oauth`: OAuth2 client-credentials tokens, cached and refreshed;
+//! - `card_auth`: the card's security schemes set against the config (token URL, API-key header, what is missing);
 //! - `origin`: where an agent's requests (and credentials) may go;
 //! - `scrub`: configured secrets scrubbed out of what peers send back;
 //! - `error`: `A2aError`.
 
+pub mod card_auth;
 pub mod client;
 pub mod connect;
 pub mod error;

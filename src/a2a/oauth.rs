@@ -25,22 +25,28 @@ const MAX_TOKEN_RESPONSE_BYTES: usize = 64 << 10;
 /// A client-credentials grant for one agent.
 pub struct ClientCredentials {
     http: reqwest::Client,
-    token_url: String,
+    /// The token URL and scopes: from the config, or set from the agent card by `use_flow`.
+    flow: std::sync::Mutex<Flow>,
     client_id: String,
     client_secret: String,
-    scopes: Vec<String>,
     timeout: Duration,
     cached: tokio::sync::Mutex<Option<(HeaderValue, Instant)>>,
     /// The latest tokens, newest last, for `secret_values`.
     issued: std::sync::Mutex<Vec<String>>,
 }
 
+/// Where tokens come from, and for which scopes. An empty `token_url`: none known yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Flow {
+    token_url: String,
+    scopes: Vec<String>,
+}
+
 impl std::fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientCredentials")
-            .field("token_url", &self.token_url)
+            .field("flow", &self.flow())
             .field("client_id", &self.client_id)
-            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +61,8 @@ struct TokenResponse {
 }
 
 impl ClientCredentials {
+    /// A grant at `token_url` for `scopes`; an empty `token_url` must be set with `use_flow` before a token
+    /// can be fetched.
     pub fn new(
         http: reqwest::Client,
         token_url: String,
@@ -65,10 +73,9 @@ impl ClientCredentials {
     ) -> Self {
         ClientCredentials {
             http,
-            token_url,
+            flow: std::sync::Mutex::new(Flow { token_url, scopes }),
             client_id,
             client_secret,
-            scopes,
             timeout,
             cached: tokio::sync::Mutex::new(None),
             issued: std::sync::Mutex::new(Vec::new()),
@@ -126,31 +133,66 @@ impl ClientCredentials {
         Ok(value)
     }
 
+    fn flow(&self) -> Flow {
+        self.flow
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Uses `token_url` and `scopes` from now on (what the agent card's client-credentials flow names); a
+    /// change drops the cached token, which was issued for the old ones.
+    pub async fn use_flow(&self, token_url: &str, scopes: &[String]) {
+        let new = Flow {
+            token_url: token_url.to_owned(),
+            scopes: scopes.to_vec(),
+        };
+        let changed = {
+            let mut flow = self
+                .flow
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let changed = *flow != new;
+            *flow = new;
+            changed
+        };
+        if changed {
+            self.invalidate().await;
+        }
+    }
+
     /// Forgets the cached token (the agent rejected it).
     pub async fn invalidate(&self) {
         *self.cached.lock().await = None;
     }
 
     async fn fetch(&self) -> Result<(HeaderValue, Duration), A2aError> {
+        let Flow { token_url, scopes } = self.flow();
+        if token_url.is_empty() {
+            return Err(A2aError::Unsupported(
+                "no OAuth2 token URL: auth.token_url is not set and the agent card names no client-credentials flow"
+                    .into(),
+            ));
+        }
         let mut form = vec![("grant_type", "client_credentials".to_owned())];
-        if !self.scopes.is_empty() {
-            form.push(("scope", self.scopes.join(" ")));
+        if !scopes.is_empty() {
+            form.push(("scope", scopes.join(" ")));
         }
         let resp = self
             .http
-            .post(&self.token_url)
+            .post(&token_url)
             .basic_auth(&self.client_id, Some(&self.client_secret))
             .header(http::header::ACCEPT, "application/json")
             .form(&form)
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
+            .map_err(|e| A2aError::from_reqwest(e, &token_url, self.timeout))?;
         let status = resp.status();
         if !status.is_success() {
             // Token endpoints answer errors as `{"error": "...", "error_description": "..."}`; one that echoes
             // the credentials gets them scrubbed.
-            let error = super::client::status_error(resp, &self.token_url, self.timeout).await;
+            let error = super::client::status_error(resp, &token_url, self.timeout).await;
             return Err(match error {
                 A2aError::Http { status, url, body } => A2aError::Http {
                     status,
@@ -162,7 +204,7 @@ impl ClientCredentials {
         }
         let body = super::client::read_capped(resp, MAX_TOKEN_RESPONSE_BYTES, self.timeout)
             .await
-            .map_err(|e| A2aError::from_reqwest(e, &self.token_url, self.timeout))?;
+            .map_err(|e| A2aError::from_reqwest(e, &token_url, self.timeout))?;
         if body.timed_out {
             return Err(A2aError::Timeout(self.timeout));
         }
@@ -197,7 +239,7 @@ impl ClientCredentials {
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(|s| crate::time::secs_clamped(s, MAX_LIFETIME))
             .unwrap_or(DEFAULT_LIFETIME);
-        tracing::debug!(token_url = %redact_url(&self.token_url), lifetime_secs = lifetime.as_secs(), "fetched an OAuth2 token");
+        tracing::debug!(token_url = %redact_url(&token_url), lifetime_secs = lifetime.as_secs(), "fetched an OAuth2 token");
         Ok((value, lifetime))
     }
 }

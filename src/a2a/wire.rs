@@ -18,7 +18,9 @@
 //! `rpc` holds the JSON-RPC envelope around these shapes; `card` reads agent cards and picks an interface.
 
 mod card;
+mod list;
 pub mod rpc;
+pub mod security;
 
 use std::time::SystemTime;
 
@@ -31,6 +33,7 @@ use super::types::{
 };
 
 pub use card::{choose_interface, decode_card, skill_gaps};
+pub use list::{ListTasksQuery, MAX_PAGE_SIZE, TaskPage, decode_task_page, list_tasks_params};
 
 /// An A2A operation, named per version by the JSON-RPC binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

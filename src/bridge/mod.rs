@@ -5,7 +5,7 @@
 //! → `ask` (the user, when the task waits on them) → `result` (the MCP tool result).
 //!
 //! - `handlers`: `Bridge::call_tool` and one handler per tool (`message` for skill tools and
-//!   `send_message`, `list_agents`, `get_agent_card`, `get_task`, `cancel_task`), each with its arguments;
+//!   `send_message`, `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `list_tasks`), each with its arguments;
 //! - `follow`: `Follow`, following one A2A task within a wait budget (stream, poll, recover, cancel);
 //! - `view`: a task as seen so far, folded from events (pure);
 //! - `progress`: A2A events → MCP progress notifications;

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::card_limits::{CardLimits, limit_card};
 use super::tools::{self, AgentTools, ToolShapes, ToolTable};
+use crate::a2a::card_auth;
 use crate::a2a::oauth::ClientCredentials;
 use crate::a2a::origin::EndpointPolicy;
 use crate::a2a::scrub::Scrubber;
@@ -21,7 +22,7 @@ use crate::a2a::{
     self, A2aClient, AgentCard, CardOverrides, ClientOptions, Guards, ProtocolVersion,
     VersionMemory,
 };
-use crate::config::{AgentConfig, Config};
+use crate::config::{AgentConfig, Config, DEFAULT_API_KEY_HEADER};
 
 /// Most "skill with missing fields" warnings logged per card change.
 const MAX_GAP_WARNINGS: usize = 10;
@@ -62,6 +63,10 @@ pub struct Connected {
     pub max_output_bytes: usize,
     /// Fires when the bridge is shutting down and running calls must return now (see `Bridge::end_calls`).
     pub stopping: CancellationToken,
+    /// What the card's security schemes ask that the config does not provide (`card_auth`), if anything.
+    pub auth_missing: Option<String>,
+    /// OAuth2 flows of the card that need a person, and what the user must do.
+    pub auth_notes: Vec<String>,
 }
 
 /// A configured agent.
@@ -129,7 +134,7 @@ impl Registry {
                 oauth: a.oauth2.as_ref().map(|o| {
                     Arc::new(ClientCredentials::new(
                         http.clone(),
-                        o.token_url.clone(),
+                        o.token_url.clone().unwrap_or_default(),
                         o.client_id.clone(),
                         o.client_secret.expose().to_owned(),
                         o.scopes.clone(),
@@ -257,6 +262,9 @@ impl Registry {
                         if gaps.len() > MAX_GAP_WARNINGS {
                             tracing::warn!(agent = %slot.config.name, more = gaps.len() - MAX_GAP_WARNINGS, "agent card: more skills with missing fields");
                         }
+                        if let Some(missing) = &connected.auth_missing {
+                            tracing::warn!(agent = %slot.config.name, "{missing}; calls are tried all the same");
+                        }
                         tracing::info!(
                             agent = %slot.config.name,
                             protocol = %connected.client.version(),
@@ -324,6 +332,7 @@ impl Registry {
         for cut in limit_card(&mut card, self.card_limits) {
             tracing::warn!(agent = %agent.name, "{cut}");
         }
+        let auth = self.apply_card_auth(slot, &card).await?;
         let client = A2aClient::for_card(
             self.http.clone(),
             &card,
@@ -333,7 +342,7 @@ impl Registry {
                 protocol: agent.protocol,
             },
             ClientOptions {
-                headers: agent.headers.clone(),
+                headers: auth.headers,
                 request_timeout: agent.request_timeout,
                 stream_idle_timeout: agent.stream_idle_timeout,
                 accepted_output_modes: ACCEPTED_OUTPUT_MODES
@@ -345,6 +354,7 @@ impl Registry {
                 guards: Guards {
                     max_response_bytes: agent.max_response_bytes,
                     scrubber: self.scrubber.clone(),
+                    auth_hint: auth.plan.missing.as_deref().map(Arc::from),
                 },
             },
         )
@@ -352,6 +362,20 @@ impl Registry {
         endpoint_policy(agent)
             .check(client.endpoint())
             .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;
+        // Only once the endpoint has passed the origin policy: the request carries the credentials.
+        if agent.has_credentials() && a2a::client::offers_extended_card(&card) {
+            match client.get_extended_card().await {
+                Ok(extended) => {
+                    use_extended_card(&mut card, extended);
+                    for cut in limit_card(&mut card, self.card_limits) {
+                        tracing::warn!(agent = %agent.name, "{cut}");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(agent = %agent.name, error = %self.scrubber.scrub_error(e), "the authenticated extended card could not be fetched; tools come from the public card");
+                }
+            }
+        }
         let streaming = agent.streaming.unwrap_or(card.streaming);
         Ok(Connected {
             card,
@@ -360,7 +384,67 @@ impl Registry {
             streaming,
             max_output_bytes: agent.max_output_bytes,
             stopping: self.stopping.clone(),
+            auth_missing: auth.plan.missing,
+            auth_notes: auth.plan.notes,
         })
+    }
+
+    /// Sets the card's security schemes against the agent's config (`a2a::card_auth`): the OAuth2 token URL
+    /// and scopes the token source uses (a token URL from the card only on a configured origin), the header
+    /// the API key goes in, and the headers the agent's requests carry. The error is a one-line reason.
+    async fn apply_card_auth(
+        &self,
+        slot: &AgentSlot,
+        card: &AgentCard,
+    ) -> Result<CardAuth, String> {
+        let agent = &slot.config;
+        let security = a2a::wire::security::decode_security(&card.raw);
+        let plan = card_auth::plan(&security, &provided(agent));
+        let mut headers = agent.headers.clone();
+        if let Some(oauth) = &slot.oauth {
+            let Some(flow) = &plan.oauth else {
+                return Err(format!(
+                    "auth.token_url is not set for agent \"{}\" and its card declares no OAuth2 \
+                     client-credentials flow{}; set auth.token_url",
+                    agent.name,
+                    plan.missing
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                ));
+            };
+            if flow.token_url_from_card {
+                endpoint_policy(agent)
+                    .check(&flow.token_url)
+                    .map_err(|_| {
+                        let shown = url::Url::parse(&flow.token_url)
+                            .map(|u| u.origin().ascii_serialization())
+                            .unwrap_or_else(|_| a2a::error::redact_url(&flow.token_url));
+                        format!(
+                            "agent card: its OAuth2 token URL is on {shown}, not an origin configured for agent \
+                             \"{}\"; the client secret goes only there. Set auth.token_url, or add \"{shown}\" \
+                             to allowed_origins",
+                            agent.name
+                        )
+                    })?;
+            }
+            oauth.use_flow(&flow.token_url, &flow.scopes).await;
+        }
+        if agent.api_key_header_from_card
+            && let Some(name) = &plan.api_key_header
+        {
+            match http::HeaderName::from_bytes(name.as_bytes()) {
+                Ok(name) => {
+                    if let Some(value) = headers.remove(DEFAULT_API_KEY_HEADER) {
+                        headers.insert(name, value);
+                    }
+                }
+                Err(_) => {
+                    tracing::warn!(agent = %agent.name, header = %name, "the card's API-key scheme names an invalid header; the key stays in X-API-Key");
+                }
+            }
+        }
+        Ok(CardAuth { plan, headers })
     }
 
     /// Records that an agent's tools may have changed; announces it once start-up discovery is over.
@@ -398,6 +482,57 @@ impl Registry {
             .table
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = table;
+    }
+}
+
+/// Takes the skills, description and raw form of the authenticated extended card into `card`; the
+/// interfaces stay those of the public card, which the client and the origin checks were built from.
+fn use_extended_card(card: &mut AgentCard, extended: AgentCard) {
+    card.skills = extended.skills;
+    if !extended.description.is_empty() {
+        card.description = extended.description;
+    }
+    card.raw = extended.raw;
+}
+
+/// How an agent's card and config together say credentials are sent.
+struct CardAuth {
+    plan: card_auth::AuthPlan,
+    /// The headers of the agent's requests (the API key moved to the header the card names).
+    headers: http::HeaderMap,
+}
+
+/// What the config provides for the card's security schemes to be set against.
+fn provided(agent: &AgentConfig) -> card_auth::Provided {
+    let authorization = agent
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let scheme = v.split(' ').next().unwrap_or_default();
+            if scheme.eq_ignore_ascii_case("bearer") {
+                card_auth::Authorization::Bearer
+            } else if scheme.eq_ignore_ascii_case("basic") {
+                card_auth::Authorization::Basic
+            } else {
+                card_auth::Authorization::Other
+            }
+        });
+    let api_key = agent
+        .api_key_header_from_card
+        .then(|| (DEFAULT_API_KEY_HEADER.to_ascii_lowercase(), false));
+    card_auth::Provided {
+        authorization,
+        api_key,
+        oauth2: agent
+            .oauth2
+            .as_ref()
+            .map(|o| (o.token_url.clone(), o.scopes.clone())),
+        headers: agent
+            .headers
+            .keys()
+            .map(|k| k.as_str().to_owned())
+            .collect(),
     }
 }
 

@@ -88,7 +88,8 @@ fn generate<T: JsonSchema>(mut settings: SchemaSettings, side: Side) -> JsonObje
 
 /// Removes what says nothing to a host, recursively through `properties` and `items`.
 fn plain(schema: &mut JsonObject, side: Side) {
-    if matches!(schema.get("format"), Some(Value::String(f)) if f == "double" || f == "float") {
+    if matches!(schema.get("format"), Some(Value::String(f)) if f == "double" || f == "float" || f.starts_with("uint") || f.starts_with("int"))
+    {
         schema.remove("format");
     }
     if schema.get("additionalProperties") == Some(&Value::Bool(true)) {
@@ -98,6 +99,10 @@ fn plain(schema: &mut JsonObject, side: Side) {
         schema.remove("additionalProperties");
         if schema.get("default") == Some(&Value::Null) {
             schema.remove("default");
+        }
+        // An optional enum argument: left out rather than null.
+        if let Some(Value::Array(values)) = schema.get_mut("enum") {
+            values.retain(|v| !v.is_null());
         }
         if let Some(Value::Array(types)) = schema.get_mut("type") {
             types.retain(|t| t != "null");

@@ -45,6 +45,9 @@ pub struct AgentConfig {
     pub headers: HeaderMap,
     /// OAuth2 client credentials (`auth.type = "oauth2"`): the token is fetched at run time.
     pub oauth2: Option<OAuth2Config>,
+    /// `auth.type = "api_key"` without `header`: the key is sent as `X-API-Key` until the card's API-key scheme
+    /// names another header, which is then used for the agent's requests.
+    pub api_key_header_from_card: bool,
     /// Origins (`scheme://host:port`) besides those of `url`, `card_url`, `endpoint` and the OAuth2
     /// `token_url` where the card may send this agent's requests, credentials included.
     pub allowed_origins: Vec<url::Origin>,
@@ -64,7 +67,7 @@ impl AgentConfig {
             Some(self.url.as_str()),
             self.card_url.as_deref(),
             self.endpoint.as_deref(),
-            self.oauth2.as_ref().map(|o| o.token_url.as_str()),
+            self.oauth2.as_ref().and_then(|o| o.token_url.as_deref()),
         ]
         .into_iter()
         .flatten()
@@ -88,7 +91,9 @@ impl AgentConfig {
 /// An OAuth2 client-credentials grant.
 #[derive(Debug, Clone)]
 pub struct OAuth2Config {
-    pub token_url: String,
+    /// `None`: taken from the agent card's OAuth2 client-credentials flow (`a2a::card_auth`), which must be on
+    /// one of the agent's configured origins.
+    pub token_url: Option<String>,
     pub client_id: String,
     pub client_secret: Secret,
     pub scopes: Vec<String>,
@@ -262,6 +267,8 @@ impl RawAgent {
             headers.insert(header_name, header_value(&value, sensitive, &hk)?);
         }
         let mut oauth2 = None;
+        let api_key_header_from_card =
+            matches!(&self.auth, Some(RawAuth::ApiKey { header: None, .. }));
         match self
             .auth
             .map(|auth| auth.resolve(&k("auth"), dir))
@@ -322,6 +329,7 @@ impl RawAgent {
             cancel_on_timeout: self.cancel_on_timeout.unwrap_or(false),
             headers,
             oauth2,
+            api_key_header_from_card,
             allowed_origins,
             allow_link_local: self.allow_link_local.unwrap_or(bridge.allow_link_local),
             max_response_bytes,
@@ -347,6 +355,9 @@ fn parse_origin(text: &str) -> Result<url::Origin, String> {
     }
     Ok(parsed.origin())
 }
+
+/// The header an API key goes in when neither the config nor the card names one.
+pub const DEFAULT_API_KEY_HEADER: &str = "X-API-Key";
 
 /// What an `auth` table comes to once its secret is resolved.
 enum Auth {
@@ -392,7 +403,7 @@ impl RawAuth {
                 key_env,
                 key_file,
             } => {
-                let header = header.unwrap_or_else(|| "X-API-Key".into());
+                let header = header.unwrap_or_else(|| DEFAULT_API_KEY_HEADER.into());
                 let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
                     (
                         k("header"),
@@ -421,8 +432,11 @@ impl RawAuth {
                 client_secret_file,
                 scopes,
             } => {
-                let token_url = required(token_url, "token_url", "oauth2")?;
-                check_url(&token_url).map_err(|m| (k("token_url"), m))?;
+                // Left out: the agent card's client-credentials flow names it.
+                let token_url = token_url.filter(|u| !u.is_empty());
+                if let Some(url) = &token_url {
+                    check_url(url).map_err(|m| (k("token_url"), m))?;
+                }
                 let client_id = required(client_id, "client_id", "oauth2")?;
                 let client_secret = secret(client_secret_env, client_secret_file, "client_secret")?;
                 Ok(Some(Auth::OAuth2(OAuth2Config {

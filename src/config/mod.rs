@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use agent::{AgentConfig, OAuth2Config, SkillFilter};
+pub use agent::{AgentConfig, DEFAULT_API_KEY_HEADER, OAuth2Config, SkillFilter};
 pub use secret::{Secret, SecretSource};
 pub use server::{ServerSettings, is_loopback};
 

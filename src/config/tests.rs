@@ -136,10 +136,6 @@ fn oauth2_client_credentials() {
     assert!(!format!("{c:?}").contains("s3cret"));
     for (auth, want) in [
         (
-            "{ type = \"oauth2\", client_id = \"b\", client_secret_env = \"X\" }",
-            "agents[0].auth.token_url: required",
-        ),
-        (
             "{ type = \"oauth2\", token_url = \"https://t/\", client_secret_env = \"X\" }",
             "agents[0].auth.client_id: required",
         ),
@@ -258,4 +254,16 @@ fn tool_name_length_and_prefix() {
     let e =
         parse("[[agents]]\nname = \"a\"\nurl = \"http://x\"\ntool_prefix = \"a b\"\n").unwrap_err();
     assert!(e.contains("agents[0].tool_prefix"), "{e}");
+}
+
+#[test]
+fn oauth2_token_url_and_api_key_header_may_come_from_the_card() {
+    let text = "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nauth = { type = \"oauth2\", client_id = \"bridge\", client_secret_env = \"PATH\" }\n[[agents]]\nname = \"b\"\nurl = \"http://y/\"\nauth = { type = \"api_key\", key_env = \"PATH\" }\n[[agents]]\nname = \"c\"\nurl = \"http://z/\"\nauth = { type = \"api_key\", header = \"X-Mine\", key_env = \"PATH\" }\n";
+    let c = Config::parse(text, std::path::Path::new("bridge.toml")).unwrap();
+    assert_eq!(c.agents[0].oauth2.as_ref().unwrap().token_url, None);
+    // Only the configured URL's origin: a card's token URL must be on it (or on allowed_origins).
+    assert_eq!(c.agents[0].configured_origins().len(), 1);
+    assert!(c.agents[1].api_key_header_from_card);
+    assert!(c.agents[1].headers.contains_key("x-api-key"));
+    assert!(!c.agents[2].api_key_header_from_card);
 }

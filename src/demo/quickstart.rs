@@ -101,7 +101,9 @@ fn instructions(agent_url: &str, transport: &Transport, exe: &str) -> String {
             format!("{AGENT}_{}", skill.id)
         ));
     }
-    out.push_str("  and list_agents, get_agent_card, send_message, get_task, cancel_task\n");
+    out.push_str(
+        "  and list_agents, get_agent_card, send_message, get_task, cancel_task, list_tasks\n",
+    );
 
     // Written out rather than serialised, to keep "command" before "args" as client docs show it.
     let stdio_json = format!(

@@ -196,10 +196,24 @@ def main() -> None:
 
     def build_app(rpc_url: str) -> Any:
         card = build_card(args, rpc_url)
+        extended = None
+        if args.extended_skills:
+            card.supports_authenticated_extended_card = True
+            extended = card.model_copy(deep=True)
+            extended.skills = extended.skills + [
+                AgentSkill(
+                    id=s['id'], name=s['name'], description=s['description'],
+                    tags=s['tags'], examples=s['examples'],
+                )
+                for s in behaviour.skill_specs(args.extended_skills)
+            ]
         handler = DefaultRequestHandler(
             agent_executor=Executor(brain), task_store=InMemoryTaskStore()
         )
-        return A2AStarletteApplication(agent_card=card, http_handler=handler).build()
+        app = A2AStarletteApplication(
+            agent_card=card, http_handler=handler, extended_agent_card=extended
+        ).build()
+        return behaviour.require_bearer(app, args.bearer)
 
     behaviour.serve(args, brain, build_app)
 

@@ -218,15 +218,28 @@ def main() -> None:
 
     def build_app(rpc_url: str) -> Any:
         card = build_card(args, rpc_url)
+        extended = None
+        if args.extended_skills:
+            card.capabilities.extended_agent_card = True
+            extended = AgentCard()
+            extended.CopyFrom(card)
+            for s in behaviour.skill_specs(args.extended_skills):
+                extended.skills.append(
+                    AgentSkill(
+                        id=s['id'], name=s['name'], description=s['description'],
+                        tags=s['tags'], examples=s['examples'],
+                    )
+                )
         handler = DefaultRequestHandler(
             agent_executor=Executor(brain),
             task_store=InMemoryTaskStore(),
             agent_card=card,
+            extended_agent_card=extended,
         )
         routes = card_routes(card) + create_jsonrpc_routes(
             handler, '/', enable_v0_3_compat=args.compat
         )
-        return Starlette(routes=routes)
+        return behaviour.require_bearer(Starlette(routes=routes), args.bearer)
 
     behaviour.serve(args, brain, build_app)
 

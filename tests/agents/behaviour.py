@@ -83,6 +83,17 @@ def parse_args(sdk: str) -> argparse.Namespace:
         help="comma-separated skill ids replacing the defaults; 'none' = no skills",
     )
     p.add_argument(
+        '--extended-skills',
+        default=None,
+        help='comma-separated skill ids that only the authenticated extended card '
+        'adds (the card then says it has one)',
+    )
+    p.add_argument(
+        '--bearer',
+        default=None,
+        help='require "Authorization: Bearer <this>" on every POST (the card stays public)',
+    )
+    p.add_argument(
         '--no-stdin-watch',
         dest='stdin_watch',
         action='store_false',
@@ -91,6 +102,28 @@ def parse_args(sdk: str) -> argparse.Namespace:
     args = p.parse_args()
     args.path_prefix = normalize_prefix(args.path_prefix)
     return args
+
+
+def require_bearer(app: Any, token: str | None) -> Any:
+    """`app` behind a check of `Authorization: Bearer <token>` on every POST (GETs, the card, stay public)."""
+    if not token:
+        return app
+    expected = f'Bearer {token}'.encode()
+
+    async def guarded(scope: Any, receive: Any, send: Any) -> None:
+        if scope['type'] == 'http' and scope.get('method') == 'POST':
+            auth = dict(scope.get('headers') or []).get(b'authorization')
+            if auth != expected:
+                await send({
+                    'type': 'http.response.start',
+                    'status': 401,
+                    'headers': [(b'content-type', b'text/plain'), (b'www-authenticate', b'Bearer')],
+                })
+                await send({'type': 'http.response.body', 'body': b'missing or wrong bearer token'})
+                return
+        await app(scope, receive, send)
+
+    return guarded
 
 
 def normalize_prefix(prefix: str) -> str:

@@ -27,6 +27,16 @@ pub fn request(version: ProtocolVersion, id: u64, method: Method, params: Value)
     })
 }
 
+/// A call of the method named `name` (for operations outside `Method`, which each name for one version only).
+pub fn request_named(id: u64, name: &str, params: Value) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "method": name,
+        "params": params,
+    })
+}
+
 /// The `result` of a JSON-RPC response body, or the error it carries.
 pub fn decode_response(body: &[u8]) -> Result<Value, A2aError> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {

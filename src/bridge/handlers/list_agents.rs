@@ -63,6 +63,12 @@ enum Status {
         /// The interface the bridge calls, without credentials or query.
         endpoint: String,
         skills: Vec<SkillEntry>,
+        /// What the card's security schemes ask that the config does not provide.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_missing: Option<String>,
+        /// OAuth2 flows of the card that need a person, with what the user must do.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        auth_notes: Vec<String>,
     },
     /// The first card fetch has not finished.
     Connecting,
@@ -109,7 +115,12 @@ impl AgentList {
                         .unwrap_or_else(|| "protocol unknown".into())
                 );
                 match &a.status {
-                    Status::Reachable { skills, .. } => {
+                    Status::Reachable {
+                        skills,
+                        auth_missing,
+                        auth_notes,
+                        ..
+                    } => {
                         let names: Vec<String> = skills
                             .iter()
                             .map(|s| {
@@ -117,6 +128,12 @@ impl AgentList {
                             })
                             .collect();
                         line.push_str(&format!("; skills: {}", names.join(", ")));
+                        if let Some(missing) = auth_missing {
+                            line.push_str(&format!("; auth: {missing}"));
+                        }
+                        for note in auth_notes {
+                            line.push_str(&format!("; auth note: {note}"));
+                        }
                     }
                     Status::Unreachable { error, .. } => line.push_str(&format!(", {error}")),
                     Status::Connecting => {}
@@ -195,6 +212,8 @@ impl Bridge {
                             streaming: c.streaming,
                             endpoint: redact_url(c.client.endpoint()),
                             skills,
+                            auth_missing: c.auth_missing.clone(),
+                            auth_notes: c.auth_notes.clone(),
                         }
                     }
                     Reachability::Pending => Status::Connecting,

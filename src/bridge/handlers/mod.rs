@@ -1,7 +1,7 @@
 //! Tool handlers, one file per tool: `Bridge::call_tool` looks the tool up and hands the arguments to it.
 //!
 //! - `message`: a skill tool, and `send_message` (any agent by name);
-//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`: the bridge's own tools.
+//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `list_tasks`: the bridge's own tools.
 //!
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
@@ -16,6 +16,7 @@ mod cancel_task;
 mod get_agent_card;
 mod get_task;
 mod list_agents;
+mod list_tasks;
 mod message;
 
 use std::sync::Arc;
@@ -62,15 +63,17 @@ pub enum GenericTool {
     SendMessage,
     GetTask,
     CancelTask,
+    ListTasks,
 }
 
 impl GenericTool {
-    pub const ALL: [GenericTool; 5] = [
+    pub const ALL: [GenericTool; 6] = [
         GenericTool::ListAgents,
         GenericTool::GetAgentCard,
         GenericTool::SendMessage,
         GenericTool::GetTask,
         GenericTool::CancelTask,
+        GenericTool::ListTasks,
     ];
 
     /// The tool's name; skill tools never take it.
@@ -81,6 +84,7 @@ impl GenericTool {
             GenericTool::SendMessage => message::SEND_MESSAGE,
             GenericTool::GetTask => get_task::NAME,
             GenericTool::CancelTask => cancel_task::NAME,
+            GenericTool::ListTasks => list_tasks::NAME,
         }
     }
 
@@ -92,6 +96,7 @@ impl GenericTool {
             GenericTool::SendMessage => message::send_message_tool(max_wait_secs),
             GenericTool::GetTask => get_task::tool(max_wait_secs),
             GenericTool::CancelTask => cancel_task::tool(),
+            GenericTool::ListTasks => list_tasks::tool(),
         }
     }
 }
@@ -237,6 +242,9 @@ impl Bridge {
             }
             Route::Generic(GenericTool::CancelTask) => {
                 self.cancel_task(parse_args(tool, args)?).await.into()
+            }
+            Route::Generic(GenericTool::ListTasks) => {
+                self.list_tasks(parse_args(tool, args)?).await.into()
             }
         })
     }

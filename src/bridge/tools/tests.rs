@@ -38,6 +38,9 @@ fn names(table: &ToolTable) -> Vec<String> {
     table.tools.iter().map(|t| t.name.to_string()).collect()
 }
 
+/// How many generic tools come before the skill tools.
+const G: usize = GenericTool::ALL.len();
+
 #[test]
 fn sanitize_keeps_safe_characters() {
     assert_eq!(sanitize("deep research/v2"), "deep_research_v2");
@@ -58,8 +61,8 @@ fn one_tool_per_skill_in_stable_order_after_generic_tools() {
     ];
     let table = build_table(&agents, &ToolShapes::new(600.0, 40));
     let n = names(&table);
-    assert_eq!(&n[..5], &GenericTool::ALL.map(|g| g.name().to_owned()));
-    assert_eq!(&n[5..], ["a_echo", "a_research", "b_sum"]);
+    assert_eq!(&n[..G], &GenericTool::ALL.map(|g| g.name().to_owned()));
+    assert_eq!(&n[G..], ["a_echo", "a_research", "b_sum"]);
     assert_eq!(
         table.routes["b_sum"],
         Route::Skill {
@@ -96,16 +99,16 @@ fn collisions_get_distinct_deterministic_names() {
     let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
     let unique: HashSet<_> = n.iter().collect();
     assert_eq!(unique.len(), n.len(), "{n:?}");
-    assert_eq!(n[5], "a_b_c");
+    assert_eq!(n[G], "a_b_c");
     assert!(
-        n[6].starts_with("a_b_c_") && n[6].len() == "a_b_c_".len() + 6,
+        n[G + 1].starts_with("a_b_c_") && n[G + 1].len() == "a_b_c_".len() + 6,
         "{n:?}"
     );
     let list = build_table(
         &[tools_of("list", &filter, Some(&card(&["agents"])))],
         &ToolShapes::new(1.0, 40),
     );
-    assert!(names(&list)[5].starts_with("list_agents_"));
+    assert!(names(&list)[G].starts_with("list_agents_"));
 }
 
 #[test]
@@ -128,7 +131,7 @@ fn skill_filter_and_skill_less_agents() {
         },
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
-    assert_eq!(&names(&table)[5..], ["a_echo", "solo"]);
+    assert_eq!(&names(&table)[G..], ["a_echo", "solo"]);
     assert_eq!(
         table.routes["solo"],
         Route::Skill {
@@ -136,7 +139,7 @@ fn skill_filter_and_skill_less_agents() {
             skill_id: None
         }
     );
-    let solo = &table.tools[6];
+    let solo = &table.tools[G + 1];
     assert!(solo.description.as_deref().unwrap().contains("Mine."));
 }
 
@@ -149,13 +152,13 @@ fn skill_tool_description_names_agent_skill_and_examples() {
         &[tools_of("a", &filter, Some(&c))],
         &ToolShapes::new(1.0, 40),
     );
-    let d = table.tools[5].description.as_deref().unwrap().to_owned();
+    let d = table.tools[G].description.as_deref().unwrap().to_owned();
     assert!(d.starts_with("does echo"), "{d}");
     assert!(d.contains("agent \"a\""), "{d}");
     assert!(d.contains("Examples: \"hello\""), "{d}");
     assert!(d.contains("context_id"), "{d}");
     assert_eq!(
-        table.tools[5].input_schema["required"],
+        table.tools[G].input_schema["required"],
         serde_json::json!(["message"])
     );
 }
@@ -181,7 +184,7 @@ fn schemas_are_plain_derived_and_shared() {
     let list = &table.get("list_agents").unwrap().0.input_schema;
     assert_eq!(list["properties"], serde_json::json!({}));
     // Built once: every skill tool and every table shares one input and one output schema.
-    let (echo, sum) = (&table.tools[5], &table.tools[6]);
+    let (echo, sum) = (&table.tools[G], &table.tools[G + 1]);
     assert!(Arc::ptr_eq(&echo.input_schema, &sum.input_schema));
     assert!(Arc::ptr_eq(
         echo.output_schema.as_ref().unwrap(),
@@ -259,11 +262,11 @@ fn names_fit_the_limit_and_the_hash_is_the_last_resort() {
         assert!(n.iter().all(|n| n.len() <= max), "{n:?}");
     }
     let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
-    assert_eq!(n[5], "travel_concierge_booking-create_reservat");
+    assert_eq!(n[G], "travel_concierge_booking-create_reservat");
     // Ten words of at least four letters cannot fit in 40: cut, with the hash of the identity.
-    assert!(n[6].starts_with("travel_concierge_alph"), "{n:?}");
-    assert_eq!(n[6].len(), 40, "{n:?}");
-    assert!(n[6].rsplit('_').next().unwrap().len() == 6, "{n:?}");
+    assert!(n[G + 1].starts_with("travel_concierge_alph"), "{n:?}");
+    assert_eq!(n[G + 1].len(), 40, "{n:?}");
+    assert!(n[G + 1].rsplit('_').next().unwrap().len() == 6, "{n:?}");
 }
 
 #[test]
@@ -296,7 +299,7 @@ fn the_tool_prefix_replaces_the_agent_name() {
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
     // An empty prefix leaves the skill alone; an agent without skills keeps its name.
-    assert_eq!(&names(&table)[5..], ["r_echo", "echo", "solo"]);
+    assert_eq!(&names(&table)[G..], ["r_echo", "echo", "solo"]);
 }
 
 #[test]
@@ -310,18 +313,18 @@ fn descriptions_end_with_one_period_and_tools_have_titles_and_hints() {
         tools_of("b", &filter, Some(&empty)),
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
-    let a = &table.tools[5];
+    let a = &table.tools[G];
     let d = a.description.as_deref().unwrap();
     assert!(d.contains("agent \"a\": An agent.\n"), "{d}");
     assert!(!d.contains(".."), "{d}");
-    let b = table.tools[6].description.as_deref().unwrap();
+    let b = table.tools[G + 1].description.as_deref().unwrap();
     assert!(b.contains("Does things!\n"), "{b}");
     for tool in &table.tools {
         assert!(tool.title.is_some(), "{} has no title", tool.name);
         let hints = tool.annotations.as_ref().expect("annotations");
         assert!(hints.title.is_some(), "{}", tool.name);
         match tool.name.as_ref() {
-            "list_agents" | "get_agent_card" | "get_task" => {
+            "list_agents" | "get_agent_card" | "get_task" | "list_tasks" => {
                 assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name)
             }
             "cancel_task" => assert_eq!(hints.destructive_hint, Some(true)),

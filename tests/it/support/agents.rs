@@ -85,6 +85,10 @@ pub struct AgentSpec {
     pub path_prefix: Option<String>,
     /// Replace the default skills (`echo`, `research`). `Some(vec![])` = a card with no skills.
     pub skills: Option<Vec<String>>,
+    /// Skills only the authenticated extended card adds (the card then says it has one).
+    pub extended_skills: Vec<String>,
+    /// Require `Authorization: Bearer <this>` on every POST (the card stays public).
+    pub bearer: Option<String>,
 }
 
 impl AgentSpec {
@@ -96,6 +100,8 @@ impl AgentSpec {
             compat,
             path_prefix: None,
             skills: None,
+            extended_skills: Vec::new(),
+            bearer: None,
         }
     }
 
@@ -133,6 +139,13 @@ impl AgentSpec {
         self
     }
 
+    /// An authenticated extended card adding these skills, served only to callers with `bearer`.
+    pub fn extended(mut self, ids: &[&str], bearer: &str) -> Self {
+        self.extended_skills = ids.iter().map(|s| s.to_string()).collect();
+        self.bearer = Some(bearer.to_owned());
+        self
+    }
+
     fn args(&self) -> Vec<String> {
         let mut args = vec!["--name".to_string(), self.name.clone()];
         args.push(
@@ -164,6 +177,14 @@ impl AgentSpec {
             } else {
                 skills.join(",")
             });
+        }
+        if !self.extended_skills.is_empty() {
+            args.push("--extended-skills".into());
+            args.push(self.extended_skills.join(","));
+        }
+        if let Some(token) = &self.bearer {
+            args.push("--bearer".into());
+            args.push(token.clone());
         }
         args
     }

@@ -22,6 +22,8 @@ struct Log {
     polled: std::collections::HashSet<String>,
     /// The Authorization header of every JSON-RPC request ("" when absent).
     auth: Vec<String>,
+    /// The X-Agent-Key header of every JSON-RPC request ("" when absent).
+    api_keys: Vec<String>,
 }
 
 /// A running scripted agent.
@@ -39,16 +41,24 @@ impl Drop for Scripted {
 
 impl Scripted {
     pub async fn start() -> Scripted {
+        Scripted::start_with_card(|_| json!({})).await
+    }
+
+    /// Started with `extra(url)`'s fields added to the card (security schemes, say).
+    pub async fn start_with_card(extra: impl FnOnce(&str) -> Value) -> Scripted {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let log = Arc::new(Mutex::new(Log::default()));
-        let card = json!({
+        let mut card = json!({
             "name": "scripted", "description": "Scripted faults", "version": "1",
             "supportedInterfaces": [{"url": format!("{url}/"), "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}],
             "capabilities": {"streaming": true},
             "defaultInputModes": ["text/plain"], "defaultOutputModes": ["text/plain"],
             "skills": [{"id": "fault", "name": "Fault", "description": "Misbehaves on purpose.", "tags": []}]
         });
+        if let (Some(card), Value::Object(extra)) = (card.as_object_mut(), extra(&url)) {
+            card.extend(extra);
+        }
         let app = Router::new()
             .route(
                 "/.well-known/agent-card.json",
@@ -65,6 +75,11 @@ impl Scripted {
     /// The Authorization header of every JSON-RPC request, in order ("" when absent).
     pub fn auth(&self) -> Vec<String> {
         self.log.lock().unwrap().auth.clone()
+    }
+
+    /// The X-Agent-Key header of every JSON-RPC request, in order ("" when absent).
+    pub fn api_keys(&self) -> Vec<String> {
+        self.log.lock().unwrap().api_keys.clone()
     }
 
     /// JSON-RPC methods received, in order.
@@ -118,6 +133,12 @@ async fn rpc(
         .unwrap_or("")
         .to_owned();
     log.lock().unwrap().auth.push(auth.clone());
+    let api_key = headers
+        .get("x-agent-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    log.lock().unwrap().api_keys.push(api_key);
     if auth == "Bearer tok-1" {
         return (
             StatusCode::UNAUTHORIZED,
