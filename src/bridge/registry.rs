@@ -331,6 +331,7 @@ impl Registry {
             &CardOverrides {
                 endpoint: agent.endpoint.clone(),
                 protocol: agent.protocol,
+                binding: agent.binding,
             },
             ClientOptions {
                 headers: agent.headers.clone(),
