@@ -131,11 +131,21 @@ pub fn send_params(
     tenant: Option<&str>,
 ) -> Value {
     if version == ProtocolVersion::Draft {
-        // The draft has no `blocking`: the agent decides. The client names new tasks and sessions.
+        // The draft has no `blocking`: the agent decides. The client names new tasks and their sessions; a
+        // task continued without its session keeps the one the agent has.
         let new_id = || uuid::Uuid::new_v4().to_string();
+        let session_id = match (&message.context_id, &message.task_id) {
+            (Some(context), _) => Some(context.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(new_id()),
+        };
         let task_id = message.task_id.clone().unwrap_or_else(new_id);
-        let session_id = message.context_id.clone().unwrap_or_else(new_id);
-        return draft::send_params(message, &task_id, &session_id, accepted_output_modes);
+        return draft::send_params(
+            message,
+            &task_id,
+            session_id.as_deref(),
+            accepted_output_modes,
+        );
     }
     let mut configuration = Map::new();
     if !accepted_output_modes.is_empty() {

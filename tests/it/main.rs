@@ -2,6 +2,7 @@
 mod clients;
 mod core;
 mod demo;
+mod dialects;
 mod faults;
 mod field;
 mod field_faults;

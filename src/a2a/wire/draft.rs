@@ -21,16 +21,19 @@ use serde_json::{Map, Value, json};
 use crate::a2a::types::{Message, Part, Role};
 
 /// Params of `tasks/send` / `tasks/sendSubscribe` (draft `TaskSendParams`). `task_id` is the id of the task
-/// to create or continue (the client names tasks in the draft); `session_id` its session (`contextId`).
+/// to create or continue (the client names tasks in the draft); `session_id` its session (`contextId`),
+/// left out when `None` (it is optional in the draft).
 pub fn send_params(
     message: &Message,
     task_id: &str,
-    session_id: &str,
+    session_id: Option<&str>,
     accepted_output_modes: &[String],
 ) -> Value {
     let mut params = Map::new();
     params.insert("id".into(), json!(task_id));
-    params.insert("sessionId".into(), json!(session_id));
+    if let Some(session) = session_id {
+        params.insert("sessionId".into(), json!(session));
+    }
     params.insert("message".into(), encode_message(message));
     if !accepted_output_modes.is_empty() {
         params.insert("acceptedOutputModes".into(), json!(accepted_output_modes));
@@ -168,7 +171,7 @@ mod tests {
             task_id: None,
             metadata: None,
         };
-        let params = send_params(&message, "t1", "s1", &["text/plain".into()]);
+        let params = send_params(&message, "t1", Some("s1"), &["text/plain".into()]);
         assert_eq!(
             params,
             json!({"id": "t1", "sessionId": "s1", "acceptedOutputModes": ["text/plain"],

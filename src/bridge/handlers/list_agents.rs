@@ -5,6 +5,7 @@ use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::a2a::Binding;
 use crate::a2a::error::redact_url;
 use crate::bridge::Bridge;
 use crate::bridge::registry::{Reachability, protocol_of};
@@ -62,6 +63,9 @@ enum Status {
         streaming: bool,
         /// The interface the bridge calls, without credentials or query.
         endpoint: String,
+        /// `HTTP+JSON` when the bridge uses that binding; absent for JSON-RPC.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        binding: Option<&'static str>,
         skills: Vec<SkillEntry>,
     },
     /// The first card fetch has not finished.
@@ -109,7 +113,12 @@ impl AgentList {
                         .unwrap_or_else(|| "protocol unknown".into())
                 );
                 match &a.status {
-                    Status::Reachable { skills, .. } => {
+                    Status::Reachable {
+                        skills, binding, ..
+                    } => {
+                        if let Some(binding) = binding {
+                            line.push_str(&format!(" over {binding}"));
+                        }
                         let names: Vec<String> = skills
                             .iter()
                             .map(|s| {
@@ -194,6 +203,8 @@ impl Bridge {
                                 .unwrap_or_else(|| c.card.description.clone()),
                             streaming: c.streaming,
                             endpoint: redact_url(c.client.endpoint()),
+                            binding: (c.client.binding() != Binding::JsonRpc)
+                                .then(|| c.client.binding().as_str()),
                             skills,
                         }
                     }

@@ -85,6 +85,8 @@ pub struct AgentSpec {
     pub path_prefix: Option<String>,
     /// Replace the default skills (`echo`, `research`). `Some(vec![])` = a card with no skills.
     pub skills: Option<Vec<String>>,
+    /// Serve only the HTTP+JSON (REST) binding, the card's only interface (`--rest`).
+    pub rest: bool,
 }
 
 impl AgentSpec {
@@ -96,7 +98,14 @@ impl AgentSpec {
             compat,
             path_prefix: None,
             skills: None,
+            rest: false,
         }
+    }
+
+    /// Only the HTTP+JSON binding (v1: at `{url}/rest`; v0.3: the SDK's REST app), the card's only interface.
+    pub fn rest(mut self) -> Self {
+        self.rest = true;
+        self
     }
 
     /// An a2a-sdk 0.3.26 agent (protocol v0.3).
@@ -152,6 +161,9 @@ impl AgentSpec {
                 }
                 .into(),
             );
+        }
+        if self.rest {
+            args.push("--rest".into());
         }
         if let Some(p) = &self.path_prefix {
             args.push("--path-prefix".into());
