@@ -585,7 +585,11 @@ pub fn decode_send_result(result: &Value) -> Result<SendResponse, A2aError> {
         if let Some(task) = result.get("task").filter(|t| t.is_object()) {
             return decode_task(task).map(SendResponse::Task);
         }
-        if let Some(message) = result.get("message").filter(|m| m.get("parts").is_some()) {
+        // v0.3 HTTP+JSON (gRPC ProtoJSON) spells a message's parts `content`.
+        if let Some(message) = result
+            .get("message")
+            .filter(|m| m.get("parts").is_some() || m.get("content").is_some())
+        {
             return decode_message(message).map(SendResponse::Message);
         }
     }
