@@ -88,13 +88,8 @@ impl A2aClient {
                 }
             },
         };
-        // A card in the draft's shape (no version, no interfaces, `url` only) is a first guess of the draft;
-        // the version fallback still tries the released versions if the agent refuses it.
-        let version = if overrides.protocol.is_none()
-            && binding == Binding::JsonRpc
-            && draft::is_draft_card(&card.raw)
-        {
-            ProtocolVersion::Draft
+        let version = if overrides.protocol.is_none() && binding == Binding::JsonRpc {
+            first_guess(card, version)
         } else {
             version
         };
@@ -126,6 +121,18 @@ impl A2aClient {
             (Some(memory), None) => client.with_version_fallback(memory),
             _ => client,
         })
+    }
+}
+
+/// The version to speak first to an agent whose JSON-RPC interface was chosen as `chosen`: the pre-0.2 draft
+/// for a card in the draft's shape (a `url`, no version, no interfaces: `wire::draft::is_draft_card`), else
+/// `chosen`. Only a first guess: the version fallback still tries the released versions if the agent
+/// refuses the draft.
+pub fn first_guess(card: &AgentCard, chosen: ProtocolVersion) -> ProtocolVersion {
+    if draft::is_draft_card(&card.raw) {
+        ProtocolVersion::Draft
+    } else {
+        chosen
     }
 }
 

@@ -96,12 +96,8 @@ fn check_card(case: &toml::Table, body: &str, fail: &mut Vec<String>) {
     let Some((iface, version)) = wire::choose_interface(&card, None) else {
         return fail.push("no interface chosen".into());
     };
-    // As `A2aClient::for_card` does: a card of the draft's shape is spoken to in the draft.
-    let version = if wire::draft::is_draft_card(&card.raw) {
-        crate::a2a::ProtocolVersion::Draft
-    } else {
-        version
-    };
+    // As `A2aClient::for_card` does: a card of the draft's shape is spoken to in the draft first.
+    let version = crate::a2a::connect::first_guess(&card, version);
     if let Some(want) = case.get("protocol_version").and_then(toml::Value::as_str)
         && version.as_str() != want
     {
