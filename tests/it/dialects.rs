@@ -302,9 +302,10 @@ async fn draft_python_a2a_agent_without_streaming() {
 // The HTTP+JSON binding
 
 /// The checks a JSON-RPC agent passes, against a REST-only one: a streamed call with progress, a plain
-/// call, a short budget then `get_task`, `cancel_task` of a running task, continuing in a context, a
-/// direct message reply, a failed task.
-async fn rest_checks(bridge: &Bridge, what: &str) {
+/// call, a short budget then `get_task`, `cancel_task` of a running task, continuing in a context and a
+/// task, an unknown task; with `full` (the a2a-sdk agents' behaviour table) also a data artifact, a direct
+/// message reply and a failed task.
+async fn rest_checks(bridge: &Bridge, what: &str, full: bool) {
     let tool = "d_echo";
     let call = bridge
         .call(tool, json!({"message": "hello rest", "wait_seconds": 30}))
@@ -366,6 +367,18 @@ async fn rest_checks(bridge: &Bridge, what: &str) {
         second.text()
     );
     ask_and_answer(bridge, tool, what).await;
+    let unknown = bridge
+        .call("get_task", json!({"agent": "d", "task_id": "no-such-task"}))
+        .await;
+    assert!(unknown.is_error(), "{what}: {}", unknown.text());
+    assert!(
+        unknown.text().contains("agent \"d\""),
+        "{what}: {}",
+        unknown.text()
+    );
+    if !full {
+        return;
+    }
 
     let data = bridge
         .call(tool, json!({"message": "data:x", "wait_seconds": 30}))
@@ -392,15 +405,6 @@ async fn rest_checks(bridge: &Bridge, what: &str) {
         )
         .await;
     assert!(failed.is_error(), "{what}: {}", failed.text());
-    let unknown = bridge
-        .call("get_task", json!({"agent": "d", "task_id": "no-such-task"}))
-        .await;
-    assert!(unknown.is_error(), "{what}: {}", unknown.text());
-    assert!(
-        unknown.text().contains("agent \"d\""),
-        "{what}: {}",
-        unknown.text()
-    );
 }
 
 /// a2a-sdk 1.3.0's REST routes (v1.0 HTTP+JSON at `{url}/rest`), streamed and not.
@@ -408,10 +412,10 @@ async fn rest_checks(bridge: &Bridge, what: &str) {
 async fn rest_a2a_sdk_1_3() {
     let agent = Agent::start(AgentSpec::v1("rest1").rest()).await;
     let bridge = bridge_at(&agent.url, "").await;
-    rest_checks(&bridge, "a2a-sdk 1.3.0 REST, streaming").await;
+    rest_checks(&bridge, "a2a-sdk 1.3.0 REST, streaming", true).await;
     assert_eq!(protocol_listed(&bridge).await, "1.0");
     let plain = bridge_at(&agent.url, "streaming = false").await;
-    rest_checks(&plain, "a2a-sdk 1.3.0 REST, not streaming").await;
+    rest_checks(&plain, "a2a-sdk 1.3.0 REST, not streaming", true).await;
 }
 
 /// a2a-sdk 0.3.26's REST application (v0.3 HTTP+JSON under `/v1`, gRPC ProtoJSON bodies), streamed and not.
@@ -419,10 +423,28 @@ async fn rest_a2a_sdk_1_3() {
 async fn rest_a2a_sdk_0_3() {
     let agent = Agent::start(AgentSpec::v03("rest03").rest()).await;
     let bridge = bridge_at(&agent.url, "").await;
-    rest_checks(&bridge, "a2a-sdk 0.3.26 REST, streaming").await;
+    rest_checks(&bridge, "a2a-sdk 0.3.26 REST, streaming", true).await;
     assert_eq!(protocol_listed(&bridge).await, "0.3");
     let plain = bridge_at(&agent.url, "streaming = false").await;
-    rest_checks(&plain, "a2a-sdk 0.3.26 REST, not streaming").await;
+    rest_checks(&plain, "a2a-sdk 0.3.26 REST, not streaming", true).await;
+}
+
+/// @a2a-js/sdk 1.3.0's `restHandler` (v1.0 HTTP+JSON at `{url}/rest`, google.rpc.Status errors), streamed
+/// and not.
+#[tokio::test]
+async fn rest_a2a_js_1_3() {
+    let agent = FieldAgent::start(Impl::Js13, &[]).await;
+    let bridge = bridge_at(&agent.url, "").await;
+    rest_checks(&bridge, "@a2a-js/sdk 1.3.0 REST, streaming", false).await;
+    let listed = bridge.call("list_agents", json!({})).await;
+    assert_eq!(
+        listed.structured()["agents"][0]["binding"],
+        "HTTP+JSON",
+        "{}",
+        listed.text()
+    );
+    let plain = bridge_at(&agent.url, "streaming = false").await;
+    rest_checks(&plain, "@a2a-js/sdk 1.3.0 REST, not streaming", false).await;
 }
 
 /// `binding = "jsonrpc"` on a REST-only card is a clear error naming the agent; `binding = "http+json"`

@@ -1,7 +1,8 @@
 //! Real A2A implementations nobody here wrote, as test peers: model-free agents (scripts in
 //! `tests/agents/field/`) on pydantic's `fasta2a` 2.1.1, the official `a2a-sdk` 0.2.16,
 //! `@a2a-js/sdk` 0.2.5 and 0.3.14, Google ADK 2.13.0 (a custom `BaseAgent` served by
-//! ADK's own A2A server), and python-a2a 0.5.10 (its own Flask server; the pre-0.2 draft).
+//! ADK's own A2A server), python-a2a 0.5.10 (its own Flask server; the pre-0.2 draft) and
+//! `@a2a-js/sdk` 1.3.0 (its REST routes only).
 //!
 //! Each implementation gets its own environment under `<venvs root>/field-<key>` (the same
 //! root as `support::agents`: `A2A_TEST_VENV_DIR`, default `<target dir>/a2a-test-venvs`),
@@ -46,16 +47,19 @@ pub enum Impl {
     Adk,
     /// python-a2a 0.5.10: card says "0.3.0"; speaks the pre-0.2 draft at per-method paths.
     PyA2a,
+    /// `@a2a-js/sdk` 1.3.0 (protocol 1.0), served only over the HTTP+JSON binding (`restHandler`).
+    Js13,
 }
 
 impl Impl {
-    pub const ALL: [Impl; 6] = [
+    pub const ALL: [Impl; 7] = [
         Impl::Fasta2a,
         Impl::Sdk02,
         Impl::Js02,
         Impl::Js03,
         Impl::Adk,
         Impl::PyA2a,
+        Impl::Js13,
     ];
 
     /// Environment directory name under the venvs root, and the file-name key.
@@ -67,6 +71,7 @@ impl Impl {
             Impl::Js03 => "js03",
             Impl::Adk => "adk",
             Impl::PyA2a => "pya2a",
+            Impl::Js13 => "js13",
         }
     }
 
@@ -79,11 +84,12 @@ impl Impl {
             Impl::Js03 => "a2a-js-0.3.14",
             Impl::Adk => "google-adk-2.13.0",
             Impl::PyA2a => "python-a2a-0.5.10",
+            Impl::Js13 => "a2a-js-1.3.0",
         }
     }
 
     fn is_node(self) -> bool {
-        matches!(self, Impl::Js02 | Impl::Js03)
+        matches!(self, Impl::Js02 | Impl::Js03 | Impl::Js13)
     }
 
     fn python_script(self) -> &'static str {
@@ -92,7 +98,9 @@ impl Impl {
             Impl::Sdk02 => "sdk02_agent.py",
             Impl::Adk => "adk_agent.py",
             Impl::PyA2a => "pya2a_agent.py",
-            Impl::Js02 | Impl::Js03 => unreachable!("node agents have no python script"),
+            Impl::Js02 | Impl::Js03 | Impl::Js13 => {
+                unreachable!("node agents have no python script")
+            }
         }
     }
 
@@ -106,12 +114,13 @@ impl Impl {
             Impl::PyA2a => {
                 "import flask, werkzeug, importlib.util; assert importlib.util.find_spec('python_a2a')"
             }
-            Impl::Js02 | Impl::Js03 => unreachable!(),
+            Impl::Js02 | Impl::Js03 | Impl::Js13 => unreachable!(),
         }
     }
 
     fn slot(self) -> &'static OnceLock<Result<PathBuf, String>> {
-        static SLOTS: [OnceLock<Result<PathBuf, String>>; 6] = [
+        static SLOTS: [OnceLock<Result<PathBuf, String>>; 7] = [
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
@@ -146,7 +155,13 @@ impl FieldAgent {
         let dir = field_dir();
         let mut cmd = if which.is_node() {
             let mut c = Command::new(node());
-            c.arg(dir.join("js_agent.cjs")).arg("--sdk-dir").arg(&env);
+            // 1.x has another API (v1 types, `restHandler`): a script of its own.
+            let script = if which == Impl::Js13 {
+                "js13_agent.cjs"
+            } else {
+                "js_agent.cjs"
+            };
+            c.arg(dir.join(script)).arg("--sdk-dir").arg(&env);
             c
         } else {
             let mut c = Command::new(&env);
