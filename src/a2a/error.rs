@@ -30,7 +30,7 @@ pub enum A2aError {
     )]
     NoInterface {
         wanted: String,
-        /// The binding looked for (`JSONRPC`, `HTTP+JSON`).
+        /// The binding(s) looked for: `JSON-RPC`, `HTTP+JSON` or both.
         binding: &'static str,
     },
     /// Nothing came back about a message (no task, no reply) within `waited`; `sent` names the request.
