@@ -5,7 +5,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -15,11 +15,12 @@ use serde_json::Value;
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
 use super::sse;
-use super::types::{AgentCard, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
+use super::types::{AgentCard, Binding, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
 use super::wire::{self, Method, rpc};
 
 mod more;
 pub use more::offers_extended_card;
+mod rest;
 
 /// Events of one stream, each bounded by the idle timeout.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, A2aError>> + Send>>;
@@ -79,13 +80,56 @@ struct Inner {
     next_id: AtomicU64,
     /// Set when the version was not stated by the user: what the agent was found to speak.
     learned: Option<Arc<VersionMemory>>,
+    /// JSON-RPC, or the HTTP+JSON binding (`client::rest`).
+    binding: Binding,
+    /// For the draft: whether the agent answers at its endpoint or at per-method paths (`DRAFT_PATHS_*`);
+    /// shared with the `VersionMemory` when there is one.
+    draft_paths: Arc<AtomicU8>,
+}
+
+/// `draft_paths`: not known yet.
+const DRAFT_PATHS_UNKNOWN: u8 = 0;
+/// `draft_paths`: the draft's methods are answered at the endpoint itself.
+const DRAFT_PATHS_ENDPOINT: u8 = 1;
+/// `draft_paths`: they are answered at per-method paths (`…/tasks/send`: python-a2a).
+const DRAFT_PATHS_PER_METHOD: u8 = 2;
+
+/// Where one call goes: the protocol version it is made in and, for the draft, whether at a per-method path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Route {
+    version: ProtocolVersion,
+    per_method: bool,
+}
+
+impl Route {
+    fn at(version: ProtocolVersion) -> Route {
+        Route {
+            version,
+            per_method: false,
+        }
+    }
+
+    /// For errors and logs: `A2A 1.0`, `the pre-0.2 draft at per-method paths`.
+    fn describe(self) -> String {
+        match (self.version, self.per_method) {
+            (ProtocolVersion::Draft, false) => "the pre-0.2 draft".into(),
+            (ProtocolVersion::Draft, true) => {
+                "the pre-0.2 draft at per-method paths (…/tasks/send)".into()
+            }
+            (v, _) => format!("A2A {v}"),
+        }
+    }
 }
 
 /// The protocol version an agent was found to speak, kept for the process's life (across card refreshes) by
 /// whoever owns the agent, with the version its card named when it was learned: a refreshed card that names
 /// another version (the agent was upgraded) starts over. Empty until a call settles it.
+/// The second field holds, for an agent found to speak the draft, where it answers (`DRAFT_PATHS_*`).
 #[derive(Debug, Default)]
-pub struct VersionMemory(std::sync::Mutex<Option<(ProtocolVersion, ProtocolVersion)>>);
+pub struct VersionMemory(
+    std::sync::Mutex<Option<(ProtocolVersion, ProtocolVersion)>>,
+    Arc<AtomicU8>,
+);
 
 impl VersionMemory {
     /// What the agent speaks, if it was learned while its card named `card`.
@@ -106,11 +150,44 @@ impl VersionMemory {
     }
 }
 
-/// The other of the two versions.
-fn other_version(version: ProtocolVersion) -> ProtocolVersion {
-    match version {
-        ProtocolVersion::V0_3 => ProtocolVersion::V1_0,
-        ProtocolVersion::V1_0 => ProtocolVersion::V0_3,
+/// Every way to reach an agent whose card names `card`, in the order they are tried while nothing is known:
+/// the card's own first, then the other released version, then the pre-0.2 draft (at the endpoint, then at
+/// per-method paths); a draft-shaped card starts with the draft. HTTP+JSON has no draft.
+fn fallback_routes(card: ProtocolVersion, binding: Binding) -> Vec<Route> {
+    let draft = [
+        Route::at(ProtocolVersion::Draft),
+        Route {
+            version: ProtocolVersion::Draft,
+            per_method: true,
+        },
+    ];
+    let v1 = Route::at(ProtocolVersion::V1_0);
+    let v03 = Route::at(ProtocolVersion::V0_3);
+    let mut routes = match card {
+        ProtocolVersion::V1_0 => vec![v1, v03, draft[0], draft[1]],
+        ProtocolVersion::V0_3 => vec![v03, v1, draft[0], draft[1]],
+        ProtocolVersion::Draft => vec![draft[0], draft[1], v03, v1],
+    };
+    if binding == Binding::HttpJson {
+        routes.retain(|r| r.version != ProtocolVersion::Draft);
+    }
+    routes
+}
+
+/// Whether an answer says the agent does not speak the call as it was made (so the next route is worth a
+/// try): a version error, HTTP 404, 405 or 501 (no such path or method), or HTTP 500 with a JSON body that is
+/// not JSON-RPC (python-a2a's answer to a JSON-RPC envelope it cannot read). A plain HTTP 500 is the agent
+/// failing, not refusing.
+fn is_refusal(e: &A2aError) -> bool {
+    match e {
+        A2aError::Http {
+            status: 404 | 405 | 501,
+            ..
+        } => true,
+        A2aError::Http {
+            status: 500, body, ..
+        } => body.starts_with('{') && !body.contains("\"jsonrpc\""),
+        e => is_version_error(e),
     }
 }
 
@@ -152,8 +229,23 @@ impl A2aClient {
                 guards: settings.guards,
                 next_id: AtomicU64::new(1),
                 learned: None,
+                binding: Binding::JsonRpc,
+                draft_paths: Arc::new(AtomicU8::new(DRAFT_PATHS_UNKNOWN)),
             }),
         }
+    }
+
+    /// Makes calls over `binding` (the HTTP+JSON binding: `client::rest`) instead of JSON-RPC.
+    pub fn with_binding(mut self, binding: Binding) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.binding = binding;
+        }
+        self
+    }
+
+    /// The binding calls are made over.
+    pub fn binding(&self) -> Binding {
+        self.inner.binding
     }
 
     /// Lets the client find the version the agent speaks: when the first calls get `-32601` or `-32009`,
@@ -161,6 +253,7 @@ impl A2aClient {
     /// agent, so it outlives card refreshes). Only for versions the user did not state.
     pub fn with_version_fallback(mut self, memory: Arc<VersionMemory>) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.draft_paths = memory.1.clone();
             inner.learned = Some(memory);
         }
         self
@@ -195,37 +288,26 @@ impl A2aClient {
                 self.send_params(v, message, blocking)
             })
             .await;
-        self.scrubbed(result.and_then(|r| wire::decode_send_result(&r)))
+        let result = result.and_then(|r| wire::decode_send_result(&r));
+        self.scrubbed(result.map(|mut r| {
+            if self.is_v03_rest(self.version()) {
+                wire::rest::unwrap_v03_send(&mut r);
+            }
+            r
+        }))
     }
 
     /// `message/stream` / `SendStreamingMessage`.
     pub async fn stream_message(&self, message: &Message) -> Result<EventStream, A2aError> {
-        let version = self.version();
-        let opened = match self
-            .open_stream(
-                version,
-                Method::SendStreamingMessage,
-                self.send_params(version, message, true),
-            )
-            .await
-        {
-            Err(e) if self.may_switch(&e) => {
-                let other = other_version(version);
-                let second = self
-                    .open_stream(
-                        other,
-                        Method::SendStreamingMessage,
-                        self.send_params(other, message, true),
-                    )
-                    .await;
-                self.settle_version(version, e, second)
-            }
-            Ok(stream) => {
-                self.confirm_version(version);
-                Ok(stream)
-            }
-            Err(e) => Err(self.explain_version_error(e)),
-        };
+        let opened = self
+            .on_routes(|route| {
+                self.open_stream_on(
+                    route,
+                    Method::SendStreamingMessage,
+                    self.send_params(route.version, message, true),
+                )
+            })
+            .await;
         self.scrubbed_stream(opened)
     }
 
@@ -236,7 +318,8 @@ impl A2aClient {
                 wire::task_id_params(v, task_id, self.tenant())
             })
             .await;
-        self.scrubbed(result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r))))
+        let result = result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r)));
+        self.scrubbed(result.map(|t| self.fix_v03_rest_task(t)))
     }
 
     /// `tasks/cancel` / `CancelTask`.
@@ -244,7 +327,8 @@ impl A2aClient {
         let version = self.version();
         let params = wire::task_id_params(version, task_id, self.tenant());
         let result = self.call(version, Method::CancelTask, params).await;
-        self.scrubbed(result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r))))
+        let result = result.and_then(|r| wire::decode_task(r.get("task").unwrap_or(&r)));
+        self.scrubbed(result.map(|t| self.fix_v03_rest_task(t)))
     }
 
     /// `tasks/resubscribe` / `SubscribeToTask`: the events of a running task from now on.
@@ -278,93 +362,147 @@ impl A2aClient {
         self.inner.tenant.as_deref()
     }
 
-    /// Whether an error lets the call be tried in the other version: the user did not state the version,
-    /// none has been found yet, and the agent said it does not know the method or the version.
-    fn may_switch(&self, e: &A2aError) -> bool {
-        self.inner
-            .learned
-            .as_ref()
-            .is_some_and(|m| m.get(self.inner.version).is_none())
-            && is_version_error(e)
+    /// Whether answers come in the v0.3 HTTP+JSON shapes (`wire::rest`).
+    fn is_v03_rest(&self, version: ProtocolVersion) -> bool {
+        self.inner.binding == Binding::HttpJson && version == ProtocolVersion::V0_3
     }
 
-    /// A call in the version the agent was found to speak worked: keep it.
-    fn confirm_version(&self, version: ProtocolVersion) {
-        if let Some(memory) = &self.inner.learned
-            && memory.get(self.inner.version).is_none()
-        {
-            memory.set(self.inner.version, version);
+    /// A task read from a v0.3 HTTP+JSON agent with its data parts unwrapped (`wire::rest::unwrap_v03_data`).
+    fn fix_v03_rest_task(&self, mut task: Task) -> Task {
+        if self.is_v03_rest(self.version()) {
+            wire::rest::unwrap_v03_task(&mut task);
+        }
+        task
+    }
+
+    /// Whether the draft's methods go to per-method paths, as far as is known.
+    fn draft_per_method(&self) -> bool {
+        self.inner.draft_paths.load(Ordering::Relaxed) == DRAFT_PATHS_PER_METHOD
+    }
+
+    /// The routes one call tries, in order: only the known one once the agent's version (and, for the draft,
+    /// its paths) is settled; else, with version fallback, every route (`fallback_routes`); else, for a
+    /// configured draft, the endpoint and then the per-method paths.
+    fn routes(&self) -> Vec<Route> {
+        let card = self.inner.version;
+        let paths = self.inner.draft_paths.load(Ordering::Relaxed);
+        let known = |version: ProtocolVersion| Route {
+            version,
+            per_method: version == ProtocolVersion::Draft && paths == DRAFT_PATHS_PER_METHOD,
+        };
+        match &self.inner.learned {
+            Some(memory) => match memory.get(card) {
+                Some(v) => vec![known(v)],
+                None => fallback_routes(card, self.inner.binding),
+            },
+            None if card == ProtocolVersion::Draft && paths == DRAFT_PATHS_UNKNOWN => {
+                fallback_routes(card, self.inner.binding)
+                    .into_iter()
+                    .take(2)
+                    .collect()
+            }
+            None => vec![known(card)],
         }
     }
 
-    /// After `first` failed with a version error in `tried`, `second` is the same call in the other version:
-    /// a success, or a JSON-RPC error other than a version error (the method exists), settles the version;
-    /// two version errors are explained; anything else (the agent did not answer) settles nothing.
-    fn settle_version<T>(
-        &self,
-        tried: ProtocolVersion,
-        first: A2aError,
-        second: Result<T, A2aError>,
-    ) -> Result<T, A2aError> {
-        let other = other_version(tried);
-        match second {
-            Err(e) if is_version_error(&e) => Err(A2aError::NoVersion {
-                detail: format!(
-                    "the agent knows neither the A2A {tried} nor the A2A {other} methods ({first}; then {e}). \
-                     Agents that answer only tasks/send speak the pre-0.2 draft, which the bridge does not \
-                     support. If the card points at the wrong place or version, set `endpoint` and \
-                     `protocol` for this agent"
-                ),
-            }),
-            // Not an answer from the agent (unreachable, a timeout, an HTTP error): nothing learned.
-            Err(e) if !matches!(e, A2aError::JsonRpc { .. }) => Err(e),
-            second => {
-                tracing::info!(
-                    endpoint = %super::error::redact_url(&self.inner.endpoint),
-                    card = %tried,
-                    speaks = %other,
-                    "the agent does not speak the A2A version its card names; using the other one from now on (set `protocol` to make it explicit)"
-                );
-                if let Some(memory) = &self.inner.learned {
-                    memory.set(self.inner.version, other);
+    /// Keeps what a call that got an answer along `route` (the `tried`-th tried) showed about the agent.
+    fn learn(&self, route: Route, tried: usize) {
+        if route.version == ProtocolVersion::Draft {
+            let paths = if route.per_method {
+                DRAFT_PATHS_PER_METHOD
+            } else {
+                DRAFT_PATHS_ENDPOINT
+            };
+            self.inner.draft_paths.store(paths, Ordering::Relaxed);
+        }
+        let Some(memory) = &self.inner.learned else {
+            return;
+        };
+        if memory.get(self.inner.version).is_some() {
+            return;
+        }
+        if tried > 0 {
+            tracing::info!(
+                endpoint = %super::error::redact_url(&self.inner.endpoint),
+                card = %self.inner.version,
+                speaks = %route.describe(),
+                "the agent does not speak the A2A version its card names; using what it answered from now on (set `protocol` to make it explicit)"
+            );
+        }
+        memory.set(self.inner.version, route.version);
+    }
+
+    /// One call along each of `routes()` in turn until the agent answers: a success, or a JSON-RPC error
+    /// other than a refusal (the method exists there), settles the route; a refusal (`is_refusal`) moves
+    /// on; anything else (the agent did not answer) ends the call and settles nothing. When every route is
+    /// refused, the error names each (or is the first, when that was an HTTP error: the agent may just be
+    /// failing).
+    async fn on_routes<T, F, Fut>(&self, attempt: F) -> Result<T, A2aError>
+    where
+        F: Fn(Route) -> Fut,
+        Fut: std::future::Future<Output = Result<T, A2aError>>,
+    {
+        let routes = self.routes();
+        let mut refused: Vec<(Route, A2aError)> = Vec::new();
+        for (i, route) in routes.iter().copied().enumerate() {
+            match attempt(route).await {
+                Ok(answer) => {
+                    self.learn(route, i);
+                    return Ok(answer);
                 }
-                second
+                Err(e) if is_refusal(&e) => refused.push((route, e)),
+                Err(e @ A2aError::JsonRpc { .. }) => {
+                    self.learn(route, i);
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
             }
         }
+        Err(self.refused_everywhere(refused))
     }
 
-    /// A version error that could not be retried: name the settings that fix it.
-    fn explain_version_error(&self, e: A2aError) -> A2aError {
-        if !is_version_error(&e) {
-            return e;
+    /// The error when every route was refused: with one route, the error with the settings that fix it;
+    /// with several, each route and its answer (unless the first answer was an HTTP error, returned as is).
+    fn refused_everywhere(&self, mut refused: Vec<(Route, A2aError)>) -> A2aError {
+        if refused.len() <= 1 {
+            let Some((route, e)) = refused.pop() else {
+                return A2aError::InvalidResponse("no route to the agent".into());
+            };
+            if !is_version_error(&e) {
+                return e;
+            }
+            return A2aError::NoVersion {
+                detail: format!(
+                    "{e} (the bridge speaks {} to it; check `protocol` and `endpoint` for this agent)",
+                    route.describe()
+                ),
+            };
         }
+        if !is_version_error(&refused[0].1) {
+            return refused.swap_remove(0).1;
+        }
+        let tried: Vec<String> = refused
+            .iter()
+            .map(|(route, e)| format!("{}: {e}", route.describe()))
+            .collect();
         A2aError::NoVersion {
             detail: format!(
-                "{e} (the bridge speaks A2A {} to it; check `protocol` and `endpoint` for this agent)",
-                self.version()
+                "the agent answers in none of the protocols the bridge speaks ({}). If the card points at \
+                 the wrong place or version, set `endpoint` and `protocol` for this agent",
+                tried.join("; ")
             ),
         }
     }
 
-    /// One call in the version the agent speaks, with the version fallback of `with_version_fallback`.
+    /// One call in the version the agent speaks, trying the others first when it is not known yet
+    /// (`with_version_fallback`, `on_routes`).
     async fn call_any(
         &self,
         method: Method,
         params: impl Fn(ProtocolVersion) -> Value,
     ) -> Result<Value, A2aError> {
-        let version = self.version();
-        match self.call(version, method, params(version)).await {
-            Err(e) if self.may_switch(&e) => {
-                let other = other_version(version);
-                let second = self.call(other, method, params(other)).await;
-                self.settle_version(version, e, second)
-            }
-            Ok(v) => {
-                self.confirm_version(version);
-                Ok(v)
-            }
-            Err(e) => Err(self.explain_version_error(e)),
-        }
+        self.on_routes(|route| self.call_on(route, method, params(route.version)))
+            .await
     }
 
     fn send_params(&self, version: ProtocolVersion, message: &Message, blocking: bool) -> Value {
@@ -377,27 +515,47 @@ impl A2aClient {
         )
     }
 
-    /// POSTs one JSON-RPC request. With OAuth2, a 401 drops the cached token and the request is sent once
-    /// more with a fresh one. `whole`: `timeout` bounds the whole exchange, else only the response head
-    /// (a stream's body is bounded per event).
-    async fn post(
+    /// The URL a JSON-RPC call along `route` goes to: the endpoint, or for the draft at per-method paths the
+    /// method's own path under it (`wire::draft::per_method_path`). `None`: the endpoint is not a URL.
+    fn route_url(&self, route: Route, method: Method) -> Option<reqwest::Url> {
+        let endpoint = self.inner.endpoint_url.clone()?;
+        if !route.per_method {
+            return Some(endpoint);
+        }
+        let mut base = endpoint;
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        base.join(wire::draft::per_method_path(method.name(route.version)))
+            .ok()
+    }
+
+    /// POSTs one JSON-RPC request along `route`. With OAuth2, a 401 drops the cached token and the request is
+    /// sent once more with a fresh one. `whole`: `timeout` bounds the whole exchange, else only the response
+    /// head (a stream's body is bounded per event).
+    async fn post_on(
         &self,
-        version: ProtocolVersion,
+        route: Route,
         method: Method,
         params: Value,
         accept: &'static str,
         timeout: Duration,
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
+        let version = route.version;
+        let url = self.route_url(route, method);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = rpc::request(version, id, method, params);
-        self.post_body(version, body, accept, timeout, whole).await
+        self.post_body(version, url, body, accept, timeout, whole)
+            .await
     }
 
-    /// POSTs the JSON-RPC request `body` (see `post`).
+    /// POSTs the JSON-RPC request `body` to `url` (`None`: the endpoint as configured), as `post_on` does.
     async fn post_body(
         &self,
         version: ProtocolVersion,
+        url: Option<reqwest::Url>,
         body: Value,
         accept: &'static str,
         timeout: Duration,
@@ -409,7 +567,7 @@ impl A2aClient {
             })?);
         let endpoint = &self.inner.endpoint;
         for attempt in 0..2 {
-            let req = match &self.inner.endpoint_url {
+            let req = match &url {
                 Some(url) => self.inner.http.post(url.clone()),
                 None => self.inner.http.post(endpoint),
             };
@@ -456,10 +614,28 @@ impl A2aClient {
         method: Method,
         params: Value,
     ) -> Result<Value, A2aError> {
+        let route = Route {
+            version,
+            per_method: version == ProtocolVersion::Draft && self.draft_per_method(),
+        };
+        self.call_on(route, method, params).await
+    }
+
+    /// `call` along `route`, over the client's binding.
+    async fn call_on(
+        &self,
+        route: Route,
+        method: Method,
+        params: Value,
+    ) -> Result<Value, A2aError> {
+        if self.inner.binding == Binding::HttpJson {
+            return self.rest_call(route.version, method, params).await;
+        }
         let timeout = self.inner.request_timeout;
         let resp = self
-            .post(version, method, params, "application/json", timeout, true)
-            .await?;
+            .post_on(route, method, params, "application/json", timeout, true)
+            .await
+            .map_err(|e| rpc_error_in_http_error(route, e))?;
         let body = self.read_answer(resp, timeout).await?;
         rpc::decode_response(&body)
     }
@@ -493,17 +669,35 @@ impl A2aClient {
         method: Method,
         params: Value,
     ) -> Result<EventStream, A2aError> {
+        let route = Route {
+            version,
+            per_method: version == ProtocolVersion::Draft && self.draft_per_method(),
+        };
+        self.open_stream_on(route, method, params).await
+    }
+
+    /// `open_stream` along `route`, over the client's binding.
+    async fn open_stream_on(
+        &self,
+        route: Route,
+        method: Method,
+        params: Value,
+    ) -> Result<EventStream, A2aError> {
+        if self.inner.binding == Binding::HttpJson {
+            return self.rest_stream(route.version, method, params).await;
+        }
         let idle = self.inner.stream_idle_timeout;
         let resp = self
-            .post(
-                version,
+            .post_on(
+                route,
                 method,
                 params,
                 "text/event-stream",
                 self.inner.request_timeout,
                 false,
             )
-            .await?;
+            .await
+            .map_err(|e| rpc_error_in_http_error(route, e))?;
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -534,6 +728,20 @@ impl A2aClient {
         )
         .await;
         Err(self.explain_auth(error))
+    }
+}
+
+/// Draft servers (python-a2a) send JSON-RPC errors with HTTP 404 or 500: along a draft route, an HTTP
+/// error whose body is a JSON-RPC error is that error.
+fn rpc_error_in_http_error(route: Route, e: A2aError) -> A2aError {
+    match &e {
+        A2aError::Http { body, .. } if route.version == ProtocolVersion::Draft => {
+            match rpc::decode_response(body.as_bytes()) {
+                Err(rpc @ A2aError::JsonRpc { .. }) => rpc,
+                _ => e,
+            }
+        }
+        _ => e,
     }
 }
 
@@ -788,6 +996,57 @@ async fn fetch_card_at(
 #[cfg(test)]
 mod version_memory_tests {
     use super::*;
+
+    #[test]
+    fn routes_try_the_cards_version_then_the_other_then_the_draft() {
+        let versions = |card, binding| {
+            fallback_routes(card, binding)
+                .into_iter()
+                .map(Route::describe)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            versions(ProtocolVersion::V0_3, Binding::JsonRpc),
+            [
+                "A2A 0.3",
+                "A2A 1.0",
+                "the pre-0.2 draft",
+                "the pre-0.2 draft at per-method paths (…/tasks/send)"
+            ]
+        );
+        assert_eq!(
+            versions(ProtocolVersion::Draft, Binding::JsonRpc)[..2],
+            [
+                "the pre-0.2 draft",
+                "the pre-0.2 draft at per-method paths (…/tasks/send)"
+            ]
+        );
+        assert_eq!(
+            versions(ProtocolVersion::V1_0, Binding::HttpJson),
+            ["A2A 1.0", "A2A 0.3"]
+        );
+    }
+
+    #[test]
+    fn refusals_are_version_errors_missing_paths_and_non_json_rpc_500s() {
+        let http = |status, body: &str| A2aError::Http {
+            status,
+            url: "u".into(),
+            body: body.into(),
+        };
+        assert!(is_refusal(&A2aError::JsonRpc {
+            code: -32601,
+            message: "m".into()
+        }));
+        assert!(is_refusal(&http(404, "")));
+        assert!(is_refusal(&http(500, r#"{"role":"agent","parts":[]}"#)));
+        assert!(!is_refusal(&http(500, "upstream trouble")));
+        assert!(!is_refusal(&http(
+            500,
+            r#"{"jsonrpc":"2.0","error":{"code":-32603}}"#
+        )));
+        assert!(!is_refusal(&http(502, "")));
+    }
 
     #[test]
     fn a_learned_version_holds_only_for_the_card_version_it_was_learned_with() {

@@ -12,8 +12,8 @@ use http::HeaderMap;
 use super::client::{A2aClient, ClientSettings, Guards, VersionMemory};
 use super::error::A2aError;
 use super::oauth::ClientCredentials;
-use super::types::{AgentCard, ProtocolVersion};
-use super::wire::choose_interface;
+use super::types::{AgentCard, Binding, ProtocolVersion};
+use super::wire::{choose_binding, draft};
 
 /// What the configuration says over the card about where and how to talk to an agent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct CardOverrides {
     /// Only an interface of this version is chosen. With `endpoint`, also used when the card lists no usable
     /// interface at all.
     pub protocol: Option<ProtocolVersion>,
+    /// Only an interface of this binding is chosen (`None`: JSON-RPC when offered, else HTTP+JSON).
+    pub binding: Option<Binding>,
 }
 
 /// Per-agent settings of a client that do not come from the card.
@@ -55,24 +57,41 @@ impl A2aClient {
         overrides: &CardOverrides,
         options: ClientOptions,
     ) -> Result<A2aClient, A2aError> {
-        let (endpoint, version, tenant) = match choose_interface(card, overrides.protocol) {
-            Some((iface, version)) => (
+        let chosen = choose_binding(card, overrides.protocol, overrides.binding);
+        let (endpoint, version, tenant, binding) = match chosen {
+            Some((iface, version, binding)) => (
                 fix_unspecified_host(&iface.url, card_url),
                 version,
                 iface.tenant.clone(),
+                binding,
             ),
             None => match (&overrides.endpoint, overrides.protocol) {
                 // The card lists no usable interface, but the config says where and how to talk.
-                (Some(endpoint), Some(version)) => (endpoint.clone(), version, None),
+                (Some(endpoint), Some(version)) => (
+                    endpoint.clone(),
+                    version,
+                    None,
+                    overrides.binding.unwrap_or_default(),
+                ),
                 _ => {
                     return Err(A2aError::NoInterface {
                         wanted: overrides
                             .protocol
                             .map(|v| format!("protocol {v}"))
                             .unwrap_or_else(|| "protocol 1.0 or 0.3".into()),
+                        binding: match overrides.binding {
+                            None => "JSON-RPC or HTTP+JSON",
+                            Some(Binding::JsonRpc) => "JSON-RPC",
+                            Some(Binding::HttpJson) => "HTTP+JSON",
+                        },
                     });
                 }
             },
+        };
+        let version = if overrides.protocol.is_none() && binding == Binding::JsonRpc {
+            first_guess(card, version)
+        } else {
+            version
         };
         let ClientOptions {
             headers,
@@ -97,10 +116,23 @@ impl A2aClient {
                 guards,
             },
         );
+        let client = client.with_binding(binding);
         Ok(match (version_memory, overrides.protocol) {
             (Some(memory), None) => client.with_version_fallback(memory),
             _ => client,
         })
+    }
+}
+
+/// The version to speak first to an agent whose JSON-RPC interface was chosen as `chosen`: the pre-0.2 draft
+/// for a card in the draft's shape (a `url`, no version, no interfaces: `wire::draft::is_draft_card`), else
+/// `chosen`. Only a first guess: the version fallback still tries the released versions if the agent
+/// refuses the draft.
+pub fn first_guess(card: &AgentCard, chosen: ProtocolVersion) -> ProtocolVersion {
+    if draft::is_draft_card(&card.raw) {
+        ProtocolVersion::Draft
+    } else {
+        chosen
     }
 }
 

@@ -26,9 +26,13 @@ pub enum A2aError {
     InvalidResponse(String),
     /// The card lists no interface the client can use; `wanted` names the protocol versions looked for.
     #[error(
-        "the card offers no JSON-RPC interface with {wanted} (set endpoint and protocol to override)"
+        "the card offers no {binding} interface with {wanted} (set endpoint and protocol to override)"
     )]
-    NoInterface { wanted: String },
+    NoInterface {
+        wanted: String,
+        /// The binding(s) looked for: `JSON-RPC`, `HTTP+JSON` or both.
+        binding: &'static str,
+    },
     /// Nothing came back about a message (no task, no reply) within `waited`; `sent` names the request.
     #[error(
         "no task or reply within {}s of sending {sent}; the agent may still act on it",

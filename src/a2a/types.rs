@@ -13,10 +13,14 @@ pub enum ProtocolVersion {
     V0_3,
     /// `SendMessage`, `TASK_STATE_*`, oneof parts; `A2A-Version: 1.0` on every call.
     V1_0,
+    /// The pre-0.2 draft (spring 2025): `tasks/send` with a task id the client names, `sessionId`, parts
+    /// tagged `type`, artifacts by `index`. Never in a card's `protocolVersion`: found from the card's shape
+    /// or from the agent refusing the other versions (see `wire::draft`).
+    Draft,
 }
 
 impl ProtocolVersion {
-    /// Both versions, the older first.
+    /// Both released versions, the older first (the draft is left out: servers never name it).
     pub const ALL: [ProtocolVersion; 2] = [ProtocolVersion::V0_3, ProtocolVersion::V1_0];
 
     /// The `Major.Minor` string used on the wire and in cards.
@@ -24,6 +28,7 @@ impl ProtocolVersion {
         match self {
             ProtocolVersion::V0_3 => "0.3",
             ProtocolVersion::V1_0 => "1.0",
+            ProtocolVersion::Draft => "draft",
         }
     }
 }
@@ -31,6 +36,27 @@ impl ProtocolVersion {
 impl std::fmt::Display for ProtocolVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// How requests travel to an agent (A2A v0.3 §3.2, A2A v1.0 §5): JSON-RPC over HTTP, or the HTTP+JSON
+/// ("REST") binding with one URL per operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Binding {
+    /// One endpoint, JSON-RPC 2.0 envelopes (the default and the preference when a card offers both).
+    #[default]
+    JsonRpc,
+    /// `POST /message:send`, `GET /tasks/{id}` and so on (v0.3 under `/v1`).
+    HttpJson,
+}
+
+impl Binding {
+    /// The name cards use for it (`protocolBinding`, `preferredTransport`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Binding::JsonRpc => "JSONRPC",
+            Binding::HttpJson => "HTTP+JSON",
+        }
     }
 }
 

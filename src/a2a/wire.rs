@@ -18,7 +18,9 @@
 //! `rpc` holds the JSON-RPC envelope around these shapes; `card` reads agent cards and picks an interface.
 
 mod card;
+pub mod draft;
 mod list;
+pub mod rest;
 pub mod rpc;
 pub mod security;
 
@@ -32,7 +34,7 @@ use super::types::{
     TaskStatus,
 };
 
-pub use card::{choose_interface, decode_card, skill_gaps};
+pub use card::{choose_binding, choose_interface, decode_card, skill_gaps};
 pub use list::{ListTasksQuery, MAX_PAGE_SIZE, TaskPage, decode_task_page, list_tasks_params};
 
 /// An A2A operation, named per version by the JSON-RPC binding.
@@ -69,6 +71,12 @@ impl Method {
             (ProtocolVersion::V1_0, GetTask) => "GetTask",
             (ProtocolVersion::V1_0, CancelTask) => "CancelTask",
             (ProtocolVersion::V1_0, SubscribeToTask) => "SubscribeToTask",
+            // The pre-0.2 draft (`wire::draft`).
+            (ProtocolVersion::Draft, SendMessage) => "tasks/send",
+            (ProtocolVersion::Draft, SendStreamingMessage) => "tasks/sendSubscribe",
+            (ProtocolVersion::Draft, GetTask) => "tasks/get",
+            (ProtocolVersion::Draft, CancelTask) => "tasks/cancel",
+            (ProtocolVersion::Draft, SubscribeToTask) => "tasks/resubscribe",
         }
     }
 
@@ -90,7 +98,8 @@ impl Method {
 /// A task state as `version` spells it (A2A v0.3 §6.3, A2A v1.0 §4.1.3); `decode_state` reads both.
 pub fn state_name(version: ProtocolVersion, state: TaskState) -> &'static str {
     match version {
-        ProtocolVersion::V0_3 => state.as_str(),
+        // The draft spells states as v0.3 does.
+        ProtocolVersion::V0_3 | ProtocolVersion::Draft => state.as_str(),
         ProtocolVersion::V1_0 => match state {
             TaskState::Submitted => "TASK_STATE_SUBMITTED",
             TaskState::Working => "TASK_STATE_WORKING",
@@ -124,12 +133,29 @@ pub fn send_params(
     accepted_output_modes: &[String],
     tenant: Option<&str>,
 ) -> Value {
+    if version == ProtocolVersion::Draft {
+        // The draft has no `blocking`: the agent decides. The client names new tasks and their sessions; a
+        // task continued without its session keeps the one the agent has.
+        let new_id = || uuid::Uuid::new_v4().to_string();
+        let session_id = match (&message.context_id, &message.task_id) {
+            (Some(context), _) => Some(context.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(new_id()),
+        };
+        let task_id = message.task_id.clone().unwrap_or_else(new_id);
+        return draft::send_params(
+            message,
+            &task_id,
+            session_id.as_deref(),
+            accepted_output_modes,
+        );
+    }
     let mut configuration = Map::new();
     if !accepted_output_modes.is_empty() {
         configuration.insert("acceptedOutputModes".into(), json!(accepted_output_modes));
     }
     match version {
-        ProtocolVersion::V0_3 => {
+        ProtocolVersion::V0_3 | ProtocolVersion::Draft => {
             configuration.insert("blocking".into(), Value::Bool(blocking));
         }
         ProtocolVersion::V1_0 => {
@@ -159,11 +185,14 @@ fn add_tenant(version: ProtocolVersion, params: &mut Map<String, Value>, tenant:
 
 /// A message (A2A v0.3 §6.4, A2A v1.0 §4.1.4).
 pub fn encode_message(version: ProtocolVersion, message: &Message) -> Value {
+    if version == ProtocolVersion::Draft {
+        return draft::encode_message(message);
+    }
     let mut out = Map::new();
     out.insert("messageId".into(), json!(message.message_id));
     let role = match (version, message.role) {
-        (ProtocolVersion::V0_3, Role::User) => "user",
-        (ProtocolVersion::V0_3, Role::Agent) => "agent",
+        (ProtocolVersion::V0_3 | ProtocolVersion::Draft, Role::User) => "user",
+        (ProtocolVersion::V0_3 | ProtocolVersion::Draft, Role::Agent) => "agent",
         (ProtocolVersion::V1_0, Role::User) => "ROLE_USER",
         (ProtocolVersion::V1_0, Role::Agent) => "ROLE_AGENT",
     };
@@ -191,10 +220,15 @@ fn encode_parts(version: ProtocolVersion, parts: &[Part]) -> Value {
 /// One part: v0.3 `{"kind": "text", "text": …}`, v1 `{"text": …}` (A2A v0.3 §6.5, A2A v1.0 §4.1.6); the part's
 /// `metadata`, when it has one, goes along in both.
 pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
+    if version == ProtocolVersion::Draft {
+        return draft::encode_part(part);
+    }
     let mut out = match (version, part) {
-        (ProtocolVersion::V0_3, Part::Text { text, .. }) => json!({"kind": "text", "text": text}),
+        (ProtocolVersion::V0_3 | ProtocolVersion::Draft, Part::Text { text, .. }) => {
+            json!({"kind": "text", "text": text})
+        }
         (ProtocolVersion::V1_0, Part::Text { text, .. }) => json!({"text": text}),
-        (ProtocolVersion::V0_3, Part::Data { data, .. }) => {
+        (ProtocolVersion::V0_3 | ProtocolVersion::Draft, Part::Data { data, .. }) => {
             // v0.3 data parts must be objects; the SDK's own compat layer wraps other values the same way.
             let data = if data.is_object() {
                 data.clone()
@@ -215,7 +249,9 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
         ) => {
             // v0.3 nests the file under `file`; v1 puts it on the part itself, with other key names.
             let [bytes_key, uri_key, media_type_key, name_key] = match version {
-                ProtocolVersion::V0_3 => ["bytes", "uri", "mimeType", "name"],
+                ProtocolVersion::V0_3 | ProtocolVersion::Draft => {
+                    ["bytes", "uri", "mimeType", "name"]
+                }
                 ProtocolVersion::V1_0 => ["raw", "url", "mediaType", "filename"],
             };
             let mut file = Map::new();
@@ -231,7 +267,9 @@ pub fn encode_part(version: ProtocolVersion, part: &Part) -> Value {
                 file.insert(name_key.into(), json!(n));
             }
             match version {
-                ProtocolVersion::V0_3 => json!({"kind": "file", "file": file}),
+                ProtocolVersion::V0_3 | ProtocolVersion::Draft => {
+                    json!({"kind": "file", "file": file})
+                }
                 ProtocolVersion::V1_0 => Value::Object(file),
             }
         }
@@ -353,7 +391,7 @@ pub fn encode_stream_result(version: ProtocolVersion, event: &StreamEvent) -> Va
 /// v1 wraps each result in its oneof key; v0.3 sends the bare object, told apart by `kind`.
 fn wrap(version: ProtocolVersion, key: &str, value: Value) -> Value {
     match version {
-        ProtocolVersion::V0_3 => value,
+        ProtocolVersion::V0_3 | ProtocolVersion::Draft => value,
         ProtocolVersion::V1_0 => json!({ key: value }),
     }
 }
@@ -422,9 +460,10 @@ pub fn decode_part(v: &Value) -> Result<Part, A2aError> {
         });
     }
     if let Some(file) = v.get("file").filter(|f| f.is_object()) {
+        // v0.3 REST (ProtoJSON of the v0.3 gRPC `FilePart`) says `fileWithBytes` / `fileWithUri`.
         return Ok(Part::File {
-            bytes: str_field(file, "bytes"),
-            uri: str_field(file, "uri"),
+            bytes: str_field(file, "bytes").or_else(|| str_field(file, "fileWithBytes")),
+            uri: str_field(file, "uri").or_else(|| str_field(file, "fileWithUri")),
             media_type: str_field(file, "mimeType").or_else(|| str_field(file, "mediaType")),
             name: str_field(file, "name"),
         });
@@ -489,7 +528,10 @@ fn decode_status(v: &Value) -> Result<TaskStatus, A2aError> {
 
 pub fn decode_artifact(v: &Value) -> Result<Artifact, A2aError> {
     Ok(Artifact {
-        artifact_id: str_field(v, "artifactId").unwrap_or_default(),
+        // Draft artifacts have only an `index`.
+        artifact_id: str_field(v, "artifactId")
+            .or_else(|| draft::artifact_id(v))
+            .unwrap_or_default(),
         name: str_field(v, "name"),
         description: str_field(v, "description"),
         parts: decode_parts(v)?,
@@ -509,7 +551,10 @@ pub fn decode_task(v: &Value) -> Result<Task, A2aError> {
     };
     Ok(Task {
         id: required_str(v, "id", "task")?,
-        context_id: str_field(v, "contextId").unwrap_or_default(),
+        // The draft's `sessionId` is the later `contextId`.
+        context_id: str_field(v, "contextId")
+            .or_else(|| str_field(v, "sessionId"))
+            .unwrap_or_default(),
         status: decode_status(status)?,
         artifacts,
     })
@@ -543,7 +588,11 @@ pub fn decode_send_result(result: &Value) -> Result<SendResponse, A2aError> {
         if let Some(task) = result.get("task").filter(|t| t.is_object()) {
             return decode_task(task).map(SendResponse::Task);
         }
-        if let Some(message) = result.get("message").filter(|m| m.get("parts").is_some()) {
+        // v0.3 HTTP+JSON (gRPC ProtoJSON) spells a message's parts `content`.
+        if let Some(message) = result
+            .get("message")
+            .filter(|m| m.get("parts").is_some() || m.get("content").is_some())
+        {
             return decode_message(message).map(SendResponse::Message);
         }
     }
@@ -561,6 +610,10 @@ pub fn decode_send_result(result: &Value) -> Result<SendResponse, A2aError> {
 
 /// The `result` of one stream event (JSON-RPC streams carry a full JSON-RPC response per event).
 pub fn decode_stream_result(result: &Value) -> Result<StreamEvent, A2aError> {
+    // The pre-0.2 draft: `{id, status, final}` and `{id, artifact}`, untagged (`wire::draft`).
+    if draft::is_update(result) {
+        return decode_draft_update(result);
+    }
     // v1 (and v0.3 REST) wrap the event in a oneof key.
     if let Some(update) = result.get("statusUpdate") {
         return decode_status_update(update);
@@ -575,6 +628,40 @@ pub fn decode_stream_result(result: &Value) -> Result<StreamEvent, A2aError> {
             SendResponse::Task(t) => Ok(StreamEvent::Task(t)),
             SendResponse::Message(m) => Ok(StreamEvent::Message(m)),
         },
+    }
+}
+
+/// A draft update (`draft::is_update`): the task is `id`, and chunking (`append`, `lastChunk`) sits on the
+/// artifact itself.
+fn decode_draft_update(v: &Value) -> Result<StreamEvent, A2aError> {
+    let task_id = str_field(v, "id").unwrap_or_default();
+    let context_id = str_field(v, "sessionId").unwrap_or_default();
+    if let Some(artifact) = v.get("artifact") {
+        let flag = |key: &str| {
+            artifact
+                .get(key)
+                .or_else(|| v.get(key))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        return Ok(StreamEvent::Artifact {
+            task_id,
+            context_id,
+            artifact: decode_artifact(artifact)?,
+            append: flag("append"),
+            last_chunk: flag("lastChunk"),
+        });
+    }
+    match decode_status_update(v)? {
+        StreamEvent::Status {
+            status, is_final, ..
+        } => Ok(StreamEvent::Status {
+            task_id,
+            context_id,
+            status,
+            is_final,
+        }),
+        other => Ok(other),
     }
 }
 

@@ -340,6 +340,7 @@ impl Registry {
             &CardOverrides {
                 endpoint: agent.endpoint.clone(),
                 protocol: agent.protocol,
+                binding: agent.binding,
             },
             ClientOptions {
                 headers: auth.headers,

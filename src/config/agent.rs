@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::secret::{Secret, SecretSource, one_source};
 use super::{BridgeSettings, seconds};
-use crate::a2a::ProtocolVersion;
+use crate::a2a::{Binding, ProtocolVersion};
 
 type KeyError = (String, String);
 
@@ -25,8 +25,10 @@ pub struct AgentConfig {
     pub card_url: Option<String>,
     /// Overrides the JSON-RPC URL the card advertises (cards often name the wrong host).
     pub endpoint: Option<String>,
-    /// `None` = pick from the card (prefer 1.0, else 0.3).
+    /// `None` = pick from the card (prefer 1.0, else 0.3; the pre-0.2 draft from the card's shape).
     pub protocol: Option<ProtocolVersion>,
+    /// `None` = JSON-RPC when the card offers it, else HTTP+JSON (`binding`).
+    pub binding: Option<Binding>,
     /// Replaces the card's description in tool descriptions.
     pub description: Option<String>,
     /// What skill tool names start with (`{tool_prefix}_{skill}`): the agent's name unless set; may be empty.
@@ -121,6 +123,7 @@ pub(super) struct RawAgent {
     card_url: Option<String>,
     endpoint: Option<String>,
     protocol: Option<String>,
+    binding: Option<String>,
     description: Option<String>,
     tool_prefix: Option<String>,
     #[serde(default)]
@@ -242,13 +245,31 @@ impl RawAgent {
             None | Some("auto") => None,
             Some("0.3") => Some(ProtocolVersion::V0_3),
             Some("1.0") => Some(ProtocolVersion::V1_0),
+            Some("draft") => Some(ProtocolVersion::Draft),
             Some(other) => {
                 return Err((
                     k("protocol"),
-                    format!("expected \"auto\", \"0.3\" or \"1.0\", got {other:?}"),
+                    format!("expected \"auto\", \"0.3\", \"1.0\" or \"draft\", got {other:?}"),
                 ));
             }
         };
+        let binding = match self.binding.as_deref() {
+            None | Some("auto") => None,
+            Some("jsonrpc") => Some(Binding::JsonRpc),
+            Some("http+json") => Some(Binding::HttpJson),
+            Some(other) => {
+                return Err((
+                    k("binding"),
+                    format!("expected \"auto\", \"jsonrpc\" or \"http+json\", got {other:?}"),
+                ));
+            }
+        };
+        if protocol == Some(ProtocolVersion::Draft) && binding == Some(Binding::HttpJson) {
+            return Err((
+                k("binding"),
+                "the pre-0.2 draft (protocol = \"draft\") has only the JSON-RPC binding".into(),
+            ));
+        }
 
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
@@ -316,6 +337,7 @@ impl RawAgent {
             card_url: self.card_url,
             endpoint: self.endpoint,
             protocol,
+            binding,
             description: self.description,
             tool_prefix: self.tool_prefix,
             skills: SkillFilter {

@@ -13,6 +13,20 @@ fn minimal_config() {
 }
 
 #[test]
+fn draft_protocol_and_bindings_are_read() {
+    let c = parse(
+        "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nprotocol = \"draft\"\n[[agents]]\nname = \"b\"\nurl = \"http://y/\"\nbinding = \"http+json\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.agents[0].protocol,
+        Some(crate::a2a::ProtocolVersion::Draft)
+    );
+    assert_eq!(c.agents[0].binding, None);
+    assert_eq!(c.agents[1].binding, Some(crate::a2a::Binding::HttpJson));
+}
+
+#[test]
 fn unknown_key_names_file_and_key() {
     let e =
         parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nurll = \"http://x/\"\n").unwrap_err();
@@ -60,6 +74,14 @@ fn bad_values_are_named() {
         (
             "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nprotocol = \"2.0\"\n",
             "agents[0].protocol:",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nbinding = \"grpc\"\n",
+            "agents[0].binding: expected \"auto\", \"jsonrpc\" or \"http+json\"",
+        ),
+        (
+            "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nprotocol = \"draft\"\nbinding = \"http+json\"\n",
+            "agents[0].binding: the pre-0.2 draft",
         ),
         (
             "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n[[agents]]\nname = \"A\"\nurl = \"http://y/\"\n",

@@ -35,7 +35,7 @@ use super::skills::{self, Started};
 use super::store::{Store, TaskEntry};
 use crate::a2a::client::VERSION_HEADER;
 use crate::a2a::error::{
-    INVALID_PARAMS, TASK_NOT_CANCELABLE, TASK_NOT_FOUND, UNSUPPORTED_OPERATION,
+    INVALID_PARAMS, METHOD_NOT_FOUND, TASK_NOT_CANCELABLE, TASK_NOT_FOUND, UNSUPPORTED_OPERATION,
     VERSION_NOT_SUPPORTED,
 };
 use crate::a2a::wire::rpc::{self, Request};
@@ -232,6 +232,11 @@ fn check_version(
                 "{method} is a protocol 0.3 method, but A2A-Version is '{}': send no header or 0.3",
                 header.unwrap_or_default()
             ),
+        )),
+        // `Method::from_name` never reads a name as the draft's: the demo agent does not speak it.
+        (ProtocolVersion::Draft, _) => Err(RpcError::new(
+            METHOD_NOT_FOUND,
+            format!("{method} (the pre-0.2 draft) is not served here"),
         )),
     }
 }

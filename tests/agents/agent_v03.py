@@ -2,7 +2,10 @@
 
     python agent_v03.py --name NAME [--streaming|--no-streaming]
                         [--path-prefix /some/path] [--skills echo,other|none]
-                        [--no-stdin-watch]
+                        [--rest] [--no-stdin-watch]
+
+--rest (default off) serves the SDK's REST app (`/v1/message:send`, … under the url) instead of
+JSON-RPC, and the card's preferredTransport is HTTP+JSON.
 
 Prints `READY http://127.0.0.1:PORT{prefix}` on stdout once it accepts connections.
 The behaviour table lives in behaviour.py (shared with agent_v1.py).
@@ -23,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import behaviour  # noqa: E402
 
 from a2a.server.agent_execution import AgentExecutor, RequestContext  # noqa: E402
-from a2a.server.apps import A2AStarletteApplication  # noqa: E402
+from a2a.server.apps import A2ARESTFastAPIApplication, A2AStarletteApplication  # noqa: E402
 from a2a.server.events import EventQueue  # noqa: E402
 from a2a.server.request_handlers import DefaultRequestHandler  # noqa: E402
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater  # noqa: E402
@@ -172,7 +175,8 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
             f'A2A test agent {args.name!r} built on a2a-sdk {SDK_VERSION} (protocol v0.3).'
         ),
         url=rpc_url,
-        preferred_transport='JSONRPC',
+        # --rest: the SDK's REST app (`/v1/message:send`, … under the url) is the only transport.
+        preferred_transport='HTTP+JSON' if args.rest else 'JSONRPC',
         version='1.0.0',
         capabilities=AgentCapabilities(streaming=args.streaming, push_notifications=False),
         default_input_modes=['text/plain'],
@@ -210,9 +214,12 @@ def main() -> None:
         handler = DefaultRequestHandler(
             agent_executor=Executor(brain), task_store=InMemoryTaskStore()
         )
-        app = A2AStarletteApplication(
-            agent_card=card, http_handler=handler, extended_agent_card=extended
-        ).build()
+        if args.rest:
+            app = A2ARESTFastAPIApplication(agent_card=card, http_handler=handler).build()
+        else:
+            app = A2AStarletteApplication(
+                agent_card=card, http_handler=handler, extended_agent_card=extended
+            ).build()
         return behaviour.require_bearer(app, args.bearer)
 
     behaviour.serve(args, brain, build_app)

@@ -2,8 +2,9 @@
 
     python agent_v1.py --name NAME [--streaming|--no-streaming] [--compat|--no-compat]
                        [--path-prefix /some/path] [--skills echo,other|none]
-                       [--no-stdin-watch]
+                       [--rest] [--no-stdin-watch]
 
+--rest (default off) serves only the HTTP+JSON binding, at {url}/rest, the card's one interface.
 --compat (default off) turns on the SDK's v0.3 JSON-RPC compatibility layer on the
 same endpoint and adds a protocolVersion "0.3" JSONRPC interface to the card, so the
 served card is the merged "dual" shape (v1 fields + url/preferredTransport/protocolVersion).
@@ -34,6 +35,7 @@ from a2a.server.request_handlers.response_helpers import (  # noqa: E402
 from a2a.server.routes import (  # noqa: E402
     create_agent_card_routes,
     create_jsonrpc_routes,
+    create_rest_routes,
 )
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater  # noqa: E402
 from a2a.types import (  # noqa: E402
@@ -172,6 +174,15 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
     interfaces = [
         AgentInterface(url=rpc_url, protocol_binding='JSONRPC', protocol_version='1.0')
     ]
+    if args.rest:
+        # REST only: the card lists just the HTTP+JSON interface.
+        interfaces = [
+            AgentInterface(
+                url=rpc_url.rstrip('/') + '/rest',
+                protocol_binding='HTTP+JSON',
+                protocol_version='1.0',
+            )
+        ]
     if args.compat:
         interfaces.append(
             AgentInterface(url=rpc_url, protocol_binding='JSONRPC', protocol_version='0.3')
@@ -236,9 +247,14 @@ def main() -> None:
             agent_card=card,
             extended_agent_card=extended,
         )
-        routes = card_routes(card) + create_jsonrpc_routes(
-            handler, '/', enable_v0_3_compat=args.compat
-        )
+        if args.rest:
+            routes = card_routes(card) + create_rest_routes(
+                handler, enable_v0_3_compat=args.compat, path_prefix='/rest'
+            )
+        else:
+            routes = card_routes(card) + create_jsonrpc_routes(
+                handler, '/', enable_v0_3_compat=args.compat
+            )
         return behaviour.require_bearer(Starlette(routes=routes), args.bearer)
 
     behaviour.serve(args, brain, build_app)

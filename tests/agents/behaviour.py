@@ -73,6 +73,13 @@ def parse_args(sdk: str) -> argparse.Namespace:
             'interface in the card (default: off)',
         )
     p.add_argument(
+        '--rest',
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help='serve only the HTTP+JSON (REST) binding and list only it in the card '
+        '(v1: at {url}/rest; v03: the SDK REST app, /v1/... under {url}) (default: off)',
+    )
+    p.add_argument(
         '--path-prefix',
         default='',
         help='mount the whole app (card + JSON-RPC) under this path',

@@ -27,6 +27,8 @@ enum Quirk {
     CardSaysV03SpeaksV1,
     /// The pre-0.2 draft: only `tasks/send` and `tasks/get`.
     Draft,
+    /// Every method is `-32601` (and there are no per-method paths: HTTP 405).
+    RefusesAll,
     /// `message/send` answers HTTP 500 headers, then a body that never ends.
     StalledErrorBody,
     /// `message/stream` sends a working task, then a JSON-RPC -32603 error event; `tasks/get` says
@@ -240,18 +242,34 @@ async fn field_explicit_protocol_overrides_the_cards_label() {
     assert_eq!(agent.methods(), ["SendMessage"]);
 }
 
-/// Issue 9 §2: an agent that speaks only the pre-0.2 draft gets an error saying so, naming the keys.
+/// Issue 12 §1: an agent that speaks only the pre-0.2 draft (its card has the draft's shape) is spoken to
+/// in the draft from the first call, and `list_agents` says so.
 #[tokio::test]
-async fn field_pre_0_2_draft_agent_is_named_in_the_error() {
+async fn field_pre_0_2_draft_agent_is_spoken_to_in_the_draft() {
     let agent = Agent::start(Quirk::Draft).await;
+    let bridge = bridge_on(&agent, "").await;
+    let call = ask(&bridge, "hi").await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert!(call.text().contains("draft"), "{}", call.text());
+    assert_eq!(agent.methods(), ["tasks/send"]);
+    let listed = bridge.call("list_agents", json!({})).await;
+    assert_eq!(listed.structured()["agents"][0]["protocol"], "draft");
+}
+
+/// Issue 12 §1: an agent that answers none of the protocols gets an error naming each one tried and the
+/// keys that fix it.
+#[tokio::test]
+async fn field_an_agent_refusing_every_protocol_is_named_in_the_error() {
+    let agent = Agent::start(Quirk::RefusesAll).await;
     let bridge = bridge_on(&agent, "").await;
     let call = ask(&bridge, "hi").await;
     assert!(call.is_error(), "{}", call.text());
     let text = call.text();
     for fragment in [
         "agent \"f\"",
-        "tasks/send",
-        "pre-0.2",
+        "A2A 0.3",
+        "A2A 1.0",
+        "pre-0.2 draft",
         "`protocol`",
         "`endpoint`",
     ] {

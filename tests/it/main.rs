@@ -3,6 +3,7 @@ mod card_auth;
 mod clients;
 mod core;
 mod demo;
+mod dialects;
 mod extended_card;
 mod faults;
 mod field;

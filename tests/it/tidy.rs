@@ -249,6 +249,7 @@ fn nothing_above_a2a_branches_on_the_protocol_version() {
         &[
             "ProtocolVersion::V0_3",
             "ProtocolVersion::V1_0",
+            "ProtocolVersion::Draft",
             "V0_3 =>",
             "V1_0 =>",
         ],

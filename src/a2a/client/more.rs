@@ -64,6 +64,7 @@ impl A2aClient {
         let resp = self
             .post_body(
                 version,
+                self.inner.endpoint_url.clone(),
                 rpc::request_named(id, name, params),
                 "application/json",
                 timeout,
@@ -78,7 +79,13 @@ impl A2aClient {
     /// `GetExtendedAgentCard`), sent with the agent's credentials like every other call.
     pub async fn get_extended_card(&self) -> Result<AgentCard, A2aError> {
         let version = self.version();
+        self.json_rpc_only("the authenticated extended card")?;
         let (name, params) = match version {
+            ProtocolVersion::Draft => {
+                return Err(A2aError::Unsupported(
+                    "the pre-0.2 draft has no authenticated extended card".into(),
+                ));
+            }
             ProtocolVersion::V0_3 => ("agent/getAuthenticatedExtendedCard", serde_json::json!({})),
             ProtocolVersion::V1_0 => {
                 let mut params = serde_json::Map::new();
@@ -96,6 +103,7 @@ impl A2aClient {
     /// v0.3 (which has no such method), or one that answers `-32601`, gives `A2aError::Unsupported`.
     pub async fn list_tasks(&self, query: &ListTasksQuery) -> Result<TaskPage, A2aError> {
         let version = self.version();
+        self.json_rpc_only("ListTasks")?;
         if version != ProtocolVersion::V1_0 {
             return Err(A2aError::Unsupported(format!(
                 "the agent speaks A2A {version}, which has no ListTasks (it is an A2A 1.0 method); \
@@ -116,5 +124,18 @@ impl A2aClient {
             other => other.and_then(|r| wire::decode_task_page(&r)),
         };
         self.scrubbed(result)
+    }
+}
+
+impl A2aClient {
+    /// `Err(Unsupported)` naming `what` when the agent is spoken to over HTTP+JSON: these operations are sent
+    /// over JSON-RPC only so far.
+    fn json_rpc_only(&self, what: &str) -> Result<(), A2aError> {
+        if self.binding() == crate::a2a::Binding::HttpJson {
+            return Err(A2aError::Unsupported(format!(
+                "{what} is not sent over the HTTP+JSON binding yet; this agent is reached over HTTP+JSON"
+            )));
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{bad, str_field, string_list};
 use crate::a2a::error::A2aError;
-use crate::a2a::types::{AgentCard, AgentInterface, ProtocolVersion, Skill};
+use crate::a2a::types::{AgentCard, AgentInterface, Binding, ProtocolVersion, Skill};
 
 /// Parses a v0.3 card, a v1 card, or the merged "dual" card a2a-sdk 1.x serves with its compat layer.
 pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
@@ -147,18 +147,48 @@ fn major_of(version: &str) -> u64 {
 }
 
 /// Picks the JSON-RPC interface to use: version 1.x first (exactly 1.0 before later minors), else 0.3
-/// (any 0.x ≥ 0.2). `wanted` (config `protocol = "0.3"` / `"1.0"`) is the user's word on the version: an
-/// interface labelled with it is preferred, else the first JSON-RPC interface is spoken to in that version
-/// (cards mislabel or omit versions).
+/// (any 0.x ≥ 0.2). `wanted` (config `protocol = "0.3"` / `"1.0"` / `"draft"`) is the user's word on the
+/// version: an interface labelled with it is preferred, else the first JSON-RPC interface is spoken to in
+/// that version (cards mislabel or omit versions).
 pub fn choose_interface(
     card: &AgentCard,
     wanted: Option<ProtocolVersion>,
 ) -> Option<(&AgentInterface, ProtocolVersion)> {
-    let jsonrpc = || {
-        card.interfaces
-            .iter()
-            .filter(|i| i.binding.eq_ignore_ascii_case("JSONRPC"))
-    };
+    choose_for(card, wanted, Binding::JsonRpc)
+}
+
+/// Picks the interface and binding to use (A2A v1.0 §8.3: the client picks among `supportedInterfaces`):
+/// JSON-RPC when the card offers it, else HTTP+JSON; `binding` (config `binding`) allows only that one.
+/// Within a binding, versions are chosen as `choose_interface` does. The draft has only JSON-RPC.
+pub fn choose_binding(
+    card: &AgentCard,
+    wanted: Option<ProtocolVersion>,
+    binding: Option<Binding>,
+) -> Option<(&AgentInterface, ProtocolVersion, Binding)> {
+    let with = |b: Binding| choose_for(card, wanted, b).map(|(i, v)| (i, v, b));
+    match binding {
+        Some(b) => with(b),
+        None => with(Binding::JsonRpc).or_else(|| with(Binding::HttpJson)),
+    }
+}
+
+/// Whether an interface's `protocolBinding` / `transport` names `binding` (`HTTP+JSON`, also spelled `REST`).
+fn speaks(iface: &AgentInterface, binding: Binding) -> bool {
+    let name = iface.binding.trim();
+    match binding {
+        Binding::JsonRpc => name.eq_ignore_ascii_case("JSONRPC"),
+        Binding::HttpJson => {
+            name.eq_ignore_ascii_case("HTTP+JSON") || name.eq_ignore_ascii_case("REST")
+        }
+    }
+}
+
+fn choose_for(
+    card: &AgentCard,
+    wanted: Option<ProtocolVersion>,
+    binding: Binding,
+) -> Option<(&AgentInterface, ProtocolVersion)> {
+    let jsonrpc = || card.interfaces.iter().filter(move |i| speaks(i, binding));
     let v1 = || {
         let exact = jsonrpc().find(|i| i.protocol_version.trim() == "1.0");
         exact
@@ -177,6 +207,11 @@ pub fn choose_interface(
         Some(ProtocolVersion::V0_3) => {
             v03().or_else(|| jsonrpc().next().map(|i| (i, ProtocolVersion::V0_3)))
         }
+        // The draft has no HTTP+JSON binding, and cards never label it.
+        Some(ProtocolVersion::Draft) if binding == Binding::JsonRpc => {
+            jsonrpc().next().map(|i| (i, ProtocolVersion::Draft))
+        }
+        Some(ProtocolVersion::Draft) => None,
         None => v1().or_else(v03),
     }
 }

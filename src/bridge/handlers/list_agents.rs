@@ -5,6 +5,7 @@ use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::a2a::Binding;
 use crate::a2a::error::redact_url;
 use crate::bridge::Bridge;
 use crate::bridge::registry::{Reachability, protocol_of};
@@ -62,6 +63,9 @@ enum Status {
         streaming: bool,
         /// The interface the bridge calls, without credentials or query.
         endpoint: String,
+        /// `HTTP+JSON` when the bridge uses that binding; absent for JSON-RPC.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        binding: Option<&'static str>,
         skills: Vec<SkillEntry>,
         /// What the card's security schemes ask that the config does not provide.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,8 +123,12 @@ impl AgentList {
                         skills,
                         auth_missing,
                         auth_notes,
+                        binding,
                         ..
                     } => {
+                        if let Some(binding) = binding {
+                            line.push_str(&format!(" over {binding}"));
+                        }
                         let names: Vec<String> = skills
                             .iter()
                             .map(|s| {
@@ -211,6 +219,8 @@ impl Bridge {
                                 .unwrap_or_else(|| c.card.description.clone()),
                             streaming: c.streaming,
                             endpoint: redact_url(c.client.endpoint()),
+                            binding: (c.client.binding() != Binding::JsonRpc)
+                                .then(|| c.client.binding().as_str()),
                             skills,
                             auth_missing: c.auth_missing.clone(),
                             auth_notes: c.auth_notes.clone(),

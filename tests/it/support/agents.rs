@@ -89,6 +89,8 @@ pub struct AgentSpec {
     pub extended_skills: Vec<String>,
     /// Require `Authorization: Bearer <this>` on every POST (the card stays public).
     pub bearer: Option<String>,
+    /// Serve only the HTTP+JSON (REST) binding, the card's only interface (`--rest`).
+    pub rest: bool,
 }
 
 impl AgentSpec {
@@ -102,7 +104,14 @@ impl AgentSpec {
             skills: None,
             extended_skills: Vec::new(),
             bearer: None,
+            rest: false,
         }
+    }
+
+    /// Only the HTTP+JSON binding (v1: at `{url}/rest`; v0.3: the SDK's REST app), the card's only interface.
+    pub fn rest(mut self) -> Self {
+        self.rest = true;
+        self
     }
 
     /// An a2a-sdk 0.3.26 agent (protocol v0.3).
@@ -165,6 +174,9 @@ impl AgentSpec {
                 }
                 .into(),
             );
+        }
+        if self.rest {
+            args.push("--rest".into());
         }
         if let Some(p) = &self.path_prefix {
             args.push("--path-prefix".into());

@@ -1,7 +1,8 @@
 //! Real A2A implementations nobody here wrote, as test peers: model-free agents (scripts in
 //! `tests/agents/field/`) on pydantic's `fasta2a` 2.1.1, the official `a2a-sdk` 0.2.16,
-//! `@a2a-js/sdk` 0.2.5 and 0.3.14, and Google ADK 2.13.0 (a custom `BaseAgent` served by
-//! ADK's own A2A server).
+//! `@a2a-js/sdk` 0.2.5 and 0.3.14, Google ADK 2.13.0 (a custom `BaseAgent` served by
+//! ADK's own A2A server), python-a2a 0.5.10 (its own Flask server; the pre-0.2 draft) and
+//! `@a2a-js/sdk` 1.3.0 (its REST routes only).
 //!
 //! Each implementation gets its own environment under `<venvs root>/field-<key>` (the same
 //! root as `support::agents`: `A2A_TEST_VENV_DIR`, default `<target dir>/a2a-test-venvs`),
@@ -26,6 +27,9 @@ use super::provision::{self, Env};
 
 /// ADK imports a lot on start-up; on a busy 2-core machine that can take a while.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
+/// python-a2a imports every integration it has (LangChain, OpenAI, Anthropic, boto3…) on start-up: more
+/// than a minute on that busy machine.
+const PYA2A_READY_TIMEOUT: Duration = Duration::from_secs(240);
 const MARKER_FILE: &str = ".a2a-field-ready";
 
 /// One real A2A implementation.
@@ -41,15 +45,21 @@ pub enum Impl {
     Js03,
     /// Google ADK 2.13.0 `to_a2a` (a2a-sdk 1.3.0 underneath, v0.3 compat on; card says "1.0").
     Adk,
+    /// python-a2a 0.5.10: card says "0.3.0"; speaks the pre-0.2 draft at per-method paths.
+    PyA2a,
+    /// `@a2a-js/sdk` 1.3.0 (protocol 1.0), served only over the HTTP+JSON binding (`restHandler`).
+    Js13,
 }
 
 impl Impl {
-    pub const ALL: [Impl; 5] = [
+    pub const ALL: [Impl; 7] = [
         Impl::Fasta2a,
         Impl::Sdk02,
         Impl::Js02,
         Impl::Js03,
         Impl::Adk,
+        Impl::PyA2a,
+        Impl::Js13,
     ];
 
     /// Environment directory name under the venvs root, and the file-name key.
@@ -60,6 +70,8 @@ impl Impl {
             Impl::Js02 => "js02",
             Impl::Js03 => "js03",
             Impl::Adk => "adk",
+            Impl::PyA2a => "pya2a",
+            Impl::Js13 => "js13",
         }
     }
 
@@ -71,11 +83,13 @@ impl Impl {
             Impl::Js02 => "a2a-js-0.2.5",
             Impl::Js03 => "a2a-js-0.3.14",
             Impl::Adk => "google-adk-2.13.0",
+            Impl::PyA2a => "python-a2a-0.5.10",
+            Impl::Js13 => "a2a-js-1.3.0",
         }
     }
 
     fn is_node(self) -> bool {
-        matches!(self, Impl::Js02 | Impl::Js03)
+        matches!(self, Impl::Js02 | Impl::Js03 | Impl::Js13)
     }
 
     fn python_script(self) -> &'static str {
@@ -83,7 +97,10 @@ impl Impl {
             Impl::Fasta2a => "fasta2a_agent.py",
             Impl::Sdk02 => "sdk02_agent.py",
             Impl::Adk => "adk_agent.py",
-            Impl::Js02 | Impl::Js03 => unreachable!("node agents have no python script"),
+            Impl::PyA2a => "pya2a_agent.py",
+            Impl::Js02 | Impl::Js03 | Impl::Js13 => {
+                unreachable!("node agents have no python script")
+            }
         }
     }
 
@@ -93,12 +110,18 @@ impl Impl {
             Impl::Fasta2a => "import fasta2a, uvicorn",
             Impl::Sdk02 => "import a2a.server.apps, uvicorn",
             Impl::Adk => "import google.adk.a2a.utils.agent_to_a2a, uvicorn",
-            Impl::Js02 | Impl::Js03 => unreachable!(),
+            // Importing python_a2a itself takes a minute (see PYA2A_READY_TIMEOUT): only find it.
+            Impl::PyA2a => {
+                "import flask, werkzeug, importlib.util; assert importlib.util.find_spec('python_a2a')"
+            }
+            Impl::Js02 | Impl::Js03 | Impl::Js13 => unreachable!(),
         }
     }
 
     fn slot(self) -> &'static OnceLock<Result<PathBuf, String>> {
-        static SLOTS: [OnceLock<Result<PathBuf, String>>; 5] = [
+        static SLOTS: [OnceLock<Result<PathBuf, String>>; 7] = [
+            OnceLock::new(),
+            OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
@@ -132,7 +155,13 @@ impl FieldAgent {
         let dir = field_dir();
         let mut cmd = if which.is_node() {
             let mut c = Command::new(node());
-            c.arg(dir.join("js_agent.cjs")).arg("--sdk-dir").arg(&env);
+            // 1.x has another API (v1 types, `restHandler`): a script of its own.
+            let script = if which == Impl::Js13 {
+                "js13_agent.cjs"
+            } else {
+                "js_agent.cjs"
+            };
+            c.arg(dir.join(script)).arg("--sdk-dir").arg(&env);
             c
         } else {
             let mut c = Command::new(&env);
@@ -158,7 +187,12 @@ impl FieldAgent {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let mut seen = Vec::new();
-        let waited = tokio::time::timeout(READY_TIMEOUT, async {
+        let ready_timeout = if which == Impl::PyA2a {
+            PYA2A_READY_TIMEOUT
+        } else {
+            READY_TIMEOUT
+        };
+        let waited = tokio::time::timeout(ready_timeout, async {
             loop {
                 match lines.next_line().await {
                     Ok(Some(line)) => match line.strip_prefix("READY ") {
@@ -179,7 +213,7 @@ impl FieldAgent {
             Err(_) => {
                 let _ = child.start_kill();
                 panic!(
-                    "field agent {cmdline} printed no READY within {READY_TIMEOUT:?}; stdout: {seen:?}"
+                    "field agent {cmdline} printed no READY within {ready_timeout:?}; stdout: {seen:?}"
                 )
             }
         };

@@ -3,6 +3,7 @@ pub mod agents;
 pub mod bridge;
 pub mod check;
 pub mod clients;
+pub mod draft_agent;
 pub mod field_agents;
 pub mod hostile;
 pub mod http;
