@@ -17,6 +17,15 @@ const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sen
 Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
 and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
 
+/// The server instructions: the fixed part, and what the tool mode adds.
+fn instructions(tool_mode: &str) -> String {
+    if tool_mode.is_empty() {
+        INSTRUCTIONS.to_owned()
+    } else {
+        format!("{INSTRUCTIONS} {tool_mode}")
+    }
+}
+
 /// How often a session's `tools/list_changed` forwarder checks whether its session has ended.
 const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -56,15 +65,24 @@ impl ServerHandler for BridgeServer {
             Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
                 .with_title("MCP to A2A bridge"),
         )
-        .with_instructions(INSTRUCTIONS)
+        .with_instructions(instructions(&self.bridge.tool_mode_note()))
     }
 
+    /// Pages of at most `bridge.tools_page_size` tools, with `nextCursor` while more follow.
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.bridge.tools().await))
+        let cursor = request.and_then(|r| r.cursor);
+        let (tools, next) = self
+            .bridge
+            .tools_page(cursor.as_deref())
+            .await
+            .map_err(|e| McpError::invalid_params(e, None))?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next;
+        Ok(result)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

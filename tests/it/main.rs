@@ -1,4 +1,5 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
+mod catalog;
 mod clients;
 mod core;
 mod demo;

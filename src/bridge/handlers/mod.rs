@@ -1,7 +1,7 @@
 //! Tool handlers, one file per tool: `Bridge::call_tool` looks the tool up and hands the arguments to it.
 //!
 //! - `message`: a skill tool, and `send_message` (any agent by name);
-//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`: the bridge's own tools.
+//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `find_skills`: the bridge's own tools.
 //!
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
@@ -13,6 +13,7 @@
 
 mod args;
 mod cancel_task;
+mod find_skills;
 mod get_agent_card;
 mod get_task;
 mod list_agents;
@@ -62,9 +63,12 @@ pub enum GenericTool {
     SendMessage,
     GetTask,
     CancelTask,
+    /// Listed only when the list is compact or an agent is exposed as `none` (see `tools::build_table`).
+    FindSkills,
 }
 
 impl GenericTool {
+    /// The tools listed in every mode, in order (`FindSkills` is added by `tools::build_table` when needed).
     pub const ALL: [GenericTool; 5] = [
         GenericTool::ListAgents,
         GenericTool::GetAgentCard,
@@ -81,6 +85,7 @@ impl GenericTool {
             GenericTool::SendMessage => message::SEND_MESSAGE,
             GenericTool::GetTask => get_task::NAME,
             GenericTool::CancelTask => cancel_task::NAME,
+            GenericTool::FindSkills => find_skills::NAME,
         }
     }
 
@@ -92,6 +97,7 @@ impl GenericTool {
             GenericTool::SendMessage => message::send_message_tool(max_wait_secs),
             GenericTool::GetTask => get_task::tool(max_wait_secs),
             GenericTool::CancelTask => cancel_task::tool(),
+            GenericTool::FindSkills => find_skills::tool(),
         }
     }
 }
@@ -237,6 +243,9 @@ impl Bridge {
             }
             Route::Generic(GenericTool::CancelTask) => {
                 self.cancel_task(parse_args(tool, args)?).await.into()
+            }
+            Route::Generic(GenericTool::FindSkills) => {
+                self.find_skills(parse_args(tool, args)?).into()
             }
         })
     }
