@@ -489,7 +489,7 @@ async fn start_listed(
     agents: usize,
     tag: &str,
 ) -> anyhow::Result<(Bridge, Duration)> {
-    let expected = 5 + 4 * agents;
+    let expected = 6 + 4 * agents;
     let started = Instant::now();
     let bridge = Bridge::start(work, config, Via::Stdio, tag).await?;
     let tools = bridge.tools().await?;

@@ -17,7 +17,9 @@
 //! - `tools`: agent cards → MCP tools, names, order and tool mode (pure);
 //! - `catalog`: the skills `find_skills` searches, ranked with BM25 (pure);
 //! - `schema`: tool input and output schemas derived from the Rust types (pure);
-//! - `registry`: the configured agents, card discovery with retry, the live tool table.
+//! - `registry`: the configured agents, card discovery with retry, the live tool table;
+//! - `resources`: MCP resources `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{id}`,
+//!   read from the agents.
 
 mod ask;
 mod card_limits;
@@ -29,6 +31,7 @@ mod handlers;
 mod mcp_tasks;
 mod progress;
 mod registry;
+mod resources;
 mod result;
 mod schema;
 mod scrub_result;
@@ -44,6 +47,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{BridgeSettings, Config};
 
 pub use registry::{ACCEPTED_OUTPUT_MODES, Reachability, Registry};
+pub use resources::templates as resource_templates;
 pub use tools::{sanitize, short_name};
 
 /// Most redirects followed for one request.
@@ -141,7 +145,8 @@ impl Bridge {
                 })
                 .map(|(offset, _)| offset)
                 .ok_or_else(|| {
-                    "invalid cursor: the tool list changed since it was issued (or it is not a cursor of                      this bridge); list tools again without a cursor"
+                    "invalid cursor: the tool list changed since it was issued (or it is not a cursor of \
+                     this bridge); list tools again without a cursor"
                         .to_owned()
                 })?,
         };
@@ -155,7 +160,8 @@ impl Bridge {
     /// What the server instructions say about the tool mode, as things stand now.
     pub fn tool_mode_note(&self) -> String {
         let table = self.registry.table();
-        let how = "call find_skills with a few words of what you need, then send_message with the agent and                    skill it names";
+        let how = "call find_skills with a few words of what you need, then send_message with the agent and \
+                   skill it names";
         match self.registry.tool_mode {
             crate::config::ToolMode::Skills if table.routes.contains_key("find_skills") => {
                 format!("Some agents have no tools of their own: {how}.")
@@ -165,11 +171,13 @@ impl Bridge {
                 format!("Agent skills are not listed as tools (tool_mode compact): {how}.")
             }
             crate::config::ToolMode::Auto if table.compact => format!(
-                "There are more agent skills than the {} tools this bridge lists one by one (tool_mode auto),                  so they are not listed as tools: {how}.",
+                "There are more agent skills than the {} tools this bridge lists one by one (tool_mode auto), \
+                 so they are not listed as tools: {how}.",
                 self.registry.compact_above
             ),
             crate::config::ToolMode::Auto => format!(
-                "Past {} tools the bridge lists find_skills instead of one tool per skill (tool_mode auto);                  when find_skills is listed, {how}.",
+                "Past {} tools the bridge lists find_skills instead of one tool per skill (tool_mode auto); \
+                 when find_skills is listed, {how}.",
                 self.registry.compact_above
             ),
         }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CancelTaskParams, GetTaskParams, GetTaskResult,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-    SubscriptionFilter, Tool, UpdateTaskParams,
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscriptionFilter, Tool, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -59,6 +60,7 @@ impl ServerHandler for BridgeServer {
                 .enable_tools()
                 .enable_tool_list_changed()
                 .enable_tasks()
+                .enable_resources()
                 .build(),
         )
         .with_server_info(
@@ -83,6 +85,37 @@ impl ServerHandler for BridgeServer {
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next;
         Ok(result)
+    }
+
+    /// The card of every reachable agent (`a2a://{agent}/card`).
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(
+            self.bridge.list_resources(),
+        ))
+    }
+
+    /// `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`.
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            crate::bridge::resource_templates(),
+        ))
+    }
+
+    /// Cards from the registry; artifacts fetched from their agent (stateless).
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        Ok(self.bridge.read_resource(&request.uri).await?.into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

@@ -69,6 +69,7 @@ async fn compact_mode_finds_and_calls_one_skill_of_2000() {
             "send_message",
             "get_task",
             "cancel_task",
+            "read_artifact",
             "find_skills"
         ]
     );
@@ -135,7 +136,7 @@ async fn auto_mode_turns_compact_and_says_so() {
     let bridge = bridge_for(&agent, "").await;
     let names = bridge.tool_names().await;
     assert!(names.contains(&"find_skills".to_owned()), "{names:?}");
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let instructions = bridge
         .client
         .peer_info()
@@ -169,14 +170,14 @@ async fn auto_mode_turns_compact_and_says_so() {
     );
 }
 
-/// Skills mode lists all 2,005 tools; in pages of 150, each exactly once.
+/// Skills mode lists all 2,006 tools; in pages of 150, each exactly once.
 #[tokio::test]
 async fn skills_mode_pages_every_tool_exactly_once() {
     let agent = Scripted::with_skills(SKILLS).await;
     let bridge = bridge_for(&agent, "tool_mode = \"skills\"\ntools_page_size = 150").await;
     let names = list_in_pages(&bridge, 150, SKILLS + 10).await;
     assert_once(&names);
-    assert_eq!(names.len(), SKILLS + 5);
+    assert_eq!(names.len(), SKILLS + 6);
     assert!(!names.contains(&"find_skills".to_owned()));
     assert_eq!(bridge.tool_names().await, names);
 }

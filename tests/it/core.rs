@@ -45,6 +45,7 @@ async fn tools_are_the_generic_ones_then_one_per_skill() {
                 "send_message",
                 "get_task",
                 "cancel_task",
+                "read_artifact",
                 "ag_echo",
                 "ag_research"
             ]

@@ -10,6 +10,7 @@ mod hostile;
 mod hosts;
 mod http;
 mod long;
+mod resources;
 mod support;
 mod tidy;
 mod transport;

@@ -1,7 +1,8 @@
 //! Tool handlers, one file per tool: `Bridge::call_tool` looks the tool up and hands the arguments to it.
 //!
 //! - `message`: a skill tool, and `send_message` (any agent by name);
-//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `find_skills`: the bridge's own tools.
+//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `find_skills`, `read_artifact`: the bridge's
+//!   own tools.
 //!
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
@@ -18,6 +19,7 @@ mod get_agent_card;
 mod get_task;
 mod list_agents;
 mod message;
+mod read_artifact;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,18 +65,20 @@ pub enum GenericTool {
     SendMessage,
     GetTask,
     CancelTask,
+    ReadArtifact,
     /// Listed only when the list is compact or an agent is exposed as `none` (see `tools::build_table`).
     FindSkills,
 }
 
 impl GenericTool {
     /// The tools listed in every mode, in order (`FindSkills` is added by `tools::build_table` when needed).
-    pub const ALL: [GenericTool; 5] = [
+    pub const ALL: [GenericTool; 6] = [
         GenericTool::ListAgents,
         GenericTool::GetAgentCard,
         GenericTool::SendMessage,
         GenericTool::GetTask,
         GenericTool::CancelTask,
+        GenericTool::ReadArtifact,
     ];
 
     /// The tool's name; skill tools never take it.
@@ -85,6 +89,7 @@ impl GenericTool {
             GenericTool::SendMessage => message::SEND_MESSAGE,
             GenericTool::GetTask => get_task::NAME,
             GenericTool::CancelTask => cancel_task::NAME,
+            GenericTool::ReadArtifact => read_artifact::NAME,
             GenericTool::FindSkills => find_skills::NAME,
         }
     }
@@ -97,16 +102,19 @@ impl GenericTool {
             GenericTool::SendMessage => message::send_message_tool(max_wait_secs),
             GenericTool::GetTask => get_task::tool(max_wait_secs),
             GenericTool::CancelTask => cancel_task::tool(),
+            GenericTool::ReadArtifact => read_artifact::tool(),
             GenericTool::FindSkills => find_skills::tool(),
         }
     }
 }
 
+pub(super) use get_agent_card::card_output;
+
 /// The input schema of skill tools, which every skill tool shares.
 pub use message::skill_input_schema;
 
 /// A configured agent that is reachable now.
-pub(super) struct Agent<'a> {
+pub(in crate::bridge) struct Agent<'a> {
     pub slot: &'a AgentSlot,
     pub conn: Arc<Connected>,
 }
@@ -127,6 +135,16 @@ pub(super) enum AgentError {
 }
 
 impl AgentError {
+    /// Why, in one sentence (for errors that are not tool results).
+    pub(super) fn reason(&self) -> String {
+        match self {
+            AgentError::Unknown { name, configured } => {
+                format!("no agent is named {name:?}; the configured agents are: {configured}")
+            }
+            AgentError::NotReady { agent, reason } => format!("agent \"{agent}\": {reason}"),
+        }
+    }
+
     /// The tool error: for an unknown name, which agents there are (the model picks one and calls again);
     /// for an agent that is not reachable, why.
     fn into_answer(self) -> CallToolResult {
@@ -243,6 +261,9 @@ impl Bridge {
             }
             Route::Generic(GenericTool::CancelTask) => {
                 self.cancel_task(parse_args(tool, args)?).await.into()
+            }
+            Route::Generic(GenericTool::ReadArtifact) => {
+                self.read_artifact(parse_args(tool, args)?).await.into()
             }
             Route::Generic(GenericTool::FindSkills) => {
                 self.find_skills(parse_args(tool, args)?).into()

@@ -1,5 +1,8 @@
 use super::*;
 use crate::a2a::AgentCard;
+
+/// How many generic tools come before the agents' tools.
+const G: usize = GenericTool::ALL.len();
 use crate::config::{Expose, ToolMode};
 
 fn card(skills: &[&str]) -> AgentCard {
@@ -60,8 +63,8 @@ fn one_tool_per_skill_in_stable_order_after_generic_tools() {
     ];
     let table = build_table(&agents, &ToolShapes::new(600.0, 40));
     let n = names(&table);
-    assert_eq!(&n[..5], &GenericTool::ALL.map(|g| g.name().to_owned()));
-    assert_eq!(&n[5..], ["a_echo", "a_research", "b_sum"]);
+    assert_eq!(&n[..G], &GenericTool::ALL.map(|g| g.name().to_owned()));
+    assert_eq!(&n[G..], ["a_echo", "a_research", "b_sum"]);
     assert_eq!(
         table.routes["b_sum"],
         Route::Skill {
@@ -98,16 +101,16 @@ fn collisions_get_distinct_deterministic_names() {
     let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
     let unique: HashSet<_> = n.iter().collect();
     assert_eq!(unique.len(), n.len(), "{n:?}");
-    assert_eq!(n[5], "a_b_c");
+    assert_eq!(n[G], "a_b_c");
     assert!(
-        n[6].starts_with("a_b_c_") && n[6].len() == "a_b_c_".len() + 6,
+        n[G + 1].starts_with("a_b_c_") && n[G + 1].len() == "a_b_c_".len() + 6,
         "{n:?}"
     );
     let list = build_table(
         &[tools_of("list", &filter, Some(&card(&["agents"])))],
         &ToolShapes::new(1.0, 40),
     );
-    assert!(names(&list)[5].starts_with("list_agents_"));
+    assert!(names(&list)[G].starts_with("list_agents_"));
 }
 
 #[test]
@@ -131,7 +134,7 @@ fn skill_filter_and_skill_less_agents() {
         },
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
-    assert_eq!(&names(&table)[5..], ["a_echo", "solo"]);
+    assert_eq!(&names(&table)[G..], ["a_echo", "solo"]);
     assert_eq!(
         table.routes["solo"],
         Route::Skill {
@@ -139,7 +142,7 @@ fn skill_filter_and_skill_less_agents() {
             skill_id: None
         }
     );
-    let solo = &table.tools[6];
+    let solo = &table.tools[G + 1];
     assert!(solo.description.as_deref().unwrap().contains("Mine."));
 }
 
@@ -152,13 +155,13 @@ fn skill_tool_description_names_agent_skill_and_examples() {
         &[tools_of("a", &filter, Some(&c))],
         &ToolShapes::new(1.0, 40),
     );
-    let d = table.tools[5].description.as_deref().unwrap().to_owned();
+    let d = table.tools[G].description.as_deref().unwrap().to_owned();
     assert!(d.starts_with("does echo"), "{d}");
     assert!(d.contains("agent \"a\""), "{d}");
     assert!(d.contains("Examples: \"hello\""), "{d}");
     assert!(d.contains("context_id"), "{d}");
     assert_eq!(
-        table.tools[5].input_schema["required"],
+        table.tools[G].input_schema["required"],
         serde_json::json!(["message"])
     );
 }
@@ -184,7 +187,7 @@ fn schemas_are_plain_derived_and_shared() {
     let list = &table.get("list_agents").unwrap().0.input_schema;
     assert_eq!(list["properties"], serde_json::json!({}));
     // Built once: every skill tool and every table shares one input and one output schema.
-    let (echo, sum) = (&table.tools[5], &table.tools[6]);
+    let (echo, sum) = (&table.tools[G], &table.tools[G + 1]);
     assert!(Arc::ptr_eq(&echo.input_schema, &sum.input_schema));
     assert!(Arc::ptr_eq(
         echo.output_schema.as_ref().unwrap(),
@@ -262,11 +265,11 @@ fn names_fit_the_limit_and_the_hash_is_the_last_resort() {
         assert!(n.iter().all(|n| n.len() <= max), "{n:?}");
     }
     let n = names(&build_table(&agents, &ToolShapes::new(1.0, 40)));
-    assert_eq!(n[5], "travel_concierge_booking-create_reservat");
+    assert_eq!(n[G], "travel_concierge_booking-create_reservat");
     // Ten words of at least four letters cannot fit in 40: cut, with the hash of the identity.
-    assert!(n[6].starts_with("travel_concierge_alph"), "{n:?}");
-    assert_eq!(n[6].len(), 40, "{n:?}");
-    assert!(n[6].rsplit('_').next().unwrap().len() == 6, "{n:?}");
+    assert!(n[G + 1].starts_with("travel_concierge_alph"), "{n:?}");
+    assert_eq!(n[G + 1].len(), 40, "{n:?}");
+    assert!(n[G + 1].rsplit('_').next().unwrap().len() == 6, "{n:?}");
 }
 
 #[test]
@@ -302,7 +305,7 @@ fn the_tool_prefix_replaces_the_agent_name() {
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
     // An empty prefix leaves the skill alone; an agent without skills keeps its name.
-    assert_eq!(&names(&table)[5..], ["r_echo", "echo", "solo"]);
+    assert_eq!(&names(&table)[G..], ["r_echo", "echo", "solo"]);
 }
 
 #[test]
@@ -316,18 +319,18 @@ fn descriptions_end_with_one_period_and_tools_have_titles_and_hints() {
         tools_of("b", &filter, Some(&empty)),
     ];
     let table = build_table(&agents, &ToolShapes::new(1.0, 40));
-    let a = &table.tools[5];
+    let a = &table.tools[G];
     let d = a.description.as_deref().unwrap();
     assert!(d.contains("agent \"a\": An agent.\n"), "{d}");
     assert!(!d.contains(".."), "{d}");
-    let b = table.tools[6].description.as_deref().unwrap();
+    let b = table.tools[G + 1].description.as_deref().unwrap();
     assert!(b.contains("Does things!\n"), "{b}");
     for tool in &table.tools {
         assert!(tool.title.is_some(), "{} has no title", tool.name);
         let hints = tool.annotations.as_ref().expect("annotations");
         assert!(hints.title.is_some(), "{}", tool.name);
         match tool.name.as_ref() {
-            "list_agents" | "get_agent_card" | "get_task" => {
+            "list_agents" | "get_agent_card" | "get_task" | "read_artifact" => {
                 assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name)
             }
             "cancel_task" => assert_eq!(hints.destructive_hint, Some(true)),
@@ -394,19 +397,19 @@ fn auto_mode_turns_compact_past_the_threshold() {
     let filter = SkillFilter::default();
     let c = card(&["one", "two", "three"]);
     let agents = [tools_of("a", &filter, Some(&c))];
-    // 5 generic tools + 3 skills = 8.
-    let at = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, 8);
+    // The generic tools + 3 skills.
+    let at = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, G + 3);
     let table = build_table(&agents, &at);
     assert!(!table.compact);
-    assert_eq!(table.skills_mode_count, 8);
+    assert_eq!(table.skills_mode_count, G + 3);
     assert!(!table.routes.contains_key("find_skills"));
     assert!(table.catalog.entries.is_empty());
-    let past = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, 7);
+    let past = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, G + 2);
     let table = build_table(&agents, &past);
     assert!(table.compact);
     let n = names(&table);
-    assert_eq!(&n[..5], &GenericTool::ALL.map(|g| g.name().to_owned()));
-    assert_eq!(&n[5..], ["find_skills"]);
+    assert_eq!(&n[..G], &GenericTool::ALL.map(|g| g.name().to_owned()));
+    assert_eq!(&n[G..], ["find_skills"]);
     assert_eq!(table.catalog.entries.len(), 3);
     assert!(table.catalog.entries.iter().all(|e| e.tool.is_none()));
     // Compact whatever the count; skills mode never.
@@ -432,7 +435,7 @@ fn expose_holds_in_every_mode_with_the_same_names() {
     let skills = build_table(&agents, &ToolShapes::new(1.0, 40));
     // `none` adds find_skills even in skills mode.
     assert_eq!(
-        &names(&skills)[5..],
+        &names(&skills)[G..],
         ["find_skills", "a_echo", "a_research", "b", "d_plain"]
     );
     assert_eq!(
@@ -445,7 +448,7 @@ fn expose_holds_in_every_mode_with_the_same_names() {
     let compact = ToolShapes::new(1.0, 40).with_mode(ToolMode::Compact, 0);
     let table = build_table(&agents, &compact);
     assert_eq!(
-        &names(&table)[5..],
+        &names(&table)[G..],
         ["find_skills", "a_echo", "a_research", "b"]
     );
     // Every skill is searchable; those with a listed tool say which.
