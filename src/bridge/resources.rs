@@ -162,9 +162,13 @@ pub fn artifact_text(artifact: &Artifact) -> String {
 }
 
 impl Bridge {
-    /// `resources/list`: the card of every reachable agent. Artifacts are not listed (they are found through
-    /// tool results and the template).
-    pub fn list_resources(&self) -> Vec<Resource> {
+    /// `resources/list`: the card of every reachable agent, once every agent has answered (or failed) its
+    /// first card fetch, as for `tools/list`. Artifacts are not listed (they are found through tool results
+    /// and the template).
+    pub async fn list_resources(&self) -> Vec<Resource> {
+        self.registry
+            .wait_initial(self.registry.initial_limit())
+            .await;
         self.registry
             .agents
             .iter()

@@ -94,7 +94,7 @@ impl ServerHandler for BridgeServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         Ok(ListResourcesResult::with_all_items(
-            self.bridge.list_resources(),
+            self.bridge.list_resources().await,
         ))
     }
 
