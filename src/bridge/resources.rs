@@ -119,7 +119,7 @@ pub fn templates() -> Vec<ResourceTemplate> {
             .with_description(
                 "One artifact of an A2A task, read from the agent: text parts as text, data parts as JSON, \
                  file parts with bytes as blobs, file parts by URI as text/uri-list. The task_id comes from a \
-                 tool result, the artifact_id from get_task.",
+                 tool result; read_artifact without artifact_id lists a task's artifacts.",
             ),
         ResourceTemplate::new(CARD_TEMPLATE, "agent_card")
             .with_title("A2A agent card")

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AGENT_NAME;
-use super::args::{opt_number, text};
+use super::args::{opt_number, opt_text, text};
 use crate::bridge::Bridge;
 use crate::bridge::resources::{Target, artifact_text};
 use crate::bridge::result::error_result;
@@ -24,9 +24,9 @@ pub struct Args {
     /// The task_id from an earlier result.
     #[serde(deserialize_with = "text")]
     task_id: String,
-    /// The artifact's id, as a result or get_task names it.
-    #[serde(deserialize_with = "text")]
-    artifact_id: String,
+    /// The artifact's id; may be left out when the task has one artifact (otherwise the error lists them).
+    #[serde(default, deserialize_with = "opt_text")]
+    artifact_id: Option<String>,
     /// First character to return (default 0); pass next_offset from the previous page.
     #[serde(default, deserialize_with = "opt_number")]
     #[schemars(range(min = 0))]
@@ -100,22 +100,26 @@ impl Bridge {
             Ok(task) => task,
             Err(e) => return error_result(name, &format!("task {}: {e}", args.task_id), None),
         };
-        let Some(artifact) = task
-            .artifacts
-            .iter()
-            .find(|a| a.artifact_id == args.artifact_id)
-        else {
+        let found = match &args.artifact_id {
+            Some(id) => task.artifacts.iter().find(|a| &a.artifact_id == id),
+            None if task.artifacts.len() == 1 => task.artifacts.first(),
+            None => None,
+        };
+        let Some(artifact) = found else {
             let ids: Vec<&str> = task
                 .artifacts
                 .iter()
                 .map(|a| a.artifact_id.as_str())
                 .collect();
+            let which = match &args.artifact_id {
+                Some(id) => format!("has no artifact {id:?}"),
+                None => "has more than one artifact (or none): pass artifact_id".to_owned(),
+            };
             return error_result(
                 name,
                 &format!(
-                    "task {} has no artifact {:?}; its artifacts are: [{}]",
+                    "task {} {which}; its artifacts are: [{}]",
                     args.task_id,
-                    args.artifact_id,
                     ids.join(", ")
                 ),
                 None,
@@ -137,11 +141,11 @@ impl Bridge {
         let page = Page {
             agent: name,
             task_id: &args.task_id,
-            artifact_id: &args.artifact_id,
+            artifact_id: &artifact.artifact_id,
             uri: Target::Artifact {
                 agent: name.to_owned(),
                 task_id: args.task_id.clone(),
-                artifact_id: args.artifact_id.clone(),
+                artifact_id: artifact.artifact_id.clone(),
             }
             .uri(),
             offset: offset.min(total_chars),
