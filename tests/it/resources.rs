@@ -131,3 +131,50 @@ async fn cards_and_artifacts_are_resources_and_read_artifact_pages() {
         missing.text()
     );
 }
+
+/// Output longer than `max_result_chars` is cut in the result, which links each artifact as a resource and
+/// says how to read the rest; reading through the link gives the whole text.
+#[tokio::test]
+async fn long_output_links_its_artifacts() {
+    let agent = Scripted::start().await;
+    let bridge = bridge::start(
+        &format!(
+            "[bridge]\nmax_result_chars = 4\n{}",
+            agent_toml("s", &agent.url, "")
+        ),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    // "drop": the stream ends early and the bridge collects the task ("recovered") with GetTask.
+    let call = bridge.call("s_fault", json!({"message": "drop"})).await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert!(call.text().starts_with("reco\n"), "{}", call.text());
+    let task_id = call.structured()["task_id"].as_str().unwrap().to_owned();
+    let uri = format!("a2a://s/tasks/{task_id}/artifacts/a");
+    let links: Vec<&str> = call
+        .result
+        .content
+        .iter()
+        .filter_map(|c| match c {
+            rmcp::model::ContentBlock::ResourceLink(r) => Some(r.uri.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(links, [uri.as_str()]);
+    assert!(
+        call.structured()["text"]
+            .as_str()
+            .unwrap()
+            .contains("read_artifact"),
+        "{}",
+        call.structured()
+    );
+    let read = bridge
+        .client
+        .peer()
+        .read_resource(ReadResourceRequestParams::new(uri))
+        .await
+        .expect("the linked artifact");
+    assert_eq!(text_of(&read.contents[0]).0, "recovered");
+}

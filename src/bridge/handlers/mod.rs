@@ -358,7 +358,68 @@ impl Bridge {
         if let Some(cut) = view.output_cut() {
             note_output_cut(&mut result, agent, view, cut);
         }
+        link_long_artifacts(&mut result, agent, view, self.settings.max_result_chars);
         super::scrub_result::scrub_result(&self.registry.scrubber, result)
+    }
+}
+
+/// When the artifacts' text is longer than `max_chars` (so the result's text was cut), links every artifact
+/// of the task as a resource (`a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`) and says how to read
+/// the rest with `read_artifact`, in the text and in `structuredContent.text`: the agent keeps the whole
+/// output, and nothing is lost because it was long.
+fn link_long_artifacts(
+    result: &mut CallToolResult,
+    agent: &str,
+    view: &TaskView,
+    max_chars: usize,
+) {
+    let Some(task_id) = view.task_id.as_deref() else {
+        return;
+    };
+    let texts: Vec<(&crate::a2a::Artifact, usize)> = view
+        .artifacts
+        .iter()
+        .map(|a| (a, super::resources::artifact_text(a).chars().count()))
+        .collect();
+    if texts.iter().map(|(_, n)| n).sum::<usize>() <= max_chars {
+        return;
+    }
+    let mut lines = Vec::new();
+    for (artifact, chars) in texts {
+        let target = super::resources::Target::Artifact {
+            agent: agent.to_owned(),
+            task_id: task_id.to_owned(),
+            artifact_id: artifact.artifact_id.clone(),
+        };
+        let uri = target.uri();
+        let name = artifact
+            .name
+            .clone()
+            .unwrap_or_else(|| artifact.artifact_id.clone());
+        result
+            .content
+            .push(rmcp::model::ContentBlock::resource_link(
+                rmcp::model::Resource::new(uri.clone(), name)
+                    .with_description(format!("{chars} characters of output of task {task_id}")),
+            ));
+        lines.push(format!(
+            "artifact {:?} ({chars} characters): read_artifact with agent \"{agent}\", task_id \"{task_id}\", \
+             artifact_id {:?} and an offset, or read the resource {uri}",
+            artifact.artifact_id, artifact.artifact_id
+        ));
+    }
+    let note = format!(
+        "[the output is longer than max_result_chars ({max_chars}); the agent keeps all of it: {}]",
+        lines.join("; ")
+    );
+    result
+        .content
+        .push(rmcp::model::ContentBlock::text(note.clone()));
+    if let Some(Value::Object(output)) = &mut result.structured_content
+        && let Some(Value::String(text)) = output.get_mut("text")
+    {
+        text.push('\n');
+        text.push_str(&note);
     }
 }
 
