@@ -459,7 +459,7 @@ async fn startup_row(
     let bridge = last.context("no start-up run")?;
     let row = GrowthRow {
         agents,
-        tools: 5 + 4 * agents,
+        tools: GENERIC_TOOLS + 4 * agents,
         startup: Stats::of(startups),
         slowest_card,
         list: Stats::default(),
@@ -489,7 +489,7 @@ async fn start_listed(
     agents: usize,
     tag: &str,
 ) -> anyhow::Result<(Bridge, Duration)> {
-    let expected = 5 + 4 * agents;
+    let expected = GENERIC_TOOLS + 4 * agents;
     let started = Instant::now();
     let bridge = Bridge::start(work, config, Via::Stdio, tag).await?;
     let tools = bridge.tools().await?;
@@ -527,3 +527,5 @@ async fn cell(
         cpu: [0, 1, 2].map(|i| after[i].saturating_sub(before[i])),
     })
 }
+/// The generic tools every bridge lists before the skill tools (`list_agents` … `read_artifact`).
+const GENERIC_TOOLS: usize = 7;

@@ -87,9 +87,10 @@ impl Agent {
 
 /// A bridge config with `agents` agents named `a0`, `a1`, … (tools `a0_echo`, `a0_work`, …).
 pub fn bridge_config(agent: &Agent, agents: usize) -> String {
-    // Results of 1 MiB must come back whole, and 1,000 calls must be allowed in flight over HTTP.
+    // Results of 1 MiB must come back whole, and 1,000 calls must be allowed in flight over HTTP; one tool
+    // per skill however many agents (the list whose growth is measured).
     let mut text = String::from(
-        "[bridge]\nmax_result_chars = 4000000\nwait_seconds = 120\n\n[server]\nmax_concurrent_calls = 4096\n\n",
+        "[bridge]\nmax_result_chars = 4000000\nwait_seconds = 120\ntool_mode = \"skills\"\n\n[server]\nmax_concurrent_calls = 4096\n\n",
     );
     for i in 0..agents {
         text.push_str(&format!(

@@ -87,6 +87,13 @@ pub struct Skill {
     pub description: String,
     /// Sample requests, listed in the tool description.
     pub examples: Vec<String>,
+    /// Keywords (`tags`), searched by `find_skills`.
+    pub tags: Vec<String>,
+    /// Media types the skill accepts (`inputModes`, else the card's `defaultInputModes`); empty when the card
+    /// lists neither.
+    pub input_modes: Vec<String>,
+    /// Media types the skill answers in (`outputModes`, else the card's `defaultOutputModes`).
+    pub output_modes: Vec<String>,
 }
 
 /// One endpoint of an agent: where to send requests, in which binding and version.

@@ -7,6 +7,9 @@
 
 use crate::a2a::AgentCard;
 
+/// Most examples, tags and input or output modes kept per skill.
+const MAX_LIST: usize = 20;
+
 /// The caps (from `[bridge]`).
 #[derive(Debug, Clone, Copy)]
 pub struct CardLimits {
@@ -39,9 +42,18 @@ pub fn limit_card(card: &mut AgentCard, limits: CardLimits) -> Vec<String> {
         cut(&mut skill.description, max);
         cut(&mut skill.name, max);
         cut(&mut skill.id, max);
-        skill.examples.truncate(20);
-        for example in &mut skill.examples {
-            cut(example, max);
+        skill.examples.truncate(MAX_LIST);
+        skill.tags.truncate(MAX_LIST);
+        skill.input_modes.truncate(MAX_LIST);
+        skill.output_modes.truncate(MAX_LIST);
+        for text in skill
+            .examples
+            .iter_mut()
+            .chain(&mut skill.tags)
+            .chain(&mut skill.input_modes)
+            .chain(&mut skill.output_modes)
+        {
+            cut(text, max);
         }
     }
     if long > 0 {
@@ -69,7 +81,7 @@ mod tests {
                     id: format!("s{i}"),
                     name: format!("S{i}"),
                     description: "x".repeat(10),
-                    examples: vec![],
+                    ..Skill::default()
                 })
                 .collect(),
             interfaces: vec![],

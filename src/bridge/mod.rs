@@ -14,12 +14,16 @@
 //! - `result`: a task → `CallToolResult` and its `structuredContent` type (pure);
 //! - `mcp_tasks`: the MCP tasks extension (`tasks/get`, `tasks/update`, `tasks/cancel`), answered from the
 //!   A2A task;
-//! - `tools`: agent cards → MCP tools, names and order (pure);
+//! - `tools`: agent cards → MCP tools, names, order and tool mode (pure);
+//! - `catalog`: the skills `find_skills` searches, ranked with BM25 (pure);
 //! - `schema`: tool input and output schemas derived from the Rust types (pure);
-//! - `registry`: the configured agents, card discovery with retry, the live tool table.
+//! - `registry`: the configured agents, card discovery with retry, the live tool table;
+//! - `resources`: MCP resources `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{id}`,
+//!   read from the agents.
 
 mod ask;
 mod card_limits;
+mod catalog;
 #[cfg(test)]
 mod field_corpus;
 mod follow;
@@ -28,6 +32,7 @@ mod mcp_tasks;
 mod progress;
 pub(crate) use progress::ConfirmProgress;
 mod registry;
+mod resources;
 mod result;
 mod schema;
 mod scrub_result;
@@ -43,6 +48,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{BridgeSettings, Config};
 
 pub use registry::{ACCEPTED_OUTPUT_MODES, Reachability, Registry};
+pub use resources::templates as resource_templates;
 pub use tools::{sanitize, short_name};
 
 /// Most redirects followed for one request.
@@ -63,6 +69,15 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
+}
+
+/// `{offset}.{fingerprint}` → its parts.
+fn parse_cursor(cursor: &str) -> Option<(usize, u64)> {
+    let (offset, fingerprint) = cursor.split_once('.')?;
+    Some((
+        offset.parse().ok()?,
+        u64::from_str_radix(fingerprint, 16).ok()?,
+    ))
 }
 
 /// Everything a tool call needs: the agents, their tools and the bridge-wide settings.
@@ -109,6 +124,64 @@ impl Bridge {
             .wait_initial(self.registry.initial_limit())
             .await;
         self.registry.table().tools.clone()
+    }
+
+    /// One page of the tool list (MCP 2025-11-25 pagination): at most `tools_page_size` tools from where
+    /// `cursor` points, and the cursor of the next page when there is one. A cursor names an offset in one
+    /// particular list: once the list has changed (`tools/list_changed` went out) it is refused, with a
+    /// message saying to list again from the start, so no tool is ever skipped or listed twice.
+    pub async fn tools_page(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Tool>, Option<String>), String> {
+        self.registry
+            .wait_initial(self.registry.initial_limit())
+            .await;
+        let table = self.registry.table();
+        let start = match cursor {
+            None => 0,
+            Some(c) => parse_cursor(c)
+                .filter(|(offset, fingerprint)| {
+                    *fingerprint == table.fingerprint && *offset <= table.tools.len()
+                })
+                .map(|(offset, _)| offset)
+                .ok_or_else(|| {
+                    "invalid cursor: the tool list changed since it was issued (or it is not a cursor of \
+                     this bridge); list tools again without a cursor"
+                        .to_owned()
+                })?,
+        };
+        let end = start
+            .saturating_add(self.settings.tools_page_size)
+            .min(table.tools.len());
+        let next = (end < table.tools.len()).then(|| format!("{end}.{:016x}", table.fingerprint));
+        Ok((table.tools[start..end].to_vec(), next))
+    }
+
+    /// What the server instructions say about the tool mode, as things stand now.
+    pub fn tool_mode_note(&self) -> String {
+        let table = self.registry.table();
+        let how = "call find_skills with a few words of what you need, then send_message with the agent and \
+                   skill it names";
+        match self.registry.tool_mode {
+            crate::config::ToolMode::Skills if table.routes.contains_key("find_skills") => {
+                format!("Some agents have no tools of their own: {how}.")
+            }
+            crate::config::ToolMode::Skills => String::new(),
+            crate::config::ToolMode::Compact => {
+                format!("Agent skills are not listed as tools (tool_mode compact): {how}.")
+            }
+            crate::config::ToolMode::Auto if table.compact => format!(
+                "There are more agent skills than the {} tools this bridge lists one by one (tool_mode auto), \
+                 so they are not listed as tools: {how}.",
+                self.registry.compact_above
+            ),
+            crate::config::ToolMode::Auto => format!(
+                "Past {} tools the bridge lists find_skills instead of one tool per skill (tool_mode auto); \
+                 when find_skills is listed, {how}.",
+                self.registry.compact_above
+            ),
+        }
     }
 
     /// One tool by name, as listed right now.

@@ -22,7 +22,7 @@ use crate::a2a::{
     self, A2aClient, AgentCard, CardOverrides, ClientOptions, Guards, ProtocolVersion,
     VersionMemory,
 };
-use crate::config::{AgentConfig, Config, DEFAULT_API_KEY_HEADER};
+use crate::config::{AgentConfig, Config, DEFAULT_API_KEY_HEADER, ToolMode};
 
 /// Most "skill with missing fields" warnings logged per card change.
 const MAX_GAP_WARNINGS: usize = 10;
@@ -102,6 +102,11 @@ pub struct Registry {
     http: reqwest::Client,
     /// The generic tools and the skill tools' schemas, shared by every table.
     shapes: ToolShapes,
+    /// `bridge.tool_mode` and `bridge.compact_above_tools`.
+    pub tool_mode: ToolMode,
+    pub compact_above: usize,
+    /// Whether the last table built was compact (to log when `auto` switches).
+    compact: std::sync::atomic::AtomicBool,
     card_timeout: Duration,
     card_retry_max: Duration,
     card_refresh: Option<Duration>,
@@ -162,7 +167,11 @@ impl Registry {
             shapes: ToolShapes::new(
                 config.bridge.max_wait.as_secs_f64(),
                 config.bridge.max_tool_name_len,
-            ),
+            )
+            .with_mode(config.bridge.tool_mode, config.bridge.compact_above_tools),
+            tool_mode: config.bridge.tool_mode,
+            compact_above: config.bridge.compact_above_tools,
+            compact: std::sync::atomic::AtomicBool::new(false),
             card_timeout: config.bridge.card_timeout,
             card_retry_max: config.bridge.card_retry_max,
             card_refresh: config.bridge.card_refresh,
@@ -472,6 +481,7 @@ impl Registry {
                     .unwrap_or(&slot.config.name),
                 description: slot.config.description.as_deref(),
                 filter: &slot.config.skills,
+                expose: slot.config.expose,
                 card: match state {
                     Reachability::Up(c) => Some(&c.card),
                     _ => None,
@@ -479,6 +489,22 @@ impl Registry {
             })
             .collect();
         let table = Arc::new(tools::build_table(&inputs, &self.shapes));
+        let was = self.compact.swap(table.compact, Ordering::AcqRel);
+        if self.tool_mode == ToolMode::Auto && was != table.compact {
+            if table.compact {
+                tracing::info!(
+                    tools = table.skills_mode_count,
+                    threshold = self.compact_above,
+                    "tool_mode auto: more tools than bridge.compact_above_tools; listing find_skills instead of one tool per skill"
+                );
+            } else {
+                tracing::info!(
+                    tools = table.skills_mode_count,
+                    threshold = self.compact_above,
+                    "tool_mode auto: back to one tool per skill"
+                );
+            }
+        }
         *self
             .table
             .write()

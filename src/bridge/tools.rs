@@ -12,6 +12,11 @@
 //! clashes too is a retry number mixed into the hash. Order is stable: generic tools, then agents in config
 //! order, skills in card order.
 //!
+//! Which tools an agent gets follows `tool_mode` (`skills`; `compact`: only the generic tools and
+//! `find_skills`; `auto`: compact once the skills-mode list would exceed `compact_above_tools`) and the
+//! agent's `expose`, which holds in every mode. Names are always computed as in skills mode, so a tool keeps its
+//! name when the mode switches.
+//!
 //! Input schemas come from the argument types of the handlers, the output schema from `result::CallOutput`.
 
 use std::collections::{HashMap, HashSet};
@@ -19,10 +24,11 @@ use std::sync::Arc;
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 
+use super::catalog::{Catalog, Entry};
 use super::handlers::{GenericTool, skill_input_schema};
 use super::result;
 use crate::a2a::{AgentCard, Skill};
-use crate::config::SkillFilter;
+use crate::config::{Expose, SkillFilter, ToolMode};
 
 /// Characters of the hash suffix used on truncation or collision.
 const HASH_SUFFIX_LEN: usize = 6;
@@ -34,7 +40,8 @@ const FILLER: [&str; 6] = ["agent", "agents", "skill", "skills", "tool", "tools"
 /// What a tool call is routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// A skill of the agent at this index in the config (`None`: the agent has no skills listed).
+    /// A skill of the agent at this index in the config (`None`: the agent has no skills listed, or is
+    /// exposed as one tool).
     Skill {
         agent: usize,
         skill_id: Option<String>,
@@ -51,6 +58,14 @@ pub struct ToolTable {
     pub routes: HashMap<String, Route>,
     /// Tool name → index in `tools`, so a lookup costs the same however many agents there are.
     index: HashMap<String, usize>,
+    /// Whether the list is the compact one (`tool_mode` compact, or auto past its threshold).
+    pub compact: bool,
+    /// How many tools the skills-mode list has (what `auto` compared with its threshold).
+    pub skills_mode_count: usize,
+    /// The skills `find_skills` searches; empty unless `find_skills` is listed.
+    pub catalog: Arc<Catalog>,
+    /// A hash of the listed names in order: a `tools/list` cursor is valid only for the list it was cut from.
+    pub fingerprint: u64,
 }
 
 impl ToolTable {
@@ -76,52 +91,74 @@ pub struct AgentTools<'a> {
     /// The description from the config, which wins over the card's.
     pub description: Option<&'a str>,
     pub filter: &'a SkillFilter,
+    /// `expose` from the config (`None`: as the tool mode says).
+    pub expose: Option<Expose>,
     /// `None` while the agent has not answered: it contributes no tools yet.
     pub card: Option<&'a AgentCard>,
 }
 
-/// What every table starts from: the generic tools, the one input schema of skill tools and the longest
-/// name. Built once (the schemas depend only on `max_wait_seconds`) and shared by every rebuild.
+/// What every table starts from: the generic tools, the one input schema of skill tools, the longest
+/// name and the tool mode. Built once (the schemas depend only on `max_wait_seconds`) and shared by every
+/// rebuild.
 pub struct ToolShapes {
     generic: Vec<(Tool, GenericTool)>,
+    find_skills: Tool,
     skill_input: Arc<JsonObject>,
     max_name_len: usize,
+    mode: ToolMode,
+    compact_above: usize,
 }
 
 impl ToolShapes {
-    /// `max_name_len`: the config's `max_tool_name_length` (at least 16).
+    /// `max_name_len`: the config's `max_tool_name_length` (at least 16). The mode is `skills` until
+    /// `with_mode` says otherwise.
     pub fn new(max_wait_secs: f64, max_name_len: usize) -> Self {
         ToolShapes {
             generic: GenericTool::ALL
                 .iter()
                 .map(|g| (g.tool(max_wait_secs), *g))
                 .collect(),
+            find_skills: GenericTool::FindSkills.tool(max_wait_secs),
             skill_input: skill_input_schema(max_wait_secs),
             max_name_len: max_name_len.max(HASH_SUFFIX_LEN + 2),
+            mode: ToolMode::Skills,
+            compact_above: usize::MAX,
         }
+    }
+
+    /// `tool_mode` and, for `auto`, `compact_above_tools` from the config.
+    pub fn with_mode(mut self, mode: ToolMode, compact_above: usize) -> Self {
+        self.mode = mode;
+        self.compact_above = compact_above;
+        self
     }
 }
 
-/// Builds the tool table: generic tools first, then one tool per allowed skill of every known agent.
+/// Builds the tool table: generic tools first (with `find_skills` when the list is compact or an agent is
+/// exposed as `none`), then each agent's tools as its `expose` and the tool mode say, in config order.
 pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable {
-    let mut table = ToolTable::default();
     // Every skill tool has the same schemas: they are built once and shared.
     let input = &shapes.skill_input;
-    let mut taken: HashSet<String> = HashSet::new();
-    for (tool, generic) in &shapes.generic {
-        taken.insert(tool.name.to_ascii_lowercase());
-        table.push(tool.clone(), Route::Generic(*generic));
-    }
+    let mut taken: HashSet<String> = shapes
+        .generic
+        .iter()
+        .map(|(t, _)| t.name.to_ascii_lowercase())
+        .chain([shapes.find_skills.name.to_ascii_lowercase()])
+        .collect();
+    // The skills-mode list of every agent's tools, named as in skills mode whatever the mode, so an agent with
+    // an explicit `expose` keeps its tool names when the list turns compact. `true`: `expose` is set.
+    let mut agent_tools: Vec<(Tool, Route, bool)> = Vec::new();
+    let mut hidden = false;
     for (index, agent) in agents.iter().enumerate() {
         let Some(card) = agent.card else { continue };
         let description = agent.description.unwrap_or(&card.description);
-        let skills: Vec<&Skill> = card
-            .skills
-            .iter()
-            .filter(|s| agent.filter.allows(&s.id))
-            .collect();
-        if card.skills.is_empty() {
-            // An agent whose card lists no skills still gets one tool: the agent itself.
+        let explicit = agent.expose.is_some();
+        let expose = agent.expose.unwrap_or(Expose::Skills);
+        // An agent whose card lists no skills still gets one tool: the agent itself.
+        let whole = expose == Expose::Agent || (expose == Expose::Skills && card.skills.is_empty());
+        if expose == Expose::None {
+            hidden = true;
+        } else if whole {
             let prefix = if agent.prefix.is_empty() {
                 agent.name
             } else {
@@ -129,34 +166,90 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
             };
             let name = unique_name(prefix, None, agent.name, shapes.max_name_len, &mut taken);
             let tool = agent_tool(&name, agent.name, card, description, input);
-            table.push(
-                tool,
-                Route::Skill {
-                    agent: index,
-                    skill_id: None,
-                },
-            );
-            continue;
-        }
-        for skill in skills {
-            let name = unique_name(
-                agent.prefix,
-                Some(&skill.id),
-                agent.name,
-                shapes.max_name_len,
-                &mut taken,
-            );
-            let tool = skill_tool(&name, agent.name, description, skill, input);
-            table.push(
-                tool,
-                Route::Skill {
+            let route = Route::Skill {
+                agent: index,
+                skill_id: None,
+            };
+            agent_tools.push((tool, route, explicit));
+        } else {
+            for skill in card.skills.iter().filter(|s| agent.filter.allows(&s.id)) {
+                let name = unique_name(
+                    agent.prefix,
+                    Some(&skill.id),
+                    agent.name,
+                    shapes.max_name_len,
+                    &mut taken,
+                );
+                let tool = skill_tool(&name, agent.name, description, skill, input);
+                let route = Route::Skill {
                     agent: index,
                     skill_id: Some(skill.id.clone()),
-                },
-            );
+                };
+                agent_tools.push((tool, route, explicit));
+            }
         }
     }
+    let skills_mode_count = shapes.generic.len() + usize::from(hidden) + agent_tools.len();
+    let compact = match shapes.mode {
+        ToolMode::Skills => false,
+        ToolMode::Compact => true,
+        ToolMode::Auto => skills_mode_count > shapes.compact_above,
+    };
+    let mut table = ToolTable {
+        compact,
+        skills_mode_count,
+        ..ToolTable::default()
+    };
+    for (tool, generic) in &shapes.generic {
+        table.push(tool.clone(), Route::Generic(*generic));
+    }
+    let searchable = compact || hidden;
+    if searchable {
+        table.push(
+            shapes.find_skills.clone(),
+            Route::Generic(GenericTool::FindSkills),
+        );
+    }
+    for (tool, route, explicit) in agent_tools {
+        if !compact || explicit {
+            table.push(tool, route);
+        }
+    }
+    if searchable {
+        table.catalog = Arc::new(catalog_of(agents, &table));
+    }
+    table.fingerprint = table.tools.iter().fold(0xcbf2_9ce4_8422_2325, |h, t| {
+        fnv1a_from(h, t.name.as_bytes()) ^ 0xff
+    });
     table
+}
+
+/// Every allowed skill of every agent with a card, with its tool when `table` lists one.
+fn catalog_of(agents: &[AgentTools<'_>], table: &ToolTable) -> Catalog {
+    let mut tool_of: HashMap<(usize, &str), &str> = HashMap::new();
+    for tool in &table.tools {
+        if let Some(Route::Skill {
+            agent,
+            skill_id: Some(id),
+        }) = table.routes.get(tool.name.as_ref())
+        {
+            tool_of.insert((*agent, id.as_str()), tool.name.as_ref());
+        }
+    }
+    let mut entries = Vec::new();
+    for (index, agent) in agents.iter().enumerate() {
+        let Some(card) = agent.card else { continue };
+        for skill in card.skills.iter().filter(|s| agent.filter.allows(&s.id)) {
+            entries.push(Entry {
+                agent: agent.name.to_owned(),
+                skill: skill.clone(),
+                tool: tool_of
+                    .get(&(index, skill.id.as_str()))
+                    .map(|t| (*t).to_owned()),
+            });
+        }
+    }
+    Catalog::new(entries)
 }
 
 /// `{prefix}_{skill}` made safe, at most `max` characters and unique, deterministically. `agent` (the
@@ -344,7 +437,11 @@ fn with_suffix(name: &str, identity: &str, max: usize) -> String {
 
 /// FNV-1a: tiny and, unlike std's hasher, guaranteed stable across Rust releases.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a continued from `h`.
+fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);

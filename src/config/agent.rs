@@ -34,6 +34,8 @@ pub struct AgentConfig {
     /// What skill tool names start with (`{tool_prefix}_{skill}`): the agent's name unless set; may be empty.
     pub tool_prefix: Option<String>,
     pub skills: SkillFilter,
+    /// How the agent appears in `tools/list` (`expose`); `None` follows `bridge.tool_mode`.
+    pub expose: Option<Expose>,
     /// Overrides the card's `capabilities.streaming`.
     pub streaming: Option<bool>,
     pub request_timeout: Duration,
@@ -115,6 +117,19 @@ impl SkillFilter {
     }
 }
 
+/// How one agent appears in `tools/list` (`[[agents]] expose`). Set, it holds in every `tool_mode`; unset,
+/// the agent's skills are tools in skills mode and are found through `find_skills` in compact mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expose {
+    /// One tool per skill.
+    Skills,
+    /// One tool for the whole agent (the message goes to the agent without a skill id).
+    Agent,
+    /// No tool of its own: reachable through `send_message`, and found by `find_skills`.
+    None,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAgent {
@@ -128,6 +143,7 @@ pub(super) struct RawAgent {
     tool_prefix: Option<String>,
     #[serde(default)]
     skills: RawSkills,
+    expose: Option<Expose>,
     streaming: Option<bool>,
     request_timeout_secs: Option<f64>,
     stream_idle_timeout_secs: Option<f64>,
@@ -344,6 +360,7 @@ impl RawAgent {
                 include: self.skills.include,
                 exclude: self.skills.exclude,
             },
+            expose: self.expose,
             streaming: self.streaming,
             request_timeout,
             stream_idle_timeout,

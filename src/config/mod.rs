@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use agent::{AgentConfig, DEFAULT_API_KEY_HEADER, OAuth2Config, SkillFilter};
+pub use agent::{AgentConfig, DEFAULT_API_KEY_HEADER, Expose, OAuth2Config, SkillFilter};
 pub use secret::{Secret, SecretSource};
 pub use server::{ServerSettings, is_loopback};
 
@@ -81,7 +81,33 @@ pub struct BridgeSettings {
     /// Whether a card (or a redirect) may send the bridge to link-local and cloud metadata addresses;
     /// agents may override it.
     pub allow_link_local: bool,
+    /// One tool per skill, a compact list with `find_skills`, or compact past `compact_above_tools`.
+    pub tool_mode: ToolMode,
+    /// In `auto` mode: a skills-mode list of more tools than this is replaced by the compact one.
+    pub compact_above_tools: usize,
+    /// Most tools in one `tools/list` page; the rest follow through `nextCursor`.
+    pub tools_page_size: usize,
 }
+
+/// What `tools/list` holds (`bridge.tool_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolMode {
+    /// One tool per skill of every agent (and one per agent without skills).
+    Skills,
+    /// The generic tools and `find_skills`: a few kilobytes however many agents there are. Agents with an
+    /// explicit `expose` keep their tools.
+    Compact,
+    /// `skills` while the list has at most `compact_above_tools` tools, else `compact`.
+    #[default]
+    Auto,
+}
+
+/// Default `compact_above_tools`: past a few dozen tools, models pick worse and hosts start warning.
+pub const DEFAULT_COMPACT_ABOVE_TOOLS: usize = 40;
+/// Default `tools_page_size`: large enough that clients that do not page see a whole skills-mode list of
+/// a usual config.
+pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
@@ -120,6 +146,9 @@ impl Default for BridgeSettings {
             max_skills_per_agent: DEFAULT_MAX_SKILLS_PER_AGENT,
             max_description_chars: DEFAULT_MAX_DESCRIPTION_CHARS,
             allow_link_local: false,
+            tool_mode: ToolMode::Auto,
+            compact_above_tools: DEFAULT_COMPACT_ABOVE_TOOLS,
+            tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
         }
     }
 }
@@ -153,6 +182,9 @@ struct RawBridge {
     max_skills_per_agent: Option<usize>,
     max_description_chars: Option<usize>,
     allow_link_local: Option<bool>,
+    tool_mode: Option<ToolMode>,
+    compact_above_tools: Option<usize>,
+    tools_page_size: Option<usize>,
 }
 
 impl Config {
@@ -274,6 +306,10 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
         max_description_chars: positive(raw.max_description_chars, "bridge.max_description_chars")?
             .unwrap_or(d.max_description_chars),
         allow_link_local: raw.allow_link_local.unwrap_or(d.allow_link_local),
+        tool_mode: raw.tool_mode.unwrap_or(d.tool_mode),
+        compact_above_tools: raw.compact_above_tools.unwrap_or(d.compact_above_tools),
+        tools_page_size: positive(raw.tools_page_size, "bridge.tools_page_size")?
+            .unwrap_or(d.tools_page_size),
         max_tool_name_len: match raw.max_tool_name_length {
             Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
                 return Err((

@@ -289,3 +289,31 @@ fn oauth2_token_url_and_api_key_header_may_come_from_the_card() {
     assert!(c.agents[1].headers.contains_key("x-api-key"));
     assert!(!c.agents[2].api_key_header_from_card);
 }
+
+#[test]
+fn tool_mode_and_expose() {
+    let c = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n").unwrap();
+    assert_eq!(c.bridge.tool_mode, ToolMode::Auto);
+    assert_eq!(c.bridge.compact_above_tools, DEFAULT_COMPACT_ABOVE_TOOLS);
+    assert_eq!(c.agents[0].expose, None);
+    let c = parse(
+        "[bridge]\ntool_mode = \"compact\"\ncompact_above_tools = 3\ntools_page_size = 7\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nexpose = \"agent\"\n",
+    )
+    .unwrap();
+    assert_eq!(c.bridge.tool_mode, ToolMode::Compact);
+    assert_eq!(c.bridge.compact_above_tools, 3);
+    assert_eq!(c.bridge.tools_page_size, 7);
+    assert_eq!(c.agents[0].expose, Some(Expose::Agent));
+    let e =
+        parse("[bridge]\ntool_mode = \"tiny\"\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n")
+            .unwrap_err();
+    assert!(e.starts_with("/etc/bridge.toml: bridge.tool_mode: "), "{e}");
+    let e = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nexpose = \"all\"\n").unwrap_err();
+    assert!(e.starts_with("/etc/bridge.toml: agents[0].expose: "), "{e}");
+    let e = parse("[bridge]\ntools_page_size = 0\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n")
+        .unwrap_err();
+    assert!(
+        e.contains("bridge.tools_page_size: must be greater than zero"),
+        "{e}"
+    );
+}

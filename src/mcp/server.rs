@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CancelTaskParams, GetTaskParams, GetTaskResult,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-    SubscriptionFilter, Tool, UpdateTaskParams,
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscriptionFilter, Tool, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -16,6 +17,15 @@ use crate::bridge::Bridge;
 const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sends your message to that agent. \
 Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
 and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
+
+/// The server instructions: the fixed part, and what the tool mode adds.
+fn instructions(tool_mode: &str) -> String {
+    if tool_mode.is_empty() {
+        INSTRUCTIONS.to_owned()
+    } else {
+        format!("{INSTRUCTIONS} {tool_mode}")
+    }
+}
 
 /// How often a session's `tools/list_changed` forwarder checks whether its session has ended.
 const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
@@ -61,21 +71,62 @@ impl ServerHandler for BridgeServer {
                 .enable_tools()
                 .enable_tool_list_changed()
                 .enable_tasks()
+                .enable_resources()
                 .build(),
         )
         .with_server_info(
             Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
                 .with_title("MCP to A2A bridge"),
         )
-        .with_instructions(INSTRUCTIONS)
+        .with_instructions(instructions(&self.bridge.tool_mode_note()))
     }
 
+    /// Pages of at most `bridge.tools_page_size` tools, with `nextCursor` while more follow.
     async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let cursor = request.and_then(|r| r.cursor);
+        let (tools, next) = self
+            .bridge
+            .tools_page(cursor.as_deref())
+            .await
+            .map_err(|e| McpError::invalid_params(e, None))?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next;
+        Ok(result)
+    }
+
+    /// The card of every reachable agent (`a2a://{agent}/card`).
+    async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.bridge.tools().await))
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(
+            self.bridge.list_resources().await,
+        ))
+    }
+
+    /// `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`.
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            crate::bridge::resource_templates(),
+        ))
+    }
+
+    /// Cards from the registry; artifacts fetched from their agent (stateless).
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        Ok(self.bridge.read_resource(&request.uri).await?.into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

@@ -18,13 +18,14 @@ use crate::support::process::DemoAgent;
 
 const TOKEN: &str = "it-clients-token";
 const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_echo"];
-const GENERIC_TOOLS: [&str; 6] = [
+const GENERIC_TOOLS: [&str; 7] = [
     "list_agents",
     "get_agent_card",
     "send_message",
     "get_task",
     "cancel_task",
     "list_tasks",
+    "read_artifact",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

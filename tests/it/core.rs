@@ -46,6 +46,7 @@ async fn tools_are_the_generic_ones_then_one_per_skill() {
                 "get_task",
                 "cancel_task",
                 "list_tasks",
+                "read_artifact",
                 "ag_echo",
                 "ag_research"
             ]

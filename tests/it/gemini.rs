@@ -27,12 +27,14 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 const SERVER: &str = "a2a";
 
 /// Every tool the bridge lists for the demo agent: the generic tools and one per skill.
-const TOOLS: [&str; 9] = [
+const TOOLS: [&str; 11] = [
     "list_agents",
     "get_agent_card",
     "send_message",
     "get_task",
     "cancel_task",
+    "list_tasks",
+    "read_artifact",
     "demo_stream",
     "demo_work",
     "demo_ask",

@@ -304,8 +304,9 @@ async fn oversized_cards_are_capped_with_warnings() {
         ..CardSpec::default()
     })
     .await;
+    // Skills mode: the capped skills are the tools (past 40 tools `auto` would list find_skills instead).
     let config = format!(
-        "{}[[agents]]\nname = \"long\"\nurl = \"{}\"\n",
+        "[bridge]\ntool_mode = \"skills\"\n{}[[agents]]\nname = \"long\"\nurl = \"{}\"\n",
         agent(&many.url, ""),
         long.url
     );

@@ -1,5 +1,6 @@
 //! The one integration-test binary: drives the built bridge with a real MCP client against real A2A agents.
 mod card_auth;
+mod catalog;
 mod clients;
 mod core;
 mod demo;
@@ -14,6 +15,7 @@ mod hosts;
 mod http;
 mod list_tasks;
 mod long;
+mod resources;
 mod support;
 mod tidy;
 mod transport;

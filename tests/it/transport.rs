@@ -405,21 +405,27 @@ async fn sessions_past_the_limit_get_503() {
     let _third = raw.open("2025-11-25").await;
 }
 
-/// rmcp 3.11 (from 3.9): methods of capabilities the bridge does not advertise (prompts, resources) are
-/// "method not found" instead of empty lists that suggest the server has none yet.
+/// rmcp 3.11 (from 3.9): methods of capabilities the bridge does not advertise (prompts) are "method not
+/// found" instead of empty lists that suggest the server has none yet; resources are advertised and listed.
 #[tokio::test]
 async fn unadvertised_methods_are_not_found() {
     let agent = demo_agent().await;
     let bridge = bridge(&agent, "").await;
     let raw = Raw::new(&bridge);
     let (session, _) = raw.open("2025-11-25").await;
-    for (id, method) in [(2, "prompts/list"), (3, "resources/list")] {
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method}).to_string();
-        let response = raw.post(Some(&session), Some("2025-11-25"), &body).await;
-        let answer =
-            message_with_id(&events(&response.text().await.unwrap()), id).expect("an answer");
-        assert_eq!(answer["error"]["code"], -32601, "{method}: {answer}");
-    }
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "prompts/list"}).to_string();
+    let response = raw.post(Some(&session), Some("2025-11-25"), &body).await;
+    let answer = message_with_id(&events(&response.text().await.unwrap()), 2).expect("an answer");
+    assert_eq!(answer["error"]["code"], -32601, "prompts/list: {answer}");
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "resources/list"}).to_string();
+    let response = raw.post(Some(&session), Some("2025-11-25"), &body).await;
+    let answer = message_with_id(&events(&response.text().await.unwrap()), 3).expect("an answer");
+    assert!(
+        answer["result"]["resources"][0]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("a2a://") && u.ends_with("/card")),
+        "resources/list: {answer}"
+    );
 }
 
 /// Sequential requests on one kept-alive connection answer in about a millisecond: with Nagle's algorithm on

@@ -17,11 +17,22 @@ pub fn decode_card(raw: Value) -> Result<AgentCard, A2aError> {
     }
     let name = str_field(&raw, "name").ok_or_else(|| bad("agent card has no \"name\""))?;
     let capabilities = raw.get("capabilities").cloned().unwrap_or(Value::Null);
-    let skills = raw
+    let mut skills: Vec<Skill> = raw
         .get("skills")
         .and_then(Value::as_array)
         .map(|items| items.iter().enumerate().filter_map(decode_skill).collect())
         .unwrap_or_default();
+    // A skill without its own modes takes the card's defaults (A2A v0.3 §5.5.4 `inputModes`/`outputModes`).
+    let default_input = string_list(&raw, "defaultInputModes");
+    let default_output = string_list(&raw, "defaultOutputModes");
+    for skill in &mut skills {
+        if skill.input_modes.is_empty() {
+            skill.input_modes.clone_from(&default_input);
+        }
+        if skill.output_modes.is_empty() {
+            skill.output_modes.clone_from(&default_output);
+        }
+    }
 
     // The card's own version: what its interfaces speak unless they say otherwise.
     let card_version = str_field(&raw, "protocolVersion");
@@ -107,6 +118,9 @@ fn decode_skill((index, v): (usize, &Value)) -> Option<Skill> {
         name: name.unwrap_or_else(|| id.clone()),
         description: str_field(v, "description").unwrap_or_default(),
         examples: string_list(v, "examples"),
+        tags: string_list(v, "tags"),
+        input_modes: string_list(v, "inputModes"),
+        output_modes: string_list(v, "outputModes"),
         id,
     })
 }

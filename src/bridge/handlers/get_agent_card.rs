@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::AGENT_NAME;
 use super::args::text;
+use super::{AGENT_NAME, Agent};
 use crate::a2a::error::redact_url;
 use crate::bridge::Bridge;
 use crate::bridge::schema::input_schema;
@@ -57,22 +57,27 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
         };
-        let c = &agent.conn;
-        let output = CardOutput {
-            agent: agent.name(),
-            protocol: c.client.version().as_str(),
-            card_url: redact_url(&c.card_url),
-            endpoint: redact_url(c.client.endpoint()),
-            card: &c.card.raw,
-        };
-        let mut value = serde_json::to_value(output).unwrap_or_default();
-        // The card is what the agent sent (at most the card size cap); long descriptions in it are cut to
-        // `max_description_chars`, as they are in tool descriptions and `list_agents`.
-        if let Some(card) = value.get_mut("card") {
-            cut_long_strings(card, self.settings.max_description_chars);
-        }
-        CallToolResult::structured(value)
+        CallToolResult::structured(card_output(&agent, self.settings.max_description_chars))
     }
+}
+
+/// What `get_agent_card` returns and the `a2a://{agent}/card` resource holds: the card as the agent sent it
+/// (at most the card size cap), strings longer than `max_chars` cut as they are in tool descriptions and
+/// `list_agents`, with where it came from.
+pub(in crate::bridge) fn card_output(agent: &Agent<'_>, max_chars: usize) -> Value {
+    let c = &agent.conn;
+    let output = CardOutput {
+        agent: agent.name(),
+        protocol: c.client.version().as_str(),
+        card_url: redact_url(&c.card_url),
+        endpoint: redact_url(c.client.endpoint()),
+        card: &c.card.raw,
+    };
+    let mut value = serde_json::to_value(output).unwrap_or_default();
+    if let Some(card) = value.get_mut("card") {
+        cut_long_strings(card, max_chars);
+    }
+    value
 }
 
 /// Cuts every string of `value` longer than `max` characters, saying how much was left out.

@@ -1,7 +1,8 @@
 //! Tool handlers, one file per tool: `Bridge::call_tool` looks the tool up and hands the arguments to it.
 //!
 //! - `message`: a skill tool, and `send_message` (any agent by name);
-//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `list_tasks`: the bridge's own tools.
+//! - `list_agents`, `get_agent_card`, `get_task`, `cancel_task`, `list_tasks`, `find_skills`, `read_artifact`:
+//!   the bridge's own tools.
 //!
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
@@ -13,11 +14,13 @@
 
 mod args;
 mod cancel_task;
+mod find_skills;
 mod get_agent_card;
 mod get_task;
 mod list_agents;
 mod list_tasks;
 mod message;
+mod read_artifact;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,16 +67,21 @@ pub enum GenericTool {
     GetTask,
     CancelTask,
     ListTasks,
+    ReadArtifact,
+    /// Listed only when the list is compact or an agent is exposed as `none` (see `tools::build_table`).
+    FindSkills,
 }
 
 impl GenericTool {
-    pub const ALL: [GenericTool; 6] = [
+    /// The tools listed in every mode, in order (`FindSkills` is added by `tools::build_table` when needed).
+    pub const ALL: [GenericTool; 7] = [
         GenericTool::ListAgents,
         GenericTool::GetAgentCard,
         GenericTool::SendMessage,
         GenericTool::GetTask,
         GenericTool::CancelTask,
         GenericTool::ListTasks,
+        GenericTool::ReadArtifact,
     ];
 
     /// The tool's name; skill tools never take it.
@@ -85,6 +93,8 @@ impl GenericTool {
             GenericTool::GetTask => get_task::NAME,
             GenericTool::CancelTask => cancel_task::NAME,
             GenericTool::ListTasks => list_tasks::NAME,
+            GenericTool::ReadArtifact => read_artifact::NAME,
+            GenericTool::FindSkills => find_skills::NAME,
         }
     }
 
@@ -97,15 +107,19 @@ impl GenericTool {
             GenericTool::GetTask => get_task::tool(max_wait_secs),
             GenericTool::CancelTask => cancel_task::tool(),
             GenericTool::ListTasks => list_tasks::tool(),
+            GenericTool::ReadArtifact => read_artifact::tool(),
+            GenericTool::FindSkills => find_skills::tool(),
         }
     }
 }
+
+pub(super) use get_agent_card::card_output;
 
 /// The input schema of skill tools, which every skill tool shares.
 pub use message::skill_input_schema;
 
 /// A configured agent that is reachable now.
-pub(super) struct Agent<'a> {
+pub(in crate::bridge) struct Agent<'a> {
     pub slot: &'a AgentSlot,
     pub conn: Arc<Connected>,
 }
@@ -126,6 +140,16 @@ pub(super) enum AgentError {
 }
 
 impl AgentError {
+    /// Why, in one sentence (for errors that are not tool results).
+    pub(super) fn reason(&self) -> String {
+        match self {
+            AgentError::Unknown { name, configured } => {
+                format!("no agent is named {name:?}; the configured agents are: {configured}")
+            }
+            AgentError::NotReady { agent, reason } => format!("agent \"{agent}\": {reason}"),
+        }
+    }
+
     /// The tool error: for an unknown name, which agents there are (the model picks one and calls again);
     /// for an agent that is not reachable, why.
     fn into_answer(self) -> CallToolResult {
@@ -246,6 +270,12 @@ impl Bridge {
             Route::Generic(GenericTool::ListTasks) => {
                 self.list_tasks(parse_args(tool, args)?).await.into()
             }
+            Route::Generic(GenericTool::ReadArtifact) => {
+                self.read_artifact(parse_args(tool, args)?).await.into()
+            }
+            Route::Generic(GenericTool::FindSkills) => {
+                self.find_skills(parse_args(tool, args)?).into()
+            }
         })
     }
 
@@ -339,7 +369,68 @@ impl Bridge {
         if let Some(cut) = view.output_cut() {
             note_output_cut(&mut result, agent, view, cut);
         }
+        link_long_artifacts(&mut result, agent, view, self.settings.max_result_chars);
         super::scrub_result::scrub_result(&self.registry.scrubber, result)
+    }
+}
+
+/// When the artifacts' text is longer than `max_chars` (so the result's text was cut), links every artifact
+/// of the task as a resource (`a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`) and says how to read
+/// the rest with `read_artifact`, in the text and in `structuredContent.text`: the agent keeps the whole
+/// output, and nothing is lost because it was long.
+fn link_long_artifacts(
+    result: &mut CallToolResult,
+    agent: &str,
+    view: &TaskView,
+    max_chars: usize,
+) {
+    let Some(task_id) = view.task_id.as_deref() else {
+        return;
+    };
+    let texts: Vec<(&crate::a2a::Artifact, usize)> = view
+        .artifacts
+        .iter()
+        .map(|a| (a, super::resources::artifact_text(a).chars().count()))
+        .collect();
+    if texts.iter().map(|(_, n)| n).sum::<usize>() <= max_chars {
+        return;
+    }
+    let mut lines = Vec::new();
+    for (artifact, chars) in texts {
+        let target = super::resources::Target::Artifact {
+            agent: agent.to_owned(),
+            task_id: task_id.to_owned(),
+            artifact_id: artifact.artifact_id.clone(),
+        };
+        let uri = target.uri();
+        let name = artifact
+            .name
+            .clone()
+            .unwrap_or_else(|| artifact.artifact_id.clone());
+        result
+            .content
+            .push(rmcp::model::ContentBlock::resource_link(
+                rmcp::model::Resource::new(uri.clone(), name)
+                    .with_description(format!("{chars} characters of output of task {task_id}")),
+            ));
+        lines.push(format!(
+            "artifact {:?} ({chars} characters): read_artifact with agent \"{agent}\", task_id \"{task_id}\", \
+             artifact_id {:?} and an offset, or read the resource {uri}",
+            artifact.artifact_id, artifact.artifact_id
+        ));
+    }
+    let note = format!(
+        "[the output is longer than max_result_chars ({max_chars}); the agent keeps all of it: {}]",
+        lines.join("; ")
+    );
+    result
+        .content
+        .push(rmcp::model::ContentBlock::text(note.clone()));
+    if let Some(Value::Object(output)) = &mut result.structured_content
+        && let Some(Value::String(text)) = output.get_mut("text")
+    {
+        text.push('\n');
+        text.push_str(&note);
     }
 }
 

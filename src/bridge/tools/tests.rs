@@ -1,6 +1,10 @@
 use super::*;
 use crate::a2a::AgentCard;
 
+/// How many generic tools come before the agents' tools.
+const G: usize = GenericTool::ALL.len();
+use crate::config::{Expose, ToolMode};
+
 fn card(skills: &[&str]) -> AgentCard {
     AgentCard {
         name: "Card".into(),
@@ -30,6 +34,7 @@ fn tools_of<'a>(
         prefix: name,
         description: None,
         filter,
+        expose: None,
         card,
     }
 }
@@ -37,9 +42,6 @@ fn tools_of<'a>(
 fn names(table: &ToolTable) -> Vec<String> {
     table.tools.iter().map(|t| t.name.to_string()).collect()
 }
-
-/// How many generic tools come before the skill tools.
-const G: usize = GenericTool::ALL.len();
 
 #[test]
 fn sanitize_keeps_safe_characters() {
@@ -127,6 +129,7 @@ fn skill_filter_and_skill_less_agents() {
             prefix: "solo",
             description: Some("Mine."),
             filter: &none,
+            expose: None,
             card: Some(&c2),
         },
     ];
@@ -280,6 +283,7 @@ fn the_tool_prefix_replaces_the_agent_name() {
             prefix: "r",
             description: None,
             filter: &filter,
+            expose: None,
             card: Some(&c),
         },
         AgentTools {
@@ -287,6 +291,7 @@ fn the_tool_prefix_replaces_the_agent_name() {
             prefix: "",
             description: None,
             filter: &filter,
+            expose: None,
             card: Some(&c),
         },
         AgentTools {
@@ -294,6 +299,7 @@ fn the_tool_prefix_replaces_the_agent_name() {
             prefix: "",
             description: None,
             filter: &filter,
+            expose: None,
             card: Some(&empty),
         },
     ];
@@ -324,7 +330,7 @@ fn descriptions_end_with_one_period_and_tools_have_titles_and_hints() {
         let hints = tool.annotations.as_ref().expect("annotations");
         assert!(hints.title.is_some(), "{}", tool.name);
         match tool.name.as_ref() {
-            "list_agents" | "get_agent_card" | "get_task" | "list_tasks" => {
+            "list_agents" | "get_agent_card" | "get_task" | "list_tasks" | "read_artifact" => {
                 assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name)
             }
             "cancel_task" => assert_eq!(hints.destructive_hint, Some(true)),
@@ -372,4 +378,99 @@ fn input_schemas_use_the_subset_hosts_translate() {
     }
     let echo = &table.get("a_echo").unwrap().0.input_schema;
     assert_eq!(echo["properties"]["data"]["type"], "string");
+}
+
+fn exposed<'a>(
+    name: &'a str,
+    filter: &'a SkillFilter,
+    card: &'a AgentCard,
+    expose: Expose,
+) -> AgentTools<'a> {
+    AgentTools {
+        expose: Some(expose),
+        ..tools_of(name, filter, Some(card))
+    }
+}
+
+#[test]
+fn auto_mode_turns_compact_past_the_threshold() {
+    let filter = SkillFilter::default();
+    let c = card(&["one", "two", "three"]);
+    let agents = [tools_of("a", &filter, Some(&c))];
+    // The generic tools + 3 skills.
+    let at = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, G + 3);
+    let table = build_table(&agents, &at);
+    assert!(!table.compact);
+    assert_eq!(table.skills_mode_count, G + 3);
+    assert!(!table.routes.contains_key("find_skills"));
+    assert!(table.catalog.entries.is_empty());
+    let past = ToolShapes::new(1.0, 40).with_mode(ToolMode::Auto, G + 2);
+    let table = build_table(&agents, &past);
+    assert!(table.compact);
+    let n = names(&table);
+    assert_eq!(&n[..G], &GenericTool::ALL.map(|g| g.name().to_owned()));
+    assert_eq!(&n[G..], ["find_skills"]);
+    assert_eq!(table.catalog.entries.len(), 3);
+    assert!(table.catalog.entries.iter().all(|e| e.tool.is_none()));
+    // Compact whatever the count; skills mode never.
+    let compact = ToolShapes::new(1.0, 40).with_mode(ToolMode::Compact, usize::MAX);
+    assert!(build_table(&agents, &compact).compact);
+    let skills = ToolShapes::new(1.0, 40).with_mode(ToolMode::Skills, 0);
+    assert!(!build_table(&agents, &skills).compact);
+}
+
+#[test]
+fn expose_holds_in_every_mode_with_the_same_names() {
+    let filter = SkillFilter::default();
+    let c1 = card(&["echo", "research"]);
+    let c2 = card(&["sum"]);
+    let c3 = card(&["hidden"]);
+    let c4 = card(&["plain"]);
+    let agents = [
+        exposed("a", &filter, &c1, Expose::Skills),
+        exposed("b", &filter, &c2, Expose::Agent),
+        exposed("c", &filter, &c3, Expose::None),
+        tools_of("d", &filter, Some(&c4)),
+    ];
+    let skills = build_table(&agents, &ToolShapes::new(1.0, 40));
+    // `none` adds find_skills even in skills mode.
+    assert_eq!(
+        &names(&skills)[G..],
+        ["find_skills", "a_echo", "a_research", "b", "d_plain"]
+    );
+    assert_eq!(
+        skills.routes["b"],
+        Route::Skill {
+            agent: 1,
+            skill_id: None
+        }
+    );
+    let compact = ToolShapes::new(1.0, 40).with_mode(ToolMode::Compact, 0);
+    let table = build_table(&agents, &compact);
+    assert_eq!(
+        &names(&table)[G..],
+        ["find_skills", "a_echo", "a_research", "b"]
+    );
+    // Every skill is searchable; those with a listed tool say which.
+    let tools: Vec<(String, Option<String>)> = table
+        .catalog
+        .entries
+        .iter()
+        .map(|e| (e.skill.id.clone(), e.tool.clone()))
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            ("echo".into(), Some("a_echo".into())),
+            ("research".into(), Some("a_research".into())),
+            ("sum".into(), None),
+            ("hidden".into(), None),
+            ("plain".into(), None),
+        ]
+    );
+    assert_ne!(skills.fingerprint, table.fingerprint);
+    assert_eq!(
+        table.fingerprint,
+        build_table(&agents, &compact).fingerprint
+    );
 }

@@ -24,6 +24,8 @@ struct Log {
     auth: Vec<String>,
     /// The X-Agent-Key header of every JSON-RPC request ("" when absent).
     api_keys: Vec<String>,
+    /// The `skillId` in the metadata of every message sent (`None` when absent).
+    skill_ids: Vec<Option<String>>,
 }
 
 /// A running scripted agent.
@@ -39,22 +41,93 @@ impl Drop for Scripted {
     }
 }
 
+/// Words the descriptions of `Scripted::with_skills` are made of: three lists, one per position, with no word
+/// in two lists.
+pub const SKILL_WORDS: [[&str; 20]; 3] = [
+    [
+        "invoice",
+        "weather",
+        "flight",
+        "hotel",
+        "payroll",
+        "translate",
+        "summarize",
+        "calendar",
+        "inventory",
+        "shipping",
+        "refund",
+        "contract",
+        "recipe",
+        "diagnose",
+        "forecast",
+        "audit",
+        "compile",
+        "playlist",
+        "mortgage",
+        "vaccine",
+    ],
+    [
+        "harbor", "glacier", "orchard", "volcano", "meadow", "canyon", "lagoon", "prairie",
+        "tundra", "delta", "savanna", "fjord", "marsh", "plateau", "reef", "dune", "geyser",
+        "atoll", "bayou", "steppe",
+    ],
+    [
+        "copper", "silver", "cobalt", "nickel", "zinc", "indigo", "amber", "scarlet", "violet",
+        "emerald", "saffron", "ivory", "onyx", "maroon", "teal", "coral", "bronze", "pewter",
+        "ochre", "jade",
+    ],
+];
+
+/// The three words of skill `i` of `Scripted::with_skills`, one from each list: a combination no other of
+/// the first 8,000 skills has.
+pub fn skill_words(i: usize) -> [&'static str; 3] {
+    [
+        SKILL_WORDS[0][i % 20],
+        SKILL_WORDS[1][(i / 20) % 20],
+        SKILL_WORDS[2][(i / 400) % 20],
+    ]
+}
+
 impl Scripted {
     pub async fn start() -> Scripted {
-        Scripted::start_with_card(|_| json!({})).await
+        Scripted::start_with(0, |_| json!({})).await
     }
 
     /// Started with `extra(url)`'s fields added to the card (security schemes, say).
     pub async fn start_with_card(extra: impl FnOnce(&str) -> Value) -> Scripted {
+        Scripted::start_with(0, extra).await
+    }
+
+    /// The scripted agent with `n` generated skills (`skill-{i}`, described by `skill_words(i)`) instead of
+    /// its one `fault` skill; 0: the usual card.
+    pub async fn with_skills(n: usize) -> Scripted {
+        Scripted::start_with(n, |_| json!({})).await
+    }
+
+    /// `n` skills as in `with_skills`, and `extra(url)`'s fields added to the card.
+    async fn start_with(n: usize, extra: impl FnOnce(&str) -> Value) -> Scripted {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let log = Arc::new(Mutex::new(Log::default()));
+        let skills: Vec<Value> = if n == 0 {
+            vec![
+                json!({"id": "fault", "name": "Fault", "description": "Misbehaves on purpose.", "tags": []}),
+            ]
+        } else {
+            (0..n)
+                .map(|i| {
+                    let [a, b, c] = skill_words(i);
+                    json!({"id": format!("skill-{i}"), "name": format!("Skill {i}"),
+                        "description": format!("Handles {a} work near the {b} for {c} teams."), "tags": [a]})
+                })
+                .collect()
+        };
         let mut card = json!({
             "name": "scripted", "description": "Scripted faults", "version": "1",
             "supportedInterfaces": [{"url": format!("{url}/"), "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}],
             "capabilities": {"streaming": true},
             "defaultInputModes": ["text/plain"], "defaultOutputModes": ["text/plain"],
-            "skills": [{"id": "fault", "name": "Fault", "description": "Misbehaves on purpose.", "tags": []}]
+            "skills": skills
         });
         if let (Some(card), Value::Object(extra)) = (card.as_object_mut(), extra(&url)) {
             card.extend(extra);
@@ -80,6 +153,11 @@ impl Scripted {
     /// The X-Agent-Key header of every JSON-RPC request, in order ("" when absent).
     pub fn api_keys(&self) -> Vec<String> {
         self.log.lock().unwrap().api_keys.clone()
+    }
+
+    /// The `skillId` of every message received, in order.
+    pub fn skill_ids(&self) -> Vec<Option<String>> {
+        self.log.lock().unwrap().skill_ids.clone()
     }
 
     /// JSON-RPC methods received, in order.
@@ -151,6 +229,10 @@ async fn rpc(
     let id = req["id"].clone();
     let method = req["method"].as_str().unwrap_or("").to_owned();
     log.lock().unwrap().methods.push(method.clone());
+    if let Some(message) = req["params"].get("message") {
+        let skill = message["metadata"]["skillId"].as_str().map(str::to_owned);
+        log.lock().unwrap().skill_ids.push(skill);
+    }
     let text = req["params"]["message"]["parts"][0]["text"]
         .as_str()
         .unwrap_or("")
