@@ -69,6 +69,7 @@ async fn compact_mode_finds_and_calls_one_skill_of_2000() {
             "send_message",
             "get_task",
             "cancel_task",
+            "list_tasks",
             "read_artifact",
             "find_skills"
         ]
@@ -136,7 +137,7 @@ async fn auto_mode_turns_compact_and_says_so() {
     let bridge = bridge_for(&agent, "").await;
     let names = bridge.tool_names().await;
     assert!(names.contains(&"find_skills".to_owned()), "{names:?}");
-    assert_eq!(names.len(), 7, "{names:?}");
+    assert_eq!(names.len(), 8, "{names:?}");
     let instructions = bridge
         .client
         .peer_info()
@@ -177,7 +178,7 @@ async fn skills_mode_pages_every_tool_exactly_once() {
     let bridge = bridge_for(&agent, "tool_mode = \"skills\"\ntools_page_size = 150").await;
     let names = list_in_pages(&bridge, 150, SKILLS + 10).await;
     assert_once(&names);
-    assert_eq!(names.len(), SKILLS + 6);
+    assert_eq!(names.len(), SKILLS + 7);
     assert!(!names.contains(&"find_skills".to_owned()));
     assert_eq!(bridge.tool_names().await, names);
 }
