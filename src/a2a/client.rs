@@ -72,6 +72,8 @@ struct Inner {
     next_id: AtomicU64,
     /// Set when the version was not stated by the user: what the agent was found to speak.
     learned: Option<Arc<VersionMemory>>,
+    /// The agent's configured name, for telemetry (`with_agent_name`).
+    agent_name: Option<String>,
 }
 
 /// The protocol version an agent was found to speak, kept for the process's life (across card refreshes) by
@@ -145,6 +147,7 @@ impl A2aClient {
                 guards: settings.guards,
                 next_id: AtomicU64::new(1),
                 learned: None,
+                agent_name: None,
             }),
         }
     }
@@ -155,6 +158,14 @@ impl A2aClient {
     pub fn with_version_fallback(mut self, memory: Arc<VersionMemory>) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.learned = Some(memory);
+        }
+        self
+    }
+
+    /// Names the agent in telemetry (the A2A request spans and duration metric).
+    pub fn with_agent_name(mut self, name: &str) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.agent_name = Some(name.to_owned());
         }
         self
     }
@@ -383,6 +394,7 @@ impl A2aClient {
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let watch = self.watch(version, method, &params);
         let body = rpc::request(version, id, method, params);
         let body =
             bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
@@ -399,6 +411,9 @@ impl A2aClient {
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT, accept)
                 .body(body.clone());
+            if let Some(watch) = &watch {
+                req = req.headers(watch.trace_headers());
+            }
             // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent
             // with `1.0`.
             if version == ProtocolVersion::V1_0 {
@@ -426,9 +441,42 @@ impl A2aClient {
                 oauth.invalidate().await;
                 continue;
             }
-            return self.check_status(resp).await;
+            let status = resp.status().as_u16();
+            let checked = self.check_status(resp).await;
+            if let Some(watch) = watch {
+                watch.finish(Some(status), None);
+            }
+            return checked;
         }
         unreachable!("the second attempt always returns")
+    }
+
+    /// Telemetry of one request: its client span (whose context goes out as `traceparent`) and its duration.
+    /// `None`, at the cost of two atomic loads, when telemetry is off.
+    fn watch(
+        &self,
+        version: ProtocolVersion,
+        method: Method,
+        params: &Value,
+    ) -> Option<crate::telemetry::A2aRequest> {
+        if !crate::telemetry::traces_on() && crate::telemetry::metrics().is_none() {
+            return None;
+        }
+        let url = self.inner.endpoint_url.as_ref();
+        let task_id = params
+            .get("id")
+            .or_else(|| params.get("message").and_then(|m| m.get("taskId")))
+            .and_then(Value::as_str);
+        let redacted = super::error::redact_url(&self.inner.endpoint);
+        crate::telemetry::a2a_request(crate::telemetry::A2aRequestInfo {
+            agent: self.inner.agent_name.as_deref().unwrap_or_default(),
+            method: method.name(version),
+            protocol_version: version.as_str(),
+            url: &redacted,
+            host: url.and_then(|u| u.host_str()),
+            port: url.and_then(|u| u.port_or_known_default()),
+            task_id,
+        })
     }
 
     async fn call(

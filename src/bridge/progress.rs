@@ -34,12 +34,15 @@ pub struct Progress {
     refilled: Instant,
     /// Configured secrets are scrubbed from every line: agent text may echo them.
     scrubber: Option<Scrubber>,
+    /// The agent the call went to, for the progress metric.
+    agent: String,
 }
 
 impl Progress {
     pub fn new(peer: Peer<RoleServer>, token: Option<ProgressToken>) -> Self {
         Progress {
             scrubber: None,
+            agent: String::new(),
             target: token.map(|t| (peer, t)),
             step: 0,
             last_sent: Instant::now(),
@@ -52,6 +55,12 @@ impl Progress {
     /// Scrubs every line sent with `scrubber` (the registry's: every configured secret).
     pub fn scrubbed(mut self, scrubber: Scrubber) -> Self {
         self.scrubber = Some(scrubber);
+        self
+    }
+
+    /// Names the agent the call went to (the configured name), for the progress metric.
+    pub fn for_agent(mut self, agent: &str) -> Self {
+        agent.clone_into(&mut self.agent);
         self
     }
 
@@ -113,8 +122,13 @@ impl Progress {
         };
         let param = ProgressNotificationParam::new(token.clone(), f64::from(self.step))
             .with_message(message);
-        if let Err(e) = peer.notify_progress(param).await {
-            tracing::debug!(error = %e, "progress notification not delivered");
+        match peer.notify_progress(param).await {
+            Ok(()) => {
+                if let Some(m) = crate::telemetry::metrics() {
+                    m.progress_sent(&self.agent);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "progress notification not delivered"),
         }
     }
 

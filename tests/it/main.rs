@@ -10,5 +10,6 @@ mod hosts;
 mod http;
 mod long;
 mod support;
+mod telemetry;
 mod tidy;
 mod transport;

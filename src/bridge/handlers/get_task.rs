@@ -66,7 +66,8 @@ impl Bridge {
             return self.look(&agent, &args.task.task_id).await;
         }
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token())
-            .scrubbed(self.registry.scrubber.clone());
+            .scrubbed(self.registry.scrubber.clone())
+            .for_agent(agent.name());
         let outcome = Follow::new(
             agent.name(),
             &agent.conn,

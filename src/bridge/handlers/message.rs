@@ -168,7 +168,8 @@ impl Bridge {
                 .cancel_on_timeout(cancel)
         };
         let mut progress = Progress::new(ctx.peer.clone(), ctx.meta.get_progress_token())
-            .scrubbed(self.registry.scrubber.clone());
+            .scrubbed(self.registry.scrubber.clone())
+            .for_agent(agent.name());
         let outcome = follow().send(&message, &mut progress).await;
         let outcome = match ask::until_answered(name, outcome, follow, &mut progress, ctx).await {
             Asked::Outcome(outcome) => outcome,

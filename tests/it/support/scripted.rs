@@ -22,6 +22,8 @@ struct Log {
     polled: std::collections::HashSet<String>,
     /// The Authorization header of every JSON-RPC request ("" when absent).
     auth: Vec<String>,
+    /// The `traceparent` header of every JSON-RPC request ("" when absent).
+    traceparent: Vec<String>,
 }
 
 /// A running scripted agent.
@@ -65,6 +67,11 @@ impl Scripted {
     /// The Authorization header of every JSON-RPC request, in order ("" when absent).
     pub fn auth(&self) -> Vec<String> {
         self.log.lock().unwrap().auth.clone()
+    }
+
+    /// The `traceparent` header of every JSON-RPC request, in order ("" when absent).
+    pub fn traceparents(&self) -> Vec<String> {
+        self.log.lock().unwrap().traceparent.clone()
     }
 
     /// JSON-RPC methods received, in order.
@@ -118,6 +125,12 @@ async fn rpc(
         .unwrap_or("")
         .to_owned();
     log.lock().unwrap().auth.push(auth.clone());
+    let traceparent = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    log.lock().unwrap().traceparent.push(traceparent);
     if auth == "Bearer tok-1" {
         return (
             StatusCode::UNAUTHORIZED,
