@@ -252,6 +252,8 @@ pub fn server_span(
     if !traces_on() {
         return Span::none();
     }
+    // The name a client sent may be anything: at most MCP's 128 characters of it (SEP-986).
+    let tool = tool.map(|t| t.char_indices().nth(128).map_or(t, |(i, _)| &t[..i]));
     let name = match tool {
         Some(tool) => format!("{method} {tool}"),
         None => method.to_owned(),

@@ -80,10 +80,7 @@ async fn scrape(bridge: &HttpBridge, token: Option<&str>) -> (StatusCode, String
     (status, resp.text().await.unwrap_or_default())
 }
 
-fn find<'a>(
-    spans: &'a [ReceivedSpan],
-    what: impl Fn(&ReceivedSpan) -> bool,
-) -> Option<&'a ReceivedSpan> {
+fn find(spans: &[ReceivedSpan], what: impl Fn(&ReceivedSpan) -> bool) -> Option<&ReceivedSpan> {
     spans.iter().find(|s| what(s))
 }
 
@@ -242,6 +239,38 @@ async fn a_call_joins_the_callers_trace_down_to_the_agent() {
         assert!(Instant::now() < deadline, "no OTLP metric export in time");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// JSON logs stay JSON with telemetry on: a line inside the call's span is one object with `trace_id` and
+/// `span_id` fields.
+#[tokio::test]
+async fn json_log_lines_carry_the_trace_id() {
+    let receiver = OtlpReceiver::start().await;
+    let agent = Scripted::start().await;
+    let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.as_str())];
+    let bridge = HttpBridge::start(
+        &agent_toml("s", &agent.url, ""),
+        &["--log-format", "json"],
+        &env,
+    )
+    .await;
+    call(
+        &bridge,
+        1,
+        "done",
+        Some(&format!("00-{TRACE}-{PARENT}-01")),
+        None,
+    )
+    .await;
+    let line = bridge
+        .wait_for_log(Duration::from_secs(10), |l| {
+            let v: Value = serde_json::from_str(l).ok()?;
+            (v["fields"]["message"] == "tool call finished").then_some(v)
+        })
+        .await
+        .expect("no JSON `tool call finished` line");
+    assert_eq!(line["trace_id"], TRACE, "{line}");
+    assert_eq!(line["span_id"].as_str().map(str::len), Some(16), "{line}");
 }
 
 /// Telemetry off (nothing configured, or `OTEL_SDK_DISABLED=true` beside an endpoint): no export, no
