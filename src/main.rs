@@ -135,9 +135,10 @@ const LOG_QUEUE_LINES: usize = 8192;
 /// Without this, a log line written to a dead pipe made tracing report the error with `eprintln!`, which
 /// panics, and a panic in the signal task left the bridge serving with SIGINT and SIGTERM ignored.
 ///
-/// With a `tracer` (traces exported), spans also go to OpenTelemetry (the bridge's own, at `info` and above,
-/// whatever `RUST_LOG` says), and lines inside a span end with its `trace_id` and `span_id`. Without one, the
-/// subscriber is exactly the plain one: telemetry off costs nothing here.
+/// With a `tracer` (traces exported), spans also go to OpenTelemetry (the bridge's own at `info` and above, and
+/// `telemetry`'s server and client spans, whatever `RUST_LOG` says), and lines inside a span end with its
+/// `trace_id` and `span_id`. Without one, the subscriber is exactly the plain one: telemetry off costs nothing
+/// here.
 fn init_tracing(
     format: LogFormat,
     tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
@@ -156,7 +157,9 @@ fn init_tracing(
             .with_tracer(tracer)
             .with_filter(
                 tracing_subscriber::filter::Targets::new()
-                    .with_target("mcp_a2a_bridge", tracing::Level::INFO),
+                    .with_target("mcp_a2a_bridge", tracing::Level::INFO)
+                    // The server and client spans: `debug`, so they stay out of log lines at `info`.
+                    .with_target("mcp_a2a_bridge::telemetry", tracing::Level::DEBUG),
             );
         let fmt = tracing_subscriber::fmt::layer()
             .with_writer(writer)

@@ -238,7 +238,8 @@ impl Drop for Telemetry {
     }
 }
 
-/// The server span of one MCP request (MCP semantic conventions): named `{method} {tool}` for `tools/call`, else
+/// The server span of one MCP request (MCP semantic conventions), at `debug` so log lines keep their usual
+/// prefix (the exporter takes this module's spans at `debug`, see `main`): named `{method} {tool}` for `tools/call`, else
 /// `{method}`; child of the trace context the request carried (`propagation::parent`). `Span::none()` when traces
 /// are off, so nothing is built or logged.
 pub fn server_span(
@@ -258,7 +259,7 @@ pub fn server_span(
         Some(tool) => format!("{method} {tool}"),
         None => method.to_owned(),
     };
-    let span = tracing::info_span!(
+    let span = tracing::debug_span!(
         "mcp.request",
         otel.name = %name,
         otel.kind = "server",
@@ -322,14 +323,15 @@ pub struct A2aRequest {
     finished: bool,
 }
 
-/// Starts watching an A2A request; `None` (and no work at all) when telemetry is off.
+/// Starts watching an A2A request; `None` (and no work at all) when telemetry is off. The span is at `debug`,
+/// like the server span.
 pub fn a2a_request(info: A2aRequestInfo<'_>) -> Option<A2aRequest> {
     let traces = traces_on();
     if !traces && metrics().is_none() {
         return None;
     }
     let span = if traces {
-        tracing::info_span!(
+        tracing::debug_span!(
             "a2a.request",
             otel.name = info.method,
             otel.kind = "client",
