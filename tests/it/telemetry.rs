@@ -273,6 +273,40 @@ async fn json_log_lines_carry_the_trace_id() {
     assert_eq!(line["span_id"].as_str().map(str::len), Some(16), "{line}");
 }
 
+/// `metrics_listen`: `/metrics` on its own address (and not on the MCP listener), without any OTLP export.
+#[tokio::test]
+async fn metrics_can_have_a_listener_of_their_own() {
+    let agent = Scripted::start().await;
+    let config = format!(
+        "[telemetry]\nmetrics_listen = \"127.0.0.1:0\"\n{}",
+        agent_toml("s", &agent.url, "")
+    );
+    let bridge = HttpBridge::start(&config, &[], &[]).await;
+    let addr = bridge
+        .wait_for_log(Duration::from_secs(10), |l| {
+            let rest = l.split("serving metrics addr=").nth(1)?;
+            rest.split_whitespace().next().map(str::to_owned)
+        })
+        .await
+        .expect("no `serving metrics` log line");
+    call(&bridge, 1, "done", None, None).await;
+    assert_eq!(scrape(&bridge, None).await.0, StatusCode::NOT_FOUND);
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("a2a_bridge_tool_calls_total{agent=\"s\",tool=\"s_fault\",outcome=\"ok\"} 1"),
+        "{text}"
+    );
+    assert!(
+        agent.traceparents().iter().all(String::is_empty),
+        "no traces without an endpoint"
+    );
+}
+
 /// Telemetry off (nothing configured, or `OTEL_SDK_DISABLED=true` beside an endpoint): no export, no
 /// `traceparent` to the agent even when the caller sent one, no `/metrics`, no trace ids in the logs.
 #[tokio::test]
