@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod mcp;
+pub mod telemetry;
 pub mod time;
 
 use std::sync::Arc;
@@ -77,6 +78,7 @@ pub async fn run(
         "mcp-a2a-bridge starting"
     );
     end_calls_on_shutdown(&bridge, &transport, &config, shutdown.clone());
+    telemetry::endpoint::serve_own_listener(shutdown.child_token()).await?;
     let server = mcp::BridgeServer::new(Arc::clone(&bridge));
     let result = match transport {
         Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,

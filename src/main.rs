@@ -10,13 +10,44 @@ use tracing_subscriber::EnvFilter;
 use mcp_a2a_bridge::cli::{Args, Command, LogFormat};
 use mcp_a2a_bridge::config::Config;
 use mcp_a2a_bridge::demo;
+use mcp_a2a_bridge::telemetry::Telemetry;
+use mcp_a2a_bridge::telemetry::logfmt::WithTraceIds;
 use mcp_a2a_bridge::{Transport, run};
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // The config comes first (its errors are printed, not logged), since `[telemetry]` shapes the logging. The
+    // demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
+    let config = match (&args.command, &args.config) {
+        (Some(_), _) => None,
+        (None, None) => {
+            return config_error(
+                "no config file: pass --config FILE or set MCP_A2A_BRIDGE_CONFIG (see bridge.example.toml)",
+            );
+        }
+        (None, Some(path)) => match Config::load(path) {
+            Ok(c) => Some(c),
+            Err(e) => return config_error(e),
+        },
+    };
+    let telemetry_settings = config
+        .as_ref()
+        .map(|c| c.telemetry.clone())
+        .unwrap_or_default();
+    // Held to the end of `main`: dropping it flushes the spans and metrics not yet exported.
+    let telemetry = match Telemetry::start(&telemetry_settings) {
+        Ok(t) => t,
+        Err(e) => return config_error(e),
+    };
     // Held to the end of `main`: dropping it flushes the log lines still queued (waiting at most a second).
-    let _log_writer = init_tracing(args.log_format);
-    // The demo needs no config file: it builds its own (see `mcp_a2a_bridge::demo`).
+    let _log_writer = init_tracing(args.log_format, telemetry.tracer());
+    if telemetry.tracer().is_some() || telemetry_settings.prometheus() {
+        tracing::info!(
+            exports = telemetry.describe(),
+            metrics_endpoint = telemetry_settings.prometheus(),
+            "telemetry on"
+        );
+    }
     if let Some(command) = args.command {
         return block_on(|shutdown| async move {
             match command {
@@ -36,14 +67,8 @@ fn main() -> ExitCode {
             }
         });
     }
-    let Some(config_path) = args.config else {
-        return config_error(
-            "no config file: pass --config FILE or set MCP_A2A_BRIDGE_CONFIG (see bridge.example.toml)",
-        );
-    };
-    let config = match Config::load(&config_path) {
-        Ok(c) => c,
-        Err(e) => return config_error(e),
+    let Some(config) = config else {
+        return ExitCode::FAILURE;
     };
     // `--http` wins over `[server].listen`; with neither, stdio.
     let transport = match config.http_listen(args.http) {
@@ -109,13 +134,58 @@ const LOG_QUEUE_LINES: usize = 8192;
 /// when stderr is a pipe nobody reads), and that thread ignores write errors (a reader that died: EPIPE).
 /// Without this, a log line written to a dead pipe made tracing report the error with `eprintln!`, which
 /// panics, and a panic in the signal task left the bridge serving with SIGINT and SIGTERM ignored.
-fn init_tracing(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+///
+/// With a `tracer` (traces exported), spans also go to OpenTelemetry (the bridge's own at `info` and above, and
+/// `telemetry`'s server and client spans, whatever `RUST_LOG` says), and lines inside a span end with its
+/// `trace_id` and `span_id`. Without one, the subscriber is exactly the plain one: telemetry off costs nothing
+/// here.
+fn init_tracing(
+    format: LogFormat,
+    tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
+) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .thread_name("stderr-log")
         .finish(QuietStderr);
+    if let Some(tracer) = tracer {
+        use tracing_subscriber::Layer as _;
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let otel = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("mcp_a2a_bridge", tracing::Level::INFO)
+                    // The server and client spans: `debug`, so they stay out of log lines at `info`.
+                    .with_target("mcp_a2a_bridge::telemetry", tracing::Level::DEBUG),
+            );
+        let fmt = tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .log_internal_errors(false)
+            .with_ansi(false);
+        let registry = tracing_subscriber::registry().with(otel);
+        match format {
+            LogFormat::Text => registry
+                .with(
+                    fmt.event_format(WithTraceIds::new(tracing_subscriber::fmt::format(), false))
+                        .with_filter(filter),
+                )
+                .init(),
+            LogFormat::Json => registry
+                .with(
+                    fmt.json()
+                        .event_format(WithTraceIds::new(
+                            tracing_subscriber::fmt::format().json(),
+                            true,
+                        ))
+                        .with_filter(filter),
+                )
+                .init(),
+        }
+        return guard;
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -85,6 +85,8 @@ struct Inner {
     /// For the draft: whether the agent answers at its endpoint or at per-method paths (`DRAFT_PATHS_*`);
     /// shared with the `VersionMemory` when there is one.
     draft_paths: Arc<AtomicU8>,
+    /// The agent's configured name, for telemetry (`with_agent_name`).
+    agent_name: Option<String>,
 }
 
 /// `draft_paths`: not known yet.
@@ -231,6 +233,7 @@ impl A2aClient {
                 learned: None,
                 binding: Binding::JsonRpc,
                 draft_paths: Arc::new(AtomicU8::new(DRAFT_PATHS_UNKNOWN)),
+                agent_name: None,
             }),
         }
     }
@@ -255,6 +258,14 @@ impl A2aClient {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.draft_paths = memory.1.clone();
             inner.learned = Some(memory);
+        }
+        self
+    }
+
+    /// Names the agent in telemetry (the A2A request spans and duration metric).
+    pub fn with_agent_name(mut self, name: &str) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.agent_name = Some(name.to_owned());
         }
         self
     }
@@ -546,17 +557,24 @@ impl A2aClient {
         let version = route.version;
         let url = self.route_url(route, method);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let watch = self.watch(version, method, &params);
         let body = rpc::request(version, id, method, params);
-        self.post_body(version, url, body, accept, timeout, whole)
+        self.post_body(version, url, body, watch, accept, timeout, whole)
             .await
     }
 
-    /// POSTs the JSON-RPC request `body` to `url` (`None`: the endpoint as configured), as `post_on` does.
+    /// POSTs the JSON-RPC request `body` to `url` (`None`: the endpoint as configured), as `post_on` does,
+    /// with `watch`'s trace context and duration when telemetry is on.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private call path, each argument a different concern"
+    )]
     async fn post_body(
         &self,
         version: ProtocolVersion,
         url: Option<reqwest::Url>,
         body: Value,
+        watch: Option<crate::telemetry::A2aRequest>,
         accept: &'static str,
         timeout: Duration,
         whole: bool,
@@ -576,6 +594,9 @@ impl A2aClient {
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT, accept)
                 .body(body.clone());
+            if let Some(watch) = &watch {
+                req = req.headers(watch.trace_headers());
+            }
             // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent
             // with `1.0`.
             if version == ProtocolVersion::V1_0 {
@@ -603,9 +624,42 @@ impl A2aClient {
                 oauth.invalidate().await;
                 continue;
             }
-            return self.check_status(resp).await;
+            let status = resp.status().as_u16();
+            let checked = self.check_status(resp).await;
+            if let Some(watch) = watch {
+                watch.finish(Some(status), None);
+            }
+            return checked;
         }
         unreachable!("the second attempt always returns")
+    }
+
+    /// Telemetry of one request: its client span (whose context goes out as `traceparent`) and its duration.
+    /// `None`, at the cost of two atomic loads, when telemetry is off.
+    fn watch(
+        &self,
+        version: ProtocolVersion,
+        method: Method,
+        params: &Value,
+    ) -> Option<crate::telemetry::A2aRequest> {
+        if !crate::telemetry::traces_on() && crate::telemetry::metrics().is_none() {
+            return None;
+        }
+        let url = self.inner.endpoint_url.as_ref();
+        let task_id = params
+            .get("id")
+            .or_else(|| params.get("message").and_then(|m| m.get("taskId")))
+            .and_then(Value::as_str);
+        let redacted = super::error::redact_url(&self.inner.endpoint);
+        crate::telemetry::a2a_request(crate::telemetry::A2aRequestInfo {
+            agent: self.inner.agent_name.as_deref().unwrap_or_default(),
+            method: method.name(version),
+            protocol_version: version.as_str(),
+            url: &redacted,
+            host: url.and_then(|u| u.host_str()),
+            port: url.and_then(|u| u.port_or_known_default()),
+            task_id,
+        })
     }
 
     async fn call(

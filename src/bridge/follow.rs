@@ -227,6 +227,13 @@ impl<'a> Follow<'a> {
                             return Outcome::Failed(A2aError::StreamEnded, view);
                         }
                         Drove::Ended(error) => {
+                            if let Some(m) = crate::telemetry::metrics() {
+                                m.stream_recovery(self.agent);
+                            }
+                            crate::telemetry::event(
+                                "a2a.stream.recovery",
+                                &[("a2a.task.id", view.task_id.as_deref().unwrap_or_default())],
+                            );
                             stream_error = error;
                             Phase::Refresh
                         }
@@ -374,7 +381,9 @@ impl<'a> Follow<'a> {
                     if let Some(line) = line {
                         progress.send(line).await;
                     }
+                    let before = view.state;
                     view.apply(event);
+                    milestones(events, before, view);
                     if view.is_settled() {
                         return Drove::Done(Outcome::Done(view.clone(), Ending::Settled));
                     }
@@ -470,6 +479,10 @@ impl<'a> Follow<'a> {
     /// The budget is spent: the task so far, with the agent's own state. Nothing back at all is an error
     /// naming what was sent; a task known only by its id is looked up once, so its state is the agent's.
     async fn budget_spent(&self, mut view: TaskView, sent: Option<&Message>) -> Outcome {
+        crate::telemetry::event(
+            "a2a.budget.spent",
+            &[("a2a.task.id", view.task_id.as_deref().unwrap_or_default())],
+        );
         let Some(task_id) = view.task_id.clone() else {
             return Outcome::Failed(
                 A2aError::NoTask {
@@ -555,6 +568,25 @@ pub fn error_stands(error: &A2aError, before: Option<TaskState>, after: &TaskVie
 }
 
 /// What was sent, for an error: the method and the start of the message's text.
+/// Span events for a stream's milestones (telemetry only): its first event, and each change of the task's state.
+fn milestones(events: usize, before: Option<TaskState>, view: &TaskView) {
+    if !crate::telemetry::traces_on() {
+        return;
+    }
+    let task_id = view.task_id.as_deref().unwrap_or_default();
+    if events == 1 {
+        crate::telemetry::event("a2a.stream.first_event", &[("a2a.task.id", task_id)]);
+    }
+    if let Some(state) = view.state
+        && before != Some(state)
+    {
+        crate::telemetry::event(
+            "a2a.task.state",
+            &[("a2a.task.id", task_id), ("a2a.task.state", state.as_str())],
+        );
+    }
+}
+
 fn describe_sent(client: &A2aClient, streaming: bool, sent: Option<&Message>) -> String {
     let method = if streaming {
         Method::SendStreamingMessage

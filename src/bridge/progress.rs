@@ -47,12 +47,15 @@ pub struct Progress {
     refilled: Instant,
     /// Configured secrets are scrubbed from every line: agent text may echo them.
     scrubber: Option<Scrubber>,
+    /// The agent the call went to, for the progress metric.
+    agent: String,
 }
 
 impl Progress {
     pub fn new(peer: Peer<RoleServer>, token: Option<ProgressToken>) -> Self {
         Progress {
             scrubber: None,
+            agent: String::new(),
             target: token.map(|t| (peer, t)),
             step: 0,
             last_sent: Instant::now(),
@@ -77,6 +80,12 @@ impl Progress {
     /// Scrubs every line sent with `scrubber` (the registry's: every configured secret).
     pub fn scrubbed(mut self, scrubber: Scrubber) -> Self {
         self.scrubber = Some(scrubber);
+        self
+    }
+
+    /// Names the agent the call went to (the configured name), for the progress metric.
+    pub fn for_agent(mut self, agent: &str) -> Self {
+        agent.clone_into(&mut self.agent);
         self
     }
 
@@ -139,7 +148,12 @@ impl Progress {
         let param = ProgressNotificationParam::new(token.clone(), f64::from(self.step))
             .with_message(message);
         match peer.notify_progress(param).await {
-            Ok(()) => self.delivered = true,
+            Ok(()) => {
+                self.delivered = true;
+                if let Some(m) = crate::telemetry::metrics() {
+                    m.progress_sent(&self.agent);
+                }
+            }
             Err(e) => tracing::debug!(error = %e, "progress notification not delivered"),
         }
     }

@@ -88,6 +88,9 @@ impl AgentSlot {
     }
 
     fn set_state(&self, state: Reachability) {
+        if let Some(m) = crate::telemetry::metrics() {
+            m.set_agent_up(&self.config.name, matches!(state, Reachability::Up(_)));
+        }
         *self
             .state
             .write()
@@ -368,7 +371,8 @@ impl Registry {
                 },
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_agent_name(&agent.name);
         endpoint_policy(agent)
             .check(client.endpoint())
             .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;

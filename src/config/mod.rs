@@ -7,6 +7,7 @@
 mod agent;
 mod secret;
 mod server;
+mod telemetry;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 pub use agent::{AgentConfig, DEFAULT_API_KEY_HEADER, Expose, OAuth2Config, SkillFilter};
 pub use secret::{Secret, SecretSource};
 pub use server::{ServerSettings, is_loopback};
+pub use telemetry::TelemetrySettings;
 
 /// Default time for one unary request to an agent.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -52,6 +54,8 @@ pub struct Config {
     pub agents: Vec<AgentConfig>,
     /// How to serve MCP over HTTP (`[server]`).
     pub server: ServerSettings,
+    /// OpenTelemetry export and `/metrics` (`[telemetry]`).
+    pub telemetry: TelemetrySettings,
 }
 
 /// Settings that apply to every agent unless the agent overrides them.
@@ -161,6 +165,8 @@ struct RawConfig {
     #[serde(default)]
     server: server::RawServer,
     #[serde(default)]
+    telemetry: telemetry::RawTelemetry,
+    #[serde(default)]
     agents: Vec<agent::RawAgent>,
 }
 
@@ -221,6 +227,10 @@ impl Config {
             .server
             .validate(&dir)
             .map_err(|(k, m)| err(Some(k), m))?;
+        let telemetry = raw
+            .telemetry
+            .validate(&dir)
+            .map_err(|(k, m)| err(Some(k), m))?;
         if raw.agents.is_empty() {
             return Err(err(
                 Some("agents".into()),
@@ -253,6 +263,7 @@ impl Config {
             bridge,
             agents,
             server,
+            telemetry,
         })
     }
 }

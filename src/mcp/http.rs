@@ -305,7 +305,7 @@ pub async fn serve_http(
         rmcp_config(settings, mcp_ct.clone()),
     );
     let gate = Gate {
-        sessions,
+        sessions: Arc::clone(&sessions),
         max_sessions: settings.stateful.then_some(settings.max_sessions),
         max_body_bytes: settings.max_body_bytes,
     };
@@ -327,11 +327,27 @@ pub async fn serve_http(
         discovered: Arc::new(AtomicBool::new(false)),
         shutdown: shutdown.clone(),
     };
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(health.clone())
         .merge(mcp);
+    // `/metrics` (telemetry.metrics): outside the MCP bearer check, behind its own token if one is set.
+    if let Some(metrics) = crate::telemetry::endpoint::router_for_mcp_listener() {
+        app = app.merge(metrics);
+    }
+    if let Some(metrics) = crate::telemetry::metrics() {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                metrics.set_sessions(sessions.count().await);
+                tokio::select! {
+                    () = tokio::time::sleep(crate::telemetry::SESSIONS_SAMPLE) => {}
+                    () = shutdown.cancelled() => break,
+                }
+            }
+        });
+    }
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await

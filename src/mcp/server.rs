@@ -11,8 +11,10 @@ use rmcp::model::{
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use tracing::Instrument;
 
 use crate::bridge::Bridge;
+use crate::telemetry::{self, MetaContext};
 
 const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sends your message to that agent. \
 Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
@@ -29,6 +31,74 @@ fn instructions(tool_mode: &str) -> String {
 
 /// How often a session's `tools/list_changed` forwarder checks whether its session has ended.
 const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Telemetry of one MCP request other than `tools/call` (whose metrics the bridge records, knowing the agent):
+/// its server span and its `mcp.server.operation.duration`. Costs nothing when telemetry is off.
+struct Watch {
+    span: tracing::Span,
+    method: &'static str,
+    started: Option<std::time::Instant>,
+}
+
+impl Watch {
+    fn start(
+        method: &'static str,
+        tool: Option<&str>,
+        context: &RequestContext<RoleServer>,
+    ) -> Self {
+        Watch {
+            span: Self::server_span(method, tool, context),
+            method,
+            started: telemetry::metrics().map(|_| std::time::Instant::now()),
+        }
+    }
+
+    /// The server span for a request (see `telemetry::server_span`): trace context from `params._meta`, else
+    /// from the HTTP request's headers.
+    fn server_span(
+        method: &'static str,
+        tool: Option<&str>,
+        context: &RequestContext<RoleServer>,
+    ) -> tracing::Span {
+        if !telemetry::traces_on() {
+            return tracing::Span::none();
+        }
+        let meta = MetaContext {
+            traceparent: context.meta.get_traceparent(),
+            tracestate: context.meta.get_tracestate(),
+            baggage: context.meta.get_baggage(),
+        };
+        let http = context.extensions.get::<http::request::Parts>();
+        let session = http
+            .and_then(|p| p.headers.get("mcp-session-id"))
+            .and_then(|v| v.to_str().ok());
+        let version = context.protocol_version().map(|v| v.to_string());
+        telemetry::server_span(
+            method,
+            tool,
+            meta,
+            http.map(|p| &p.headers),
+            session,
+            version.as_deref(),
+        )
+    }
+
+    fn finish(self, error: Option<&McpError>) {
+        let error_type = error.map(|e| e.code.0.to_string());
+        if let Some(e) = &error_type {
+            telemetry::span_failed(&self.span, e);
+        }
+        if let (Some(m), Some(started)) = (telemetry::metrics(), self.started) {
+            m.operation(
+                self.method,
+                "",
+                "",
+                error_type.as_deref(),
+                started.elapsed(),
+            );
+        }
+    }
+}
 
 /// The MCP server: tools come from the bridge, calls go to it.
 #[derive(Clone)]
@@ -141,37 +211,85 @@ impl ServerHandler for BridgeServer {
         if self.confirm_progress {
             context.extensions.insert(crate::bridge::ConfirmProgress);
         }
+        let span = Watch::server_span("tools/call", Some(&request.name), &context);
         let _permit = match self.calls.as_ref().map(super::limit::CallLimit::try_start) {
-            Some(Err(refused)) => return Ok(refused.into()),
+            Some(Err(refused)) => {
+                telemetry::span_failed(&span, "tool_error");
+                if let Some(m) = telemetry::metrics()
+                    && self.bridge.tool(&request.name).is_some()
+                {
+                    m.tool_call(
+                        "",
+                        &request.name,
+                        "refused",
+                        Some("tool_error"),
+                        Default::default(),
+                    );
+                }
+                return Ok(refused.into());
+            }
             Some(Ok(permit)) => Some(permit),
             None => None,
         };
-        self.bridge.call_tool(request, context).await
+        let answer = self
+            .bridge
+            .call_tool(request, context)
+            .instrument(span.clone())
+            .await;
+        match &answer {
+            Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {
+                telemetry::span_failed(&span, "tool_error");
+            }
+            Err(e) => telemetry::span_failed(&span, &e.code.0.to_string()),
+            Ok(_) => {}
+        }
+        answer
     }
 
     /// MCP tasks extension: answered from the A2A task, so any bridge process can answer.
     async fn get_task(
         &self,
         request: GetTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, McpError> {
-        self.bridge.mcp_tasks_get(request).await
+        let watch = Watch::start("tasks/get", None, &context);
+        let answer = self
+            .bridge
+            .mcp_tasks_get(request)
+            .instrument(watch.span.clone())
+            .await;
+        watch.finish(answer.as_ref().err());
+        answer
     }
 
     async fn update_task(
         &self,
         request: UpdateTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        self.bridge.mcp_tasks_update(request).await
+        let watch = Watch::start("tasks/update", None, &context);
+        let answer = self
+            .bridge
+            .mcp_tasks_update(request)
+            .instrument(watch.span.clone())
+            .await;
+        watch.finish(answer.as_ref().err());
+        answer
     }
 
     async fn cancel_task(
         &self,
         request: CancelTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        self.bridge.mcp_tasks_cancel(request).await
+        let watch = Watch::start("tasks/cancel", None, &context);
+        let answer = self
+            .bridge
+            .mcp_tasks_cancel(request)
+            .instrument(watch.span.clone())
+            .await;
+        watch.finish(answer.as_ref().err());
+        answer
     }
 
     /// Sessions that `initialize` get `tools/list_changed` through their peer. The forwarder ends when the

@@ -17,5 +17,6 @@ mod list_tasks;
 mod long;
 mod resources;
 mod support;
+mod telemetry;
 mod tidy;
 mod transport;

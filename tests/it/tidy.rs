@@ -276,3 +276,15 @@ fn nothing_prints_to_stdout() {
         .collect();
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Telemetry is fed plain values by both sides: it knows neither MCP's types nor A2A's.
+#[test]
+fn telemetry_imports_neither_rmcp_nor_a2a() {
+    let files = module_files("telemetry");
+    assert!(!files.is_empty(), "no files for telemetry: moved?");
+    let found = uses_of(
+        &files,
+        &["rmcp", "crate::a2a", "crate::bridge", "crate::mcp"],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}

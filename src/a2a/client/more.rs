@@ -66,6 +66,7 @@ impl A2aClient {
                 version,
                 self.inner.endpoint_url.clone(),
                 rpc::request_named(id, name, params),
+                None,
                 "application/json",
                 timeout,
                 true,

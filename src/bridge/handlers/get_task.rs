@@ -65,7 +65,9 @@ impl Bridge {
         if wait.is_zero() {
             return self.look(&agent, &args.task.task_id).await;
         }
-        let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
+        let mut progress = Progress::for_call(ctx)
+            .scrubbed(self.registry.scrubber.clone())
+            .for_agent(agent.name());
         let outcome = Follow::new(
             agent.name(),
             &agent.conn,

@@ -205,7 +205,9 @@ impl Bridge {
             Follow::new(name, &agent.conn, wait, self.settings.heartbeat, &ctx.ct)
                 .cancel_on_timeout(cancel)
         };
-        let mut progress = Progress::for_call(ctx).scrubbed(self.registry.scrubber.clone());
+        let mut progress = Progress::for_call(ctx)
+            .scrubbed(self.registry.scrubber.clone())
+            .for_agent(agent.name());
         let outcome = follow().send(&message, &mut progress).await;
         let (outcome, declined) = match ask::until_answered(
             name,

@@ -200,6 +200,7 @@ impl Bridge {
         let span = tracing::info_span!("tool_call", tool = %name, agent = tracing::field::Empty, task_id = tracing::field::Empty);
         async move {
             let started = std::time::Instant::now();
+            let _in_flight = crate::telemetry::metrics().map(|m| m.call_started());
             // The agent a refused call was meant for, for the error's structured content.
             let meant_for = match &route {
                 Route::Skill { agent, .. } => {
@@ -231,6 +232,15 @@ impl Bridge {
                 duration_ms = started.elapsed().as_millis() as u64,
                 "tool call finished"
             );
+            if let Some(m) = crate::telemetry::metrics() {
+                // Only a configured agent's name becomes a label, never what a client typed.
+                let agent = meant_for
+                    .as_deref()
+                    .and_then(|a| self.registry.find(a))
+                    .map_or("", |(_, slot)| slot.config.name.as_str());
+                let error_type = (outcome == "error").then_some("tool_error");
+                m.tool_call(agent, &name, outcome, error_type, started.elapsed());
+            }
             Ok(result)
         }
         .instrument(span)
@@ -367,6 +377,9 @@ impl Bridge {
     pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
         let mut result = result_from_view(agent, view, ending, self.settings.max_result_chars);
         if let Some(cut) = view.output_cut() {
+            if let Some(m) = crate::telemetry::metrics() {
+                m.bytes_cut(agent, "max_output_bytes", cut);
+            }
             note_output_cut(&mut result, agent, view, cut);
         }
         link_long_artifacts(&mut result, agent, view, self.settings.max_result_chars);

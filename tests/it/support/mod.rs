@@ -8,6 +8,7 @@ pub mod field_agents;
 pub mod hostile;
 pub mod http;
 pub mod net;
+pub mod otlp;
 pub mod process;
 pub mod provision;
 pub mod scripted;

@@ -26,6 +26,8 @@ struct Log {
     api_keys: Vec<String>,
     /// The `skillId` in the metadata of every message sent (`None` when absent).
     skill_ids: Vec<Option<String>>,
+    /// The `traceparent` header of every JSON-RPC request ("" when absent).
+    traceparent: Vec<String>,
 }
 
 /// A running scripted agent.
@@ -160,6 +162,11 @@ impl Scripted {
         self.log.lock().unwrap().skill_ids.clone()
     }
 
+    /// The `traceparent` header of every JSON-RPC request, in order ("" when absent).
+    pub fn traceparents(&self) -> Vec<String> {
+        self.log.lock().unwrap().traceparent.clone()
+    }
+
     /// JSON-RPC methods received, in order.
     pub fn methods(&self) -> Vec<String> {
         self.log.lock().unwrap().methods.clone()
@@ -217,6 +224,12 @@ async fn rpc(
         .unwrap_or("")
         .to_owned();
     log.lock().unwrap().api_keys.push(api_key);
+    let traceparent = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    log.lock().unwrap().traceparent.push(traceparent);
     if auth == "Bearer tok-1" {
         return (
             StatusCode::UNAUTHORIZED,
