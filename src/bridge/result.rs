@@ -3,7 +3,9 @@
 //! Text parts become text; data parts become `structuredContent.data` plus JSON text; files with bytes become
 //! image/audio content by media type, or an embedded resource; files by URI become resource links. Every
 //! result ends with one line carrying agent, state, task id and context id, and one sentence telling the
-//! model what to do next; `structuredContent` carries the same in machine-readable form (`CallOutput`).
+//! model what to do next; `structuredContent` carries the same in machine-readable form (`CallOutput`), except
+//! the words themselves: they travel once, in the text content (a 1 MiB answer would otherwise be sent, escaped
+//! and parsed twice).
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,7 +19,13 @@ use super::view::{Reading, TaskView, read_part, said};
 use crate::a2a::{Part, TaskState};
 
 /// The `structuredContent` of every tool that sends a message or reads a task, on success and on error
-/// alike, so a client can rely on one shape. Its schema is every such tool's `outputSchema`.
+/// alike, so a client can rely on one shape. Its schema is the `outputSchema` of the generic tools
+/// (`send_message`, `get_task`, `cancel_task`); skill tools return the same shape without declaring it, since
+/// it says nothing the text content lacks (MCP 2025-11-25 tools: an output schema is optional, and a client
+/// compiles a validator for each one it is given).
+///
+/// The agent's words are not repeated here: they are the first text content block (MCP 2025-11-25 tools,
+/// unstructured content), and the last one is a line with these same fields for a model to read.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CallOutput {
     /// The agent's name, as configured.
@@ -29,8 +37,6 @@ pub struct CallOutput {
     pub task_id: Option<String>,
     /// The A2A context id (the conversation); null when the agent gave none.
     pub context_id: Option<String>,
-    /// The agent's text output (or the error), as the text content says it.
-    pub text: String,
     /// Data parts of the output, in order.
     pub data: Vec<Value>,
     /// File parts of the output, in order; their bytes or links are in the content blocks.
@@ -266,7 +272,7 @@ pub fn result_from_view(
 
     let mut content = Vec::new();
     if !main.is_empty() {
-        content.push(ContentBlock::text(main.clone()));
+        content.push(ContentBlock::text(main));
     }
     for d in &raw_data {
         content.push(ContentBlock::text(d.to_string()));
@@ -284,7 +290,6 @@ pub fn result_from_view(
         state: shown,
         task_id: view.task_id.clone(),
         context_id: view.context_id.clone(),
-        text: main,
         data,
         files,
     }
@@ -311,13 +316,12 @@ pub fn failure_result(
 /// the cause, with the same structured shape as other results.
 pub fn error_result(agent: &str, message: &str, view: Option<&TaskView>) -> CallToolResult {
     let text = format!("agent \"{agent}\": {message}");
-    let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
+    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
     CallOutput {
         agent: agent.to_owned(),
         state: CallState::Error,
         task_id: view.and_then(|v| v.task_id.clone()),
         context_id: view.and_then(|v| v.context_id.clone()),
-        text,
         data: Vec::new(),
         files: Vec::new(),
     }
@@ -368,14 +372,7 @@ pub fn cancel_result(agent: &str, view: &TaskView, max_chars: usize) -> CallTool
         "The cancel of task {task} was requested; the agent \"{agent}\" still reports it as {state}. To \
          confirm it ended, call get_task with agent \"{agent}\" and task_id \"{task}\"."
     );
-    result.content.insert(0, ContentBlock::text(note.clone()));
-    if let Some(Value::Object(out)) = result.structured_content.as_mut() {
-        let text = match out.get("text").and_then(Value::as_str) {
-            Some(t) if !t.is_empty() => format!("{note}\n{t}"),
-            _ => note,
-        };
-        out.insert("text".into(), Value::String(text));
-    }
+    result.content.insert(0, ContentBlock::text(note));
     result
 }
 

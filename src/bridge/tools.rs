@@ -12,7 +12,9 @@
 //! clashes too is a retry number mixed into the hash. Order is stable: generic tools, then agents in config
 //! order, skills in card order.
 //!
-//! Input schemas come from the argument types of the handlers, the output schema from `result::CallOutput`.
+//! Input schemas come from the argument types of the handlers. Skill tools declare no output schema: their
+//! `structuredContent` (`result::CallOutput`) says nothing their text lacks, and a client compiles a validator
+//! for every schema it is given (MCP 2025-11-25 tools: `outputSchema` is optional).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -20,7 +22,6 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 
 use super::handlers::{GenericTool, skill_input_schema};
-use super::result;
 use crate::a2a::{AgentCard, Skill};
 use crate::config::SkillFilter;
 
@@ -406,7 +407,6 @@ fn skill_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(format!("{agent}: {}", skill.name))
-        .with_raw_output_schema(result::output_schema())
         .with_annotations(agent_call_annotations(format!("{agent}: {}", skill.name)))
 }
 
@@ -429,7 +429,6 @@ fn agent_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
-        .with_raw_output_schema(result::output_schema())
         .with_annotations(agent_call_annotations(agent.to_owned()))
 }
 

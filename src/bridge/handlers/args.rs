@@ -80,19 +80,18 @@ fn takes(tool: &Tool) -> String {
     }
 }
 
-/// The tool error for refused arguments. A tool with an `outputSchema` also gets the `CallOutput` shape
-/// (state `error`), so clients that check structured content against the schema accept it; `agent` is the
-/// agent the call was meant for, if known.
-pub fn bad_args_result(tool: &Tool, agent: Option<&str>, error: BadArgs) -> CallToolResult {
+/// The tool error for refused arguments. A tool whose results are `CallOutput`s (`shaped`: skill tools and the
+/// tools declaring that `outputSchema`) also gets that shape (state `error`), so clients that check structured
+/// content against the schema accept it; `agent` is the agent the call was meant for, if known.
+pub fn bad_args_result(shaped: bool, agent: Option<&str>, error: BadArgs) -> CallToolResult {
     let text = format!("invalid arguments: {}", error.0);
-    let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
-    if tool.output_schema.is_some() {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
+    if shaped {
         let output = CallOutput {
             agent: agent.unwrap_or_default().to_owned(),
             state: CallState::Error,
             task_id: None,
             context_id: None,
-            text,
             data: Vec::new(),
             files: Vec::new(),
         };
@@ -243,15 +242,14 @@ mod tests {
 
     #[test]
     fn refused_arguments_are_tool_errors_with_the_output_shape() {
-        let r = bad_args_result(&tool(), Some("a"), BadArgs("x".into()));
+        let r = bad_args_result(true, Some("a"), BadArgs("x".into()));
         assert_eq!(r.is_error, Some(true));
         let s = r.structured_content.unwrap();
         assert_eq!(s["state"], "error");
         assert_eq!(s["agent"], "a");
-        assert_eq!(s["text"], "invalid arguments: x");
-        let plain = Tool::new("list", "", input_schema::<Args>());
+        assert_eq!(r.content[0].as_text().unwrap().text, "invalid arguments: x");
         assert!(
-            bad_args_result(&plain, None, BadArgs("x".into()))
+            bad_args_result(false, None, BadArgs("x".into()))
                 .structured_content
                 .is_none()
         );

@@ -182,11 +182,13 @@ impl Bridge {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
             };
+            // Whether this tool's results are `CallOutput`s (declared in its `outputSchema` or not).
+            let shaped = tool.output_schema.is_some() || matches!(route, Route::Skill { .. });
             let result = match self.route_call(&tool, route, args, retry, &ctx).await {
                 Ok(result) => result,
                 Err(bad) => {
                     tracing::info!(error = %bad.0, "tool arguments refused");
-                    bad_args_result(&tool, meant_for.as_deref(), bad).into()
+                    bad_args_result(shaped, meant_for.as_deref(), bad).into()
                 }
             };
             let result = super::scrub_result::scrub_response(&self.registry.scrubber, result);
@@ -332,8 +334,7 @@ impl Bridge {
     }
 }
 
-/// Says, in the text and in `structuredContent.text`, how much of the task's output the bridge dropped and how
-/// to get it.
+/// Says, in the text, how much of the task's output the bridge dropped and how to get it.
 fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cut: usize) {
     let task = view
         .task_id
@@ -344,15 +345,7 @@ fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cu
         "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
         view.output.max
     );
-    result
-        .content
-        .push(rmcp::model::ContentBlock::text(note.clone()));
-    if let Some(Value::Object(output)) = &mut result.structured_content
-        && let Some(Value::String(text)) = output.get_mut("text")
-    {
-        text.push('\n');
-        text.push_str(&note);
-    }
+    result.content.push(rmcp::model::ContentBlock::text(note));
 }
 
 /// The result of a call that the bridge's shutdown ended: the task keeps running on the agent, and its id goes
