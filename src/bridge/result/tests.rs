@@ -225,7 +225,6 @@ fn output_schema_is_plain_and_lists_every_state() {
             "state",
             "task_id",
             "context_id",
-            "text",
             "data",
             "files"
         ])
