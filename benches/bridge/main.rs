@@ -607,20 +607,26 @@ async fn compare_run(
         // is provisioned.
         if out.valgrind.is_some() {
             let args = [OsStr::new("--config"), one_agent_config.as_os_str()];
-            let server =
-                compare::start_under_callgrind(work, "quick", bin, &args, Via::Stdio).await?;
-            let per_call = compare::instructions_per_call(work, "quick", &server, 2, 5, || {
-                server
-                    .call("a0_echo", json!({"message": "ping"}))
-                    .map_ok(drop)
-            })
-            .await?;
-            server.stop().await;
+            // A failure is reported in the table, not fatal: a slow machine may not finish the handshake of
+            // a debug build under callgrind in time.
+            let per_call = async {
+                let server =
+                    compare::start_under_callgrind(work, "quick", bin, &args, Via::Stdio).await?;
+                let counted = compare::instructions_per_call(work, "quick", &server, 2, 5, || {
+                    server
+                        .call("a0_echo", json!({"message": "ping"}))
+                        .map_ok(drop)
+                })
+                .await;
+                server.stop().await;
+                counted
+            }
+            .await;
             out.instructions.push(InstructionRow {
-                server: "bridge".into(),
+                server: "mcp-a2a-bridge".into(),
                 transport: "stdio",
                 calls: 5,
-                per_call: Ok(per_call),
+                per_call: per_call.map_err(|e| format!("{e:#}")),
             });
         }
         out.skipped = Some("the quick run provisions no peers and no SDK clients");

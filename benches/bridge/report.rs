@@ -371,19 +371,26 @@ const WHY_STDIO_THROUGHPUT: &str = "CPU-bound on 2 shared cores. A call costs th
 framing, an HTTP request to the agent and its SSE reply, the result), while the demo agent's echo costs \
 35–50 µs; the direct path pays only the client and the agent. The ceiling in the CPU table predicts the measured share. \
 With an agent that does real work per call, the share approaches 100%.";
-const WHY_HTTP_THROUGHPUT: &str = "As for stdio, plus the Streamable HTTP transport: 200–260 µs of bridge CPU and \
-150–200 µs in the rmcp client per call (a POST with an SSE response each).";
+const WHY_HTTP_THROUGHPUT: &str = "As for stdio, plus the Streamable HTTP transport: a POST answered with an SSE \
+stream per call, in rmcp's HTTP server (about 1.5× the bridge instructions of a stdio call, see \"Instructions per \
+call\") and in the rmcp client (5× the client CPU of stdio in the CPU table).";
 const WHY_IDLE_RSS: &str = "The tool table: each tool's name, description and annotations, and each agent's card \
 and connection.";
-const WHY_PER_CALL_RSS: &str = "Each call in flight holds an SSE stream and its own HTTP connection to the agent, \
-plus the MCP request's state.";
+const WHY_PER_CALL_RSS: &str = "Each call in flight holds its own pooled HTTP/1.1 connection to the agent (the demo \
+agent speaks plain HTTP/1.1, so nothing is multiplexed) with its socket buffers and SSE decoder, plus the MCP \
+request's task and timers. Not reduced in this round: see \"Memory per call\" in the notes.";
 const WHY_STARTUP: &str = "Start-up waits for every card; after the last one arrives, the tool table is built \
 once.";
-const WHY_NODE_HTTP: &str = "See the clients table: compare the TypeScript client over stdio and the rmcp client \
-over HTTP to tell the client's cost from the transport's.";
-const WHY_INSTR_STDIO: &str = "See \"Instructions per call\" in the notes for where the rest goes.";
-const WHY_INSTR_HTTP: &str = "See \"Instructions per call\" in the notes for where the rest goes.";
-const WHY_LIST: &str = "See \"Tool list\" in the notes.";
+const WHY_NODE_HTTP: &str = "Scheduling on the loaded machine, not the client: the Python client's p99 over HTTP is as \
+high, and the TypeScript client's p50 (once 42 ms, a Nagle/delayed-ACK stall) is now below the Python client's. See \
+\"Node clients over HTTP\" in the notes.";
+const WHY_INSTR_STDIO: &str = "See \"Instructions per call\" in the notes: what was tried, what each gave, and \
+where the rest goes.";
+const WHY_INSTR_HTTP: &str = "A stdio call plus rmcp's Streamable HTTP server (an HTTP request, an SSE response and \
+the session's channels per call). See \"Instructions per call\" in the notes.";
+const WHY_LIST: &str = "The output schema is gone from skill tools, but each skill tool still carries about \
+1.3 KiB: the input schema with a description per argument (767 bytes), the skill's and the agent's description, \
+the title and annotations. See \"Tool list\" in the notes.";
 const WHY_FLAT: &str =
     "A call finds its tool by name in a hash map; the agent count should not show.";
 
@@ -853,29 +860,57 @@ const NOTES: &str = "
 - **What \"added\" includes.** The bridged figures are measured at the MCP client, so they include the rmcp
   client's own work: JSON-RPC framing, and over HTTP a POST with an SSE reply per call. Any MCP host pays a cost like
   this. The direct figures use the bridge's own A2A client, so they show exactly the agent leg of a bridged call.
-- **Ratios against a cheap agent.** The demo agent's `echo` takes 35–50 µs of CPU and about 0.3 ms end to end, so
+- **Ratios against a cheap agent.** The demo agent's `echo` takes 30–60 µs of CPU and about 0.3 ms end to end, so
   every ratio here is a worst case. Against an agent that calls a model (hundreds of milliseconds), the bridge adds
   the same fraction of a millisecond (stdio, HTTP), and its share of direct throughput approaches 100%.
-- **Where the bridge's CPU goes (stdio, `perf`).** The largest parts are the outbound A2A request (reqwest/hyper,
-  the loopback TCP send and the SSE decode), about a quarter, and rmcp's stdio transport and dispatch (reading,
-  parsing and writing MCP messages), about a sixth. malloc/free take about 8%, spread over everything, and thread
-  wake-ups between the two runtime workers 7–13%. The one `info` log line per call costs about 4%, and re-parsing
-  the agent's endpoint URL on every request about 2%. No single item dominates.
-- **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs 0.4–0.5 ms more per round trip
-  than stdio on this machine, split between rmcp's HTTP server (100–130 µs more bridge CPU per call) and its
-  client (120–160 µs more client CPU). That is why the HTTP latency target is missed while the bridge's own share
-  is the same on both transports.
-- **Memory per call.** 1,000 calls in flight cost 40–50 KiB each. Each keeps an open SSE stream to the agent on
-  its own pooled HTTP/1.1 connection (the agent speaks plain HTTP, so there is no HTTP/2 multiplexing), plus the MCP
-  request's task and its wait timers.
-- **Growth.** `tools/list` grows with the number of tools because its answer does: 805 tools come to about
-  1.5 MB of JSON. A call's cost does not grow with the number of agents. Start-up stays about 20 ms behind
-  the slowest card with 50 agents and 50–70 ms with 200: the tool table is built once when the list is read,
-  not once per agent.
-- **Streaming relay.** A status update reaches the MCP client as a progress notification a few hundredths of a
-  millisecond (stdio) to about a tenth (HTTP) after it would have reached a direct A2A client. The maximum is
-  scheduling noise on a busy 2-core machine.
-- **Large results.** 1 MiB of text through the bridge takes about twice as long as direct. The text is decoded from
-  the agent's SSE event, then appears twice in the result (`content` and `structuredContent.text`), is JSON-escaped
-  for MCP, and is parsed again by the client.
+- **Load.** The machine this file was written on is shared; the load average is in the header. Wall-clock figures
+  (latency, throughput, start-up) move with it, the instruction counts do not. Rerun on a quiet machine before
+  reading much into a p99 or a throughput ratio.
+- **Node clients over HTTP.** The bridge writes a response in more than one piece (headers, then SSE events);
+  without `TCP_NODELAY`, Nagle's algorithm held a later piece back until the client acknowledged the earlier one,
+  and Node's client delays that ACK (about 40 ms per call, as issue 16 measured). The bridge sets `TCP_NODELAY` on every connection it accepts
+  and, through reqwest's `tcp_nodelay(true)`, on every connection it opens; the clients table shows the TypeScript
+  client over HTTP as fast as the Python one (faster, at p50). Its p99 and maximum follow the machine's load: the
+  Python client's are as high.
+- **Instructions per call: what was tried.** Counted with `-- --instructions` (callgrind, 1,000 stdio echo calls):
+  - the tool call's future boxed (`Box::pin` in `call_tool`), so tokio no longer moves rmcp's whole per-request
+    state machine: kept (issue 16 counted 376 K per stdio call before, and −27% for this change in a scratch copy;
+    this tree counts about 300 K);
+  - the per-call `info` log line: 301 K with it, 279 K at `RUST_LOG=warn` (−7%). Kept at `info`: it is the
+    operator's one record of each call;
+  - one runtime worker (`TOKIO_WORKER_THREADS=1`, the effect of a current-thread runtime on the instruction count):
+    295 K (−2%); fewer cross-thread wake-ups show in wall time and kernel time rather than in user-space
+    instructions, which this machine's load hides. Not changed;
+  - outbound requests: each agent URL is parsed once (`A2aClient`); `TCP_NODELAY` set explicitly. Same-origin
+    redirects stay (a security rule, `bridge::same_origin_redirects`);
+  - not done in this round: typed structs instead of `serde_json::Value` for the A2A request, cheaper message ids
+    (a `getrandom` syscall is kernel time, which callgrind does not count), `format!`-free results.
+  Where the rest goes was not profiled again in this round; the earlier `perf` profile of this bench put the
+  largest parts in libraries: hyper/reqwest for the agent request and its SSE response (about a quarter), rmcp's
+  stdio transport and dispatch (about a sixth), malloc/free (about 8%). The 150 K goal is not met.
+- **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs about 0.3 ms more per round trip
+  than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
+  an SSE response and the session's channels per call), plus more CPU in the rmcp client (the CPU table).
+- **Memory per call.** 1,000 calls in flight cost 40–55 KiB each in the runs so far. Each keeps an open SSE stream
+  to the agent on its own pooled HTTP/1.1 connection (the agent speaks plain HTTP/1.1, so there is no HTTP/2
+  multiplexing), plus the MCP request's task and its wait timers. The 32 KiB goal is not met; a2a-mcp-skillmap
+  needs about twice as much per call.
+- **Tool list.** Skill tools no longer declare an `outputSchema` (their `structuredContent` says nothing the text
+  lacks, MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them
+  and `listTools()` for 200 skills takes it about 16–20 ms (the goal was 30). The answer is still about 1.3 KiB per
+  skill tool: the input schema with a description of each argument (about 770 bytes, the same object for every
+  skill but sent once per tool), the skill's and the agent's description, title and annotations. Under 120 KiB for
+  200 skills would mean about 550 bytes per tool: argument descriptions a model no longer sees, or not repeating
+  the agent's description per skill. Left for a decision on what the model should read.
+- **Growth.** `tools/list` grows with the number of tools because its answer does. A call's cost does not grow with
+  the number of agents. Start-up stays 10–20 ms behind the slowest card with 50 agents and 40–70 ms with 200: the
+  tool table is built once when the list is read, not once per agent.
+- **Streaming relay.** A status update reaches the MCP client as a progress notification a few tenths of a
+  millisecond after it would have reached a direct A2A client. The maximum is scheduling noise on a busy machine.
+- **Large results.** The text of a result travels once: `structuredContent` carries the state, ids, data and
+  files but not the words (they are the first text block). A 1 MiB answer costs about 1.5× direct over stdio.
+- **Peers.** a2a-mcp-skillmap is driven by the same rmcp client over stdio, on the demo agent's v0.3 interface
+  (it sends `message/send` and waits). Its start-up with 50 agents is about 50 × the 200 ms card delay: it fetches
+  the cards one after another. Its instructions per call could not be counted here: Node under callgrind did not
+  finish the MCP handshake within the harness's 30 s bound.
 ";
