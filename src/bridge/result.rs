@@ -24,8 +24,8 @@ use crate::a2a::{Part, TaskState};
 /// it says nothing the text content lacks (MCP 2025-11-25 tools: an output schema is optional, and a client
 /// compiles a validator for each one it is given).
 ///
-/// The agent's words are not repeated here: they are the first text content block (MCP 2025-11-25 tools,
-/// unstructured content), and the last one is a line with these same fields for a model to read.
+/// The agent's words are not repeated here: they are in the text content (MCP 2025-11-25 tools, unstructured
+/// content), whose last block is a line with these same fields for a model to read.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CallOutput {
     /// The agent's name, as configured.

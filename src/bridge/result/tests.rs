@@ -220,14 +220,7 @@ fn output_schema_is_plain_and_lists_every_state() {
     assert!(states.contains(&serde_json::json!("message")));
     assert_eq!(
         schema["required"],
-        serde_json::json!([
-            "agent",
-            "state",
-            "task_id",
-            "context_id",
-            "data",
-            "files"
-        ])
+        serde_json::json!(["agent", "state", "task_id", "context_id", "data", "files"])
     );
     assert!(Arc::ptr_eq(&output_schema(), &output_schema()));
 }
