@@ -12,13 +12,22 @@
 //! - `report`: the markdown tables and the targets;
 //! - `process` (shared with `tests/it`): starting the bridge and the demo agent.
 
+// Shared with the integration tests: the official SDK clients, provisioned under target/ on first use.
+#[allow(dead_code)] // the bench uses the provisioning, not the scenarios
+#[path = "../../tests/it/support/clients.rs"]
+mod clients;
+mod compare;
 mod measure;
 mod peers;
 // Shared with the integration tests: the bridge and the demo agent as child processes.
 #[path = "../../tests/it/support/process.rs"]
 mod process;
+#[allow(dead_code)] // the bench uses the npm half
+#[path = "../../tests/it/support/provision.rs"]
+mod provision;
 mod report;
 
+use std::ffi::OsStr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -26,6 +35,7 @@ use anyhow::{Context, bail, ensure};
 use mcp_a2a_bridge::a2a::StreamEvent;
 use serde_json::json;
 
+use compare::{Comparison, InstructionRow, PeerColumn, ScriptTarget};
 use futures::{FutureExt, TryFutureExt};
 use measure::{Op, Rate, Stats, interleaved, throughput};
 use peers::{Agent, Bridge, Direct, Via, Workdir, bridge_config, cpu_time, first_text};
@@ -53,6 +63,12 @@ pub struct Plan {
     pub list_calls: usize,
     pub payloads: Vec<usize>,
     pub payload_calls: usize,
+    /// Concurrency levels of the side-by-side throughput.
+    pub peer_concurrency: Vec<usize>,
+    /// Echo calls counted under callgrind, per bridge process and per peer process (after a tenth as many
+    /// warm-up calls).
+    pub callgrind_calls: usize,
+    pub callgrind_peer_calls: usize,
 }
 
 impl Plan {
@@ -78,6 +94,9 @@ impl Plan {
             list_calls: 20,
             payloads: vec![1024, 1 << 20],
             payload_calls: 50,
+            peer_concurrency: vec![1, 16, 64],
+            callgrind_calls: 1000,
+            callgrind_peer_calls: 200,
         }
     }
 
@@ -101,6 +120,9 @@ impl Plan {
             list_calls: 3,
             payloads: vec![1024, 64 << 10],
             payload_calls: 3,
+            peer_concurrency: vec![1],
+            callgrind_calls: 5,
+            callgrind_peer_calls: 5,
         }
     }
 }
@@ -109,6 +131,9 @@ fn main() -> ExitCode {
     // `cargo bench` appends `--bench`; other flags are ours.
     let quick = std::env::args().any(|a| a == "--quick");
     let plan = if quick { Plan::quick() } else { Plan::full() };
+    // `-- --instructions`: only the bridge's instructions per call (stdio and HTTP), printed; for trying a
+    // change or a setting (`RUST_LOG`, `TOKIO_WORKER_THREADS` reach the bridge) in a minute.
+    let instructions_only = std::env::args().any(|a| a == "--instructions");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -127,6 +152,15 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
+    if instructions_only {
+        return match runtime.block_on(count_instructions(&plan, &work)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let outcome = runtime.block_on(run(&plan, &work));
     match outcome {
         Ok(results) => {
@@ -303,6 +337,7 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
         .await?;
         payloads.push((bytes, [stats[0], stats[1], stats[2]]));
     }
+    let mut comparison = compare_run(plan, work, &agent, &direct, &stdio, &http).await?;
     stdio.stop().await;
     http.stop().await;
 
@@ -352,6 +387,14 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
     for (_, bridge) in kept {
         bridge.stop().await;
     }
+    // The bridge's column of the side-by-side table: the memory and start-up sections measured it.
+    if let Some(column) = comparison.columns.get_mut(1) {
+        column.idle_kib = memory.idle.peak_kib;
+        column.per_call_kib = memory.per_call_kib();
+        if let Some(row) = growth.iter().find(|g| g.agents == plan.startup_agents) {
+            column.startup = row.startup;
+        }
+    }
 
     Ok(Results {
         plan: plan.clone(),
@@ -363,6 +406,7 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
         payloads,
         memory,
         growth,
+        comparison,
         load_after: report::load_average(),
     })
 }
@@ -381,6 +425,20 @@ fn stream_delays(arrivals: impl Iterator<Item = (u128, String)>) -> Vec<Duration
 async fn memory_run(plan: &Plan, work: &Workdir, agent: &Agent) -> anyhow::Result<MemoryRun> {
     let config = bridge_config(agent, plan.memory_agents);
     let (bridge, _) = start_listed(work, &config, plan.memory_agents, "memory").await?;
+    let tools = (0..plan.memory_agents)
+        .map(|i| format!("a{i}_work"))
+        .collect();
+    memory_of(plan, bridge, tools).await
+}
+
+/// Peak RSS of a running server whose tools are listed, idle, then with `inflight_calls` `work` calls in
+/// flight, spread over `work_tools`; stops the server.
+async fn memory_of(
+    plan: &Plan,
+    bridge: Bridge,
+    work_tools: Vec<String>,
+) -> anyhow::Result<MemoryRun> {
+    ensure!(!work_tools.is_empty(), "no work tools to call");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = bridge.memory()?;
 
@@ -388,7 +446,7 @@ async fn memory_run(plan: &Plan, work: &Workdir, agent: &Agent) -> anyhow::Resul
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..plan.inflight_calls {
         let peer = bridge.client.peer().clone();
-        let tool = format!("a{}_work", i % plan.memory_agents);
+        let tool = work_tools[i % work_tools.len()].clone();
         let message = format!("work {}", plan.inflight_work_secs);
         calls.spawn(async move {
             let result = peers::call(&peer, &tool, json!({"message": message})).await?;
@@ -410,7 +468,7 @@ async fn memory_run(plan: &Plan, work: &Workdir, agent: &Agent) -> anyhow::Resul
     let after = bridge.memory()?;
     bridge.stop().await;
     Ok(MemoryRun {
-        agents: plan.memory_agents,
+        agents: work_tools.len(),
         calls: plan.inflight_calls,
         work_secs: plan.inflight_work_secs,
         idle,
@@ -529,3 +587,386 @@ async fn cell(
 }
 /// The generic tools every bridge lists before the skill tools (`list_agents` … `read_artifact`).
 const GENERIC_TOOLS: usize = 7;
+
+/// The side-by-side section: peers, other clients, instructions per call (see `compare`). `stdio` and `http`
+/// are the one-agent bridges of the first sections, still running.
+async fn compare_run(
+    plan: &Plan,
+    work: &Workdir,
+    agent: &Agent,
+    direct: &Direct,
+    stdio: &Bridge,
+    http: &Bridge,
+) -> anyhow::Result<Comparison> {
+    let mut out = Comparison {
+        valgrind: compare::valgrind_version(),
+        ..Comparison::default()
+    };
+    let one_agent_config = work.path().join("one-agent-stdio.toml");
+    let bin = std::path::Path::new(process::BIN);
+    if plan.quick {
+        // Only the instruction count, with a handful of calls, so the callgrind plumbing cannot rot; nothing
+        // is provisioned.
+        if out.valgrind.is_some() {
+            let args = [OsStr::new("--config"), one_agent_config.as_os_str()];
+            // A failure is reported in the table, not fatal: a slow machine may not finish the handshake of
+            // a debug build under callgrind in time.
+            let per_call = async {
+                let server =
+                    compare::start_under_callgrind(work, "quick", bin, &args, Via::Stdio).await?;
+                let counted = compare::instructions_per_call(work, "quick", &server, 2, 5, || {
+                    server
+                        .call("a0_echo", json!({"message": "ping"}))
+                        .map_ok(drop)
+                })
+                .await;
+                server.stop().await;
+                counted
+            }
+            .await;
+            out.instructions.push(InstructionRow {
+                server: "mcp-a2a-bridge".into(),
+                transport: "stdio",
+                calls: 5,
+                per_call: per_call.map_err(|e| format!("{e:#}")),
+            });
+        }
+        out.skipped = Some("the quick run provisions no peers and no SDK clients");
+        return Ok(out);
+    }
+
+    progress("peers: provisioning a2a-mcp-skillmap");
+    let cli = tokio::task::spawn_blocking(compare::skillmap_cli).await??;
+    let skillmap_label = format!("a2a-mcp-skillmap {}, stdio", compare::SKILLMAP_VERSION);
+    let one = compare::skillmap_config(agent, 1);
+    let skillmap = Bridge::spawn(
+        work,
+        compare::skillmap_command(work, &cli, &one, "skillmap-one")?,
+        Via::Stdio,
+        "skillmap-one",
+    )
+    .await?;
+    let sm_echo = compare::skillmap_tool(&skillmap, "echo").await?;
+
+    progress("peers: latency");
+    let latency = interleaved(
+        plan.latency_warmup,
+        plan.latency_calls,
+        vec![
+            Box::new(|| direct.call("ping", Some("echo")).map_ok(drop).boxed_local()),
+            Box::new(|| {
+                stdio
+                    .call("a0_echo", json!({"message": "ping"}))
+                    .map_ok(drop)
+                    .boxed_local()
+            }),
+            Box::new(|| {
+                skillmap
+                    .call(&sm_echo, json!({"message": "ping"}))
+                    .map_ok(drop)
+                    .boxed_local()
+            }),
+        ],
+    )
+    .await?;
+    let mut columns: Vec<PeerColumn> = [
+        "direct A2A",
+        "mcp-a2a-bridge, stdio",
+        skillmap_label.as_str(),
+    ]
+    .iter()
+    .zip(latency)
+    .map(|(label, latency)| PeerColumn {
+        label: (*label).to_owned(),
+        latency,
+        ..PeerColumn::default()
+    })
+    .collect();
+
+    progress("peers: throughput");
+    for &c in &plan.peer_concurrency {
+        let d = direct.clone();
+        let rate = throughput(c, plan.throughput_for, move || {
+            let d = d.clone();
+            async move { d.call("ping", Some("echo")).await.map(drop) }
+        })
+        .await?;
+        columns[0].rates.push((c, rate.per_sec()));
+        for (i, (server, tool)) in [(stdio, "a0_echo".to_owned()), (&skillmap, sm_echo.clone())]
+            .into_iter()
+            .enumerate()
+        {
+            let peer = server.client.peer().clone();
+            let rate = throughput(c, plan.throughput_for, move || {
+                let peer = peer.clone();
+                let tool = tool.clone();
+                async move {
+                    peers::call(&peer, &tool, json!({"message": "ping"}))
+                        .await
+                        .map(drop)
+                }
+            })
+            .await?;
+            columns[i + 1].rates.push((c, rate.per_sec()));
+        }
+    }
+
+    progress("clients: TypeScript and Python SDKs");
+    let http_url = http.url.clone().context("the HTTP bridge has no URL")?;
+    let bridge_args = vec![
+        "--config".to_owned(),
+        one_agent_config.display().to_string(),
+    ];
+    let skillmap_args = vec![
+        cli.display().to_string(),
+        "--config".to_owned(),
+        work.path().join("skillmap-one.json").display().to_string(),
+    ];
+    let node = which("node")?;
+    let runs: [(
+        &'static str,
+        &'static str,
+        String,
+        compare::Sdk,
+        ScriptTarget<'_>,
+        &str,
+    ); 4] = [
+        (
+            "TypeScript SDK 1.32.2",
+            "HTTP",
+            "mcp-a2a-bridge".into(),
+            compare::Sdk::TypeScript,
+            ScriptTarget::Http(&http_url),
+            "a0_echo",
+        ),
+        (
+            "Python SDK 2.3.0",
+            "HTTP",
+            "mcp-a2a-bridge".into(),
+            compare::Sdk::Python,
+            ScriptTarget::Http(&http_url),
+            "a0_echo",
+        ),
+        (
+            "TypeScript SDK 1.32.2",
+            "stdio",
+            "mcp-a2a-bridge".into(),
+            compare::Sdk::TypeScript,
+            ScriptTarget::Stdio {
+                command: bin,
+                args: bridge_args.clone(),
+            },
+            "a0_echo",
+        ),
+        (
+            "TypeScript SDK 1.32.2",
+            "stdio",
+            skillmap_label.clone(),
+            compare::Sdk::TypeScript,
+            ScriptTarget::Stdio {
+                command: &node,
+                args: skillmap_args.clone(),
+            },
+            &sm_echo,
+        ),
+    ];
+    for (client, transport, server, sdk, target, tool) in runs {
+        let run = compare::run_script(
+            sdk,
+            target,
+            tool,
+            plan.latency_warmup,
+            plan.latency_calls,
+            0,
+        )
+        .await?;
+        out.clients.push(compare::ClientRow {
+            client,
+            transport,
+            server,
+            stats: run.calls,
+        });
+    }
+
+    if out.valgrind.is_some() {
+        progress("instructions per call (callgrind)");
+        let bridge_args = [OsStr::new("--config"), one_agent_config.as_os_str()];
+        let skillmap_args = [
+            cli.as_os_str(),
+            OsStr::new("--config"),
+            OsStr::new(&skillmap_args[2]),
+        ];
+        let cases: [(&str, &std::path::Path, &[&OsStr], Via, usize); 3] = [
+            (
+                "bridge-stdio",
+                bin,
+                &bridge_args,
+                Via::Stdio,
+                plan.callgrind_calls,
+            ),
+            (
+                "bridge-http",
+                bin,
+                &bridge_args,
+                Via::Http,
+                plan.callgrind_calls,
+            ),
+            (
+                "skillmap-stdio",
+                &node,
+                &skillmap_args,
+                Via::Stdio,
+                plan.callgrind_peer_calls,
+            ),
+        ];
+        for (tag, program, args, via, calls) in cases {
+            let per_call = async {
+                let server = compare::start_under_callgrind(work, tag, program, args, via).await?;
+                let tool = if tag.starts_with("skillmap") {
+                    compare::skillmap_tool(&server, "echo").await?
+                } else {
+                    "a0_echo".to_owned()
+                };
+                let counted =
+                    compare::instructions_per_call(work, tag, &server, calls / 10, calls, || {
+                        server.call(&tool, json!({"message": "ping"})).map_ok(drop)
+                    })
+                    .await;
+                server.stop().await;
+                counted
+            }
+            .await;
+            out.instructions.push(InstructionRow {
+                server: if tag.starts_with("skillmap") {
+                    skillmap_label.clone()
+                } else {
+                    "mcp-a2a-bridge".into()
+                },
+                transport: if via == Via::Http { "HTTP" } else { "stdio" },
+                calls,
+                per_call: per_call.map_err(|e| format!("{e:#}")),
+            });
+        }
+    }
+    skillmap.stop().await;
+
+    progress("peers: tools/list, memory and start-up with many agents");
+    let agents = plan.memory_agents;
+    let many_bridge = work.path().join("peers-many.toml");
+    std::fs::write(&many_bridge, bridge_config(agent, agents))?;
+    let many_skillmap = compare::skillmap_config(agent, agents);
+    compare::skillmap_command(work, &cli, &many_skillmap, "skillmap-many")?;
+    let lists = [
+        ScriptTarget::Stdio {
+            command: bin,
+            args: vec!["--config".into(), many_bridge.display().to_string()],
+        },
+        ScriptTarget::Stdio {
+            command: &node,
+            args: vec![
+                cli.display().to_string(),
+                "--config".into(),
+                work.path().join("skillmap-many.json").display().to_string(),
+            ],
+        },
+    ];
+    for (column, target) in columns[1..].iter_mut().zip(lists) {
+        let run = compare::run_script(
+            compare::Sdk::TypeScript,
+            target,
+            "unused",
+            0,
+            0,
+            plan.list_calls,
+        )
+        .await?;
+        column.list_bytes = run.list_bytes;
+        column.list_tools = run.tools;
+        column.ts_list = run.lists;
+    }
+    // Start-up: spawn to a complete tools/list, as for the bridge in the growth section.
+    let expected = 3 + 4 * plan.startup_agents;
+    let startup_config = compare::skillmap_config(agent, plan.startup_agents);
+    let mut startups = Vec::new();
+    for _ in 0..plan.startup_runs {
+        let started = Instant::now();
+        let peer = Bridge::spawn(
+            work,
+            compare::skillmap_command(work, &cli, &startup_config, "skillmap-startup")?,
+            Via::Stdio,
+            "skillmap-startup",
+        )
+        .await?;
+        let tools = peer.tools().await?;
+        startups.push(started.elapsed());
+        peer.stop().await;
+        ensure!(
+            tools.len() == expected,
+            "skillmap with {} agents listed {} of {expected} tools",
+            plan.startup_agents,
+            tools.len()
+        );
+    }
+    columns[2].startup = Stats::of(startups);
+    let peer = Bridge::spawn(
+        work,
+        compare::skillmap_command(work, &cli, &many_skillmap, "skillmap-many")?,
+        Via::Stdio,
+        "skillmap-many",
+    )
+    .await?;
+    let work_tools: Vec<String> = peer
+        .tools()
+        .await?
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .filter(|n| n.ends_with("__work"))
+        .collect();
+    ensure!(
+        work_tools.len() == agents,
+        "skillmap lists {} work tools for {agents} agents",
+        work_tools.len()
+    );
+    let memory = memory_of(plan, peer, work_tools).await?;
+    columns[2].idle_kib = memory.idle.peak_kib;
+    columns[2].per_call_kib = memory.per_call_kib();
+    out.columns = columns;
+    Ok(out)
+}
+
+/// The full path of `program` on `PATH` (callgrind and the SDK's stdio transport want one).
+fn which(program: &str) -> anyhow::Result<std::path::PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .with_context(|| format!("no {program} on PATH"))
+}
+
+/// `--instructions`: the bridge's instructions per echo call over stdio and HTTP, printed.
+async fn count_instructions(plan: &Plan, work: &Workdir) -> anyhow::Result<()> {
+    ensure!(
+        compare::valgrind_version().is_some(),
+        "valgrind is not installed (apt-get install valgrind)"
+    );
+    let agent = Agent::start(work, 0).await?;
+    let config = work.path().join("instructions.toml");
+    std::fs::write(&config, bridge_config(&agent, 1))?;
+    let bin = std::path::Path::new(process::BIN);
+    let args = [OsStr::new("--config"), config.as_os_str()];
+    for (tag, via) in [("stdio", Via::Stdio), ("http", Via::Http)] {
+        let server = compare::start_under_callgrind(work, tag, bin, &args, via).await?;
+        let calls = plan.callgrind_calls;
+        let per_call =
+            compare::instructions_per_call(work, tag, &server, calls / 10, calls, || {
+                server
+                    .call("a0_echo", json!({"message": "ping"}))
+                    .map_ok(drop)
+            })
+            .await?;
+        server.stop().await;
+        println!("{tag}: {per_call:.0} instructions per call ({calls} calls)");
+    }
+    Ok(())
+}

@@ -168,6 +168,8 @@ pub struct Bridge {
     pub pid: u32,
     /// The HTTP bridge's process; the stdio one lives inside the transport.
     http_child: Option<Child>,
+    /// The MCP endpoint of an HTTP bridge, for other clients to connect to.
+    pub url: Option<String>,
 }
 
 impl Bridge {
@@ -178,7 +180,18 @@ impl Bridge {
         via: Via,
         tag: &str,
     ) -> anyhow::Result<Bridge> {
-        let (mut cmd, _) = process::bridge_command(work.path(), &format!("{tag}.toml"), config)?;
+        let (cmd, _) = process::bridge_command(work.path(), &format!("{tag}.toml"), config)?;
+        Bridge::spawn(work, cmd, via, tag).await
+    }
+
+    /// Runs `cmd` (an MCP server: the bridge, a peer bridge, or either under a profiler) and connects over
+    /// `via`; for HTTP, `cmd` gets `--http 127.0.0.1:0` and must log the address it bound as the bridge does.
+    pub async fn spawn(
+        work: &Workdir,
+        mut cmd: tokio::process::Command,
+        via: Via,
+        tag: &str,
+    ) -> anyhow::Result<Bridge> {
         let probe = Probe::default();
         let log = work.log(&format!("bridge-{tag}"))?;
         match via {
@@ -191,6 +204,7 @@ impl Bridge {
                     probe,
                     pid,
                     http_child: None,
+                    url: None,
                 })
             }
             Via::Http => {
@@ -198,10 +212,10 @@ impl Bridge {
                 let (child, _logs, addr) =
                     process::spawn_listening(cmd, Some(log), process::bridge_listening).await?;
                 let pid = child.id().context("the bridge has no pid")?;
-                let config =
-                    StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp"))
-                        .max_concurrent_requests(4096)
-                        .max_sse_event_size(64 << 20);
+                let url = format!("http://{addr}/mcp");
+                let config = StreamableHttpClientTransportConfig::with_uri(url.clone())
+                    .max_concurrent_requests(4096)
+                    .max_sse_event_size(64 << 20);
                 let client =
                     process::connect_http(config, probe.clone(), Generation::Legacy).await?;
                 Ok(Bridge {
@@ -209,6 +223,7 @@ impl Bridge {
                     probe,
                     pid,
                     http_child: Some(child),
+                    url: Some(url),
                 })
             }
         }

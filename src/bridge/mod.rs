@@ -98,6 +98,9 @@ impl Bridge {
                     .min(std::time::Duration::from_secs(10)),
             )
             .pool_idle_timeout(std::time::Duration::from_secs(90))
+            // Small requests and SSE events go out at once: Nagle's algorithm would hold them back for the
+            // peer's delayed ACK (up to 40 ms per round trip on Linux).
+            .tcp_nodelay(true)
             .redirect(same_origin_redirects())
             .build()?;
         Ok(Arc::new(Bridge {

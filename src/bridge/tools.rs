@@ -17,7 +17,10 @@
 //! agent's `expose`, which holds in every mode. Names are always computed as in skills mode, so a tool keeps its
 //! name when the mode switches.
 //!
-//! Input schemas come from the argument types of the handlers, the output schema from `result::CallOutput`.
+//! Input schemas come from the argument types of the handlers. Skill tools declare no output schema (a client
+//! compiles a validator for every schema it is given; MCP 2025-11-25 tools: `outputSchema` is optional), yet
+//! return the same `structuredContent` (`result::CallOutput`) as the generic tools, text included: some hosts
+//! hand the model `structuredContent` instead of the text when there is one (Claude Code 2.1).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -26,7 +29,6 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 
 use super::catalog::{Catalog, Entry};
 use super::handlers::{GenericTool, skill_input_schema};
-use super::result;
 use crate::a2a::{AgentCard, Skill};
 use crate::config::{Expose, SkillFilter, ToolMode};
 
@@ -503,7 +505,6 @@ fn skill_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(format!("{agent}: {}", skill.name))
-        .with_raw_output_schema(result::output_schema())
         .with_annotations(agent_call_annotations(format!("{agent}: {}", skill.name)))
 }
 
@@ -526,7 +527,6 @@ fn agent_tool(
     d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
-        .with_raw_output_schema(result::output_schema())
         .with_annotations(agent_call_annotations(agent.to_owned()))
 }
 

@@ -459,15 +459,7 @@ fn note_output_cut(result: &mut CallToolResult, agent: &str, view: &TaskView, cu
         "[output cut: {cut} more bytes than max_output_bytes ({}) were left out{task}]",
         view.output.max
     );
-    result
-        .content
-        .push(rmcp::model::ContentBlock::text(note.clone()));
-    if let Some(Value::Object(output)) = &mut result.structured_content
-        && let Some(Value::String(text)) = output.get_mut("text")
-    {
-        text.push('\n');
-        text.push_str(&note);
-    }
+    result.content.push(rmcp::model::ContentBlock::text(note));
 }
 
 /// The result of a call that the bridge's shutdown ended: the task keeps running on the agent, and its id goes

@@ -186,12 +186,18 @@ fn schemas_are_plain_derived_and_shared() {
     assert_eq!(send["properties"]["wait_seconds"]["maximum"], 42.0);
     let list = &table.get("list_agents").unwrap().0.input_schema;
     assert_eq!(list["properties"], serde_json::json!({}));
-    // Built once: every skill tool and every table shares one input and one output schema.
+    // Built once: every skill tool and every table shares one input schema. Skill tools declare no output
+    // schema; the generic tools that return a `CallOutput` share one.
     let (echo, sum) = (&table.tools[G], &table.tools[G + 1]);
     assert!(Arc::ptr_eq(&echo.input_schema, &sum.input_schema));
+    assert!(echo.output_schema.is_none() && sum.output_schema.is_none());
+    let (send, get) = (
+        &table.get("send_message").unwrap().0,
+        &table.get("get_task").unwrap().0,
+    );
     assert!(Arc::ptr_eq(
-        echo.output_schema.as_ref().unwrap(),
-        sum.output_schema.as_ref().unwrap()
+        send.output_schema.as_ref().unwrap(),
+        get.output_schema.as_ref().unwrap()
     ));
     let again = build_table(&[], &shapes);
     assert!(Arc::ptr_eq(
