@@ -177,9 +177,10 @@ fn fallback_routes(card: ProtocolVersion, binding: Binding) -> Vec<Route> {
 }
 
 /// Whether an answer says the agent does not speak the call as it was made (so the next route is worth a
-/// try): a version error, HTTP 404, 405 or 501 (no such path or method), or HTTP 500 with a JSON body that is
-/// not JSON-RPC (python-a2a's answer to a JSON-RPC envelope it cannot read). A plain HTTP 500 is the agent
-/// failing, not refusing.
+/// try): a version error, HTTP 404, 405 or 501 (no such path or method), or HTTP 500 whose body is a message
+/// in another dialect (`parts` and `role`, no JSON-RPC envelope: python-a2a's answer to a JSON-RPC request it
+/// cannot read). Any other HTTP 500 is the agent failing, not refusing: the message may have had effects, and
+/// sending it again in another dialect could repeat them.
 fn is_refusal(e: &A2aError) -> bool {
     match e {
         A2aError::Http {
@@ -188,7 +189,12 @@ fn is_refusal(e: &A2aError) -> bool {
         } => true,
         A2aError::Http {
             status: 500, body, ..
-        } => body.starts_with('{') && !body.contains("\"jsonrpc\""),
+        } => {
+            body.starts_with('{')
+                && !body.contains("\"jsonrpc\"")
+                && body.contains("\"parts\"")
+                && body.contains("\"role\"")
+        }
         e => is_version_error(e),
     }
 }

@@ -333,7 +333,7 @@ pub async fn serve_http(
         .with_state(health.clone())
         .merge(mcp);
     // `/metrics` (telemetry.metrics): outside the MCP bearer check, behind its own token if one is set.
-    if let Some(metrics) = crate::telemetry::endpoint::router_for_mcp_listener() {
+    if let Some(metrics) = crate::telemetry::endpoint::router_for_mcp_listener(addr) {
         app = app.merge(metrics);
     }
     if let Some(metrics) = crate::telemetry::metrics() {
@@ -487,7 +487,7 @@ async fn require_bearer(
             unauthorized(true)
         }
         None => {
-            tracing::info!(%peer, "rejected MCP request: no bearer token");
+            tracing::debug!(%peer, "rejected MCP request: no bearer token");
             unauthorized(false)
         }
     }

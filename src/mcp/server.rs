@@ -155,28 +155,39 @@ impl ServerHandler for BridgeServer {
     async fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
+        let watch = Watch::start("tools/list", None, &context);
         let cursor = request.and_then(|r| r.cursor);
-        let (tools, next) = self
+        let answer = self
             .bridge
             .tools_page(cursor.as_deref())
+            .instrument(watch.span.clone())
             .await
-            .map_err(|e| McpError::invalid_params(e, None))?;
-        let mut result = ListToolsResult::with_all_items(tools);
-        result.next_cursor = next;
-        Ok(result)
+            .map_err(|e| McpError::invalid_params(e, None))
+            .map(|(tools, next)| {
+                let mut result = ListToolsResult::with_all_items(tools);
+                result.next_cursor = next;
+                result
+            });
+        watch.finish(answer.as_ref().err());
+        answer
     }
 
     /// The card of every reachable agent (`a2a://{agent}/card`).
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::with_all_items(
-            self.bridge.list_resources().await,
-        ))
+        let watch = Watch::start("resources/list", None, &context);
+        let resources = self
+            .bridge
+            .list_resources()
+            .instrument(watch.span.clone())
+            .await;
+        watch.finish(None);
+        Ok(ListResourcesResult::with_all_items(resources))
     }
 
     /// `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`.
@@ -194,9 +205,16 @@ impl ServerHandler for BridgeServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        Ok(self.bridge.read_resource(&request.uri).await?.into())
+        let watch = Watch::start("resources/read", None, &context);
+        let answer = self
+            .bridge
+            .read_resource(&request.uri)
+            .instrument(watch.span.clone())
+            .await;
+        watch.finish(answer.as_ref().err());
+        Ok(answer?.into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

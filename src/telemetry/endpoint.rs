@@ -36,10 +36,16 @@ fn router(token: Option<Secret>) -> Option<Router> {
 
 /// The route to add to the MCP listener, when `/metrics` is served there (`metrics = true`, no
 /// `metrics_listen`).
-pub fn router_for_mcp_listener() -> Option<Router> {
+pub fn router_for_mcp_listener(listen: SocketAddr) -> Option<Router> {
     let settings = super::settings()?;
     if !settings.metrics || settings.metrics_listen.is_some() {
         return None;
+    }
+    if settings.metrics_token.is_none() && !crate::config::is_loopback(listen) {
+        tracing::warn!(
+            "/metrics is served beyond loopback without a token (it is outside the MCP bearer check); set \
+             telemetry.metrics_token_env if agent names and call rates are not for everyone who can reach {listen}"
+        );
     }
     router(settings.metrics_token.clone())
 }

@@ -30,11 +30,13 @@ impl A2aClient {
     ) -> Result<Value, A2aError> {
         let request = wire::rest::request(version, method, &params, self.tenant())?;
         let timeout = self.inner.request_timeout;
+        let watch = self.watch(version, method, &params);
         let resp = self
             .rest_send(
                 version,
                 &request,
                 &request.method,
+                watch,
                 "application/json",
                 timeout,
                 true,
@@ -60,8 +62,17 @@ impl A2aClient {
         let request = wire::rest::request(version, method, &params, self.tenant())?;
         let timeout = self.inner.request_timeout;
         let accept = "text/event-stream";
+        let watch = self.watch(version, method, &params);
         let resp = match self
-            .rest_send(version, &request, &request.method, accept, timeout, false)
+            .rest_send(
+                version,
+                &request,
+                &request.method,
+                watch,
+                accept,
+                timeout,
+                false,
+            )
             .await
         {
             Err(A2aError::Http { status: 405, .. }) if method == Method::SubscribeToTask => {
@@ -69,6 +80,7 @@ impl A2aClient {
                     version,
                     &request,
                     &http::Method::GET,
+                    self.watch(version, method, &params),
                     accept,
                     timeout,
                     false,
@@ -110,12 +122,18 @@ impl A2aClient {
 
     /// Sends one HTTP+JSON request with `http_method`. With OAuth2, a 401 drops the cached token and the
     /// request is sent once more. An error answer becomes the A2A error it names (`wire::rest::decode_error`),
-    /// else an HTTP error. `whole`: `timeout` bounds the whole exchange, else only the response head.
+    /// else an HTTP error. `watch`: the request's telemetry (trace headers, duration), when on. `whole`:
+    /// `timeout` bounds the whole exchange, else only the response head.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private call path, each argument a different concern"
+    )]
     async fn rest_send(
         &self,
         version: ProtocolVersion,
         request: &RestRequest,
         http_method: &http::Method,
+        watch: Option<crate::telemetry::A2aRequest>,
         accept: &'static str,
         timeout: Duration,
         whole: bool,
@@ -146,6 +164,10 @@ impl A2aClient {
                 .request(http_method.clone(), url.clone())
                 .headers(self.inner.headers.clone())
                 .header(header::ACCEPT, accept);
+            // W3C trace context, as over JSON-RPC (`A2aClient::watch`).
+            if let Some(watch) = &watch {
+                req = req.headers(watch.trace_headers());
+            }
             if let Some(body) = &body
                 && *http_method != http::Method::GET
             {
@@ -178,7 +200,12 @@ impl A2aClient {
                 oauth.invalidate().await;
                 continue;
             }
-            return self.rest_status(resp).await;
+            let status = resp.status().as_u16();
+            let checked = self.rest_status(resp).await;
+            if let Some(watch) = watch {
+                watch.finish(Some(status), None);
+            }
+            return checked;
         }
         unreachable!("the second attempt always returns")
     }

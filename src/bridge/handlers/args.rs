@@ -80,16 +80,17 @@ fn takes(tool: &Tool) -> String {
     }
 }
 
-/// The tool error for refused arguments. A tool with an `outputSchema` also gets the `CallOutput` shape
-/// (state `error`), so clients that check structured content against the schema accept it; `agent` is the
-/// agent the call was meant for, if known, and names it in the text as every other tool error does.
-pub fn bad_args_result(tool: &Tool, agent: Option<&str>, error: BadArgs) -> CallToolResult {
+/// The tool error for refused arguments. A tool whose results are `CallOutput`s (`shaped`: skill tools and the
+/// tools declaring that `outputSchema`) also gets that shape (state `error`), so clients that check structured
+/// content against the schema accept it; `agent` is the agent the call was meant for, if known, and names it in
+/// the text as every other tool error does.
+pub fn bad_args_result(shaped: bool, agent: Option<&str>, error: BadArgs) -> CallToolResult {
     let text = match agent {
         Some(agent) => format!("agent \"{agent}\": invalid arguments: {}", error.0),
         None => format!("invalid arguments: {}", error.0),
     };
     let mut result = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
-    if tool.output_schema.is_some() {
+    if shaped {
         let output = CallOutput {
             agent: agent.unwrap_or_default().to_owned(),
             state: CallState::Error,
@@ -246,15 +247,14 @@ mod tests {
 
     #[test]
     fn refused_arguments_are_tool_errors_with_the_output_shape() {
-        let r = bad_args_result(&tool(), Some("a"), BadArgs("x".into()));
+        let r = bad_args_result(true, Some("a"), BadArgs("x".into()));
         assert_eq!(r.is_error, Some(true));
         let s = r.structured_content.unwrap();
         assert_eq!(s["state"], "error");
         assert_eq!(s["agent"], "a");
         assert_eq!(s["text"], "agent \"a\": invalid arguments: x");
-        let plain = Tool::new("list", "", input_schema::<Args>());
         assert!(
-            bad_args_result(&plain, None, BadArgs("x".into()))
+            bad_args_result(false, None, BadArgs("x".into()))
                 .structured_content
                 .is_none()
         );

@@ -18,6 +18,8 @@ pub const NAME: &str = "list_tasks";
 
 /// Most bytes of a task's text shown in the listing.
 const SUMMARY_BYTES: usize = 200;
+/// Longest task id, context id or timestamp shown: they come from the agent.
+const MAX_ID_BYTES: usize = 256;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,9 +37,10 @@ pub struct Args {
     #[serde(default, deserialize_with = "opt_text")]
     page_token: Option<String>,
     /// Most tasks in one page (1 to 100; the agent's default, usually 50, when left out).
-    #[serde(default)]
+    // A number, not an integer: some hosts send `10.0`.
+    #[serde(default, deserialize_with = "super::args::opt_number")]
     #[schemars(range(min = 1, max = 100))]
-    page_size: Option<u32>,
+    page_size: Option<f64>,
 }
 
 /// A task state to filter by, spelled as results show it.
@@ -125,10 +128,14 @@ impl TaskEntry {
             status_text
         };
         TaskEntry {
-            task_id: task.id.clone(),
-            context_id: task.context_id.clone(),
+            task_id: truncate_str(&task.id, MAX_ID_BYTES),
+            context_id: truncate_str(&task.context_id, MAX_ID_BYTES),
             state: task.status.state.as_str(),
-            timestamp: task.status.timestamp.clone(),
+            timestamp: task
+                .status
+                .timestamp
+                .as_deref()
+                .map(|t| truncate_str(t, MAX_ID_BYTES)),
             text: truncate_str(text.trim(), SUMMARY_BYTES).replace('\n', " "),
         }
     }
@@ -180,7 +187,10 @@ impl Bridge {
         let query = ListTasksQuery {
             context_id: args.context_id.filter(|c| !c.trim().is_empty()),
             state: args.state.map(TaskState::from),
-            page_size: args.page_size.map(|n| n.clamp(1, MAX_PAGE_SIZE)),
+            page_size: args
+                .page_size
+                .filter(|n| n.is_finite())
+                .map(|n| (n.round().clamp(1.0, f64::from(MAX_PAGE_SIZE))) as u32),
             page_token: args.page_token.filter(|t| !t.is_empty()),
         };
         match agent.conn.client.list_tasks(&query).await {
@@ -191,7 +201,9 @@ impl Bridge {
                     next_page_token: page.next_page_token,
                     total_size: page.total_size,
                 };
-                let mut result = CallToolResult::success(vec![ContentBlock::text(list.text())]);
+                // Ids, timestamps and tokens come from the agent: the text is cut like any result.
+                let text = truncate_str(&list.text(), self.settings.max_result_chars);
+                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = serde_json::to_value(&list).ok();
                 result
             }

@@ -122,19 +122,29 @@ impl Bridge {
         };
         // A skill id the card does not list is a mistake the model can correct, not something to pass on
         // silently: the agent would never see it as a choice (A2A has no skill selector).
+        // Only the skills the config lets through (`skills.include` / `exclude`) count, and only they are named.
+        let allowed = |s: &&crate::a2a::Skill| agent.slot.config.skills.allows(&s.id);
         if let Some(skill) = &args.skill
-            && !agent.conn.card.skills.is_empty()
-            && !agent.conn.card.skills.iter().any(|s| &s.id == skill)
+            && agent.conn.card.skills.iter().any(|s| allowed(&s))
+            && !agent
+                .conn
+                .card
+                .skills
+                .iter()
+                .filter(allowed)
+                .any(|s| &s.id == skill)
         {
             let known: Vec<&str> = agent
                 .conn
                 .card
                 .skills
                 .iter()
+                .filter(allowed)
                 .take(MAX_SKILLS_NAMED)
                 .map(|s| s.id.as_str())
                 .collect();
-            let more = agent.conn.card.skills.len().saturating_sub(known.len());
+            let total = agent.conn.card.skills.iter().filter(allowed).count();
+            let more = total.saturating_sub(known.len());
             let more = if more > 0 {
                 format!(" and {more} more (see get_agent_card)")
             } else {

@@ -212,11 +212,13 @@ impl Bridge {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
             };
+            // Whether this tool's results are `CallOutput`s (declared in its `outputSchema` or not).
+            let shaped = tool.output_schema.is_some() || matches!(route, Route::Skill { .. });
             let result = match self.route_call(&tool, route, args, retry, &ctx).await {
                 Ok(result) => result,
                 Err(bad) => {
                     tracing::info!(error = %bad.0, "tool arguments refused");
-                    bad_args_result(&tool, meant_for.as_deref(), bad).into()
+                    bad_args_result(shaped, meant_for.as_deref(), bad).into()
                 }
             };
             let result = super::scrub_result::scrub_response(&self.registry.scrubber, result);
@@ -387,6 +389,9 @@ impl Bridge {
     }
 }
 
+/// Artifacts linked one by one in the note of a long result.
+const MAX_LINKED_ARTIFACTS: usize = 20;
+
 /// When the artifacts' text is longer than `max_chars` (so the result's text was cut), links every artifact
 /// of the task as a resource (`a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`) and says how to read
 /// the rest with `read_artifact`, in the text and in `structuredContent.text`: the agent keeps the whole
@@ -408,8 +413,11 @@ fn link_long_artifacts(
     if texts.iter().map(|(_, n)| n).sum::<usize>() <= max_chars {
         return;
     }
+    let count = texts.len();
     let mut lines = Vec::new();
-    for (artifact, chars) in texts {
+    // A bounded note: the first `MAX_LINKED_ARTIFACTS` get a link and a line, the rest are counted
+    // (`read_artifact` without `artifact_id` lists them all).
+    for (artifact, chars) in texts.into_iter().take(MAX_LINKED_ARTIFACTS) {
         let target = super::resources::Target::Artifact {
             agent: agent.to_owned(),
             task_id: task_id.to_owned(),
@@ -430,6 +438,12 @@ fn link_long_artifacts(
             "artifact {:?} ({chars} characters): read_artifact with agent \"{agent}\", task_id \"{task_id}\", \
              artifact_id {:?} and an offset, or read the resource {uri}",
             artifact.artifact_id, artifact.artifact_id
+        ));
+    }
+    if count > MAX_LINKED_ARTIFACTS {
+        lines.push(format!(
+            "and {} more artifacts (read_artifact without artifact_id lists them)",
+            count - MAX_LINKED_ARTIFACTS
         ));
     }
     let note = format!(
