@@ -38,6 +38,8 @@ enum Quirk {
     CardOnlyAtLegacyPath,
     /// python-a2a: a Task without `kind` that carries `status` and the user's `message`.
     StatusAndMessage,
+    /// Every call fails with HTTP 500 and a web framework's JSON error body (`{"detail": …}`).
+    FrameworkError,
 }
 
 struct Shared {
@@ -187,6 +189,11 @@ async fn rpc(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
             error(&id, -32004, "resubscribe is not supported")
         }
         (Quirk::CardOnlyAtLegacyPath, "message/send") => answer(&id, completed_v03("found")),
+        (Quirk::FrameworkError, _) => Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"detail":"Internal Server Error"}"#))
+            .unwrap(),
         (Quirk::StatusAndMessage, "message/send") => answer(
             &id,
             json!({"id": TASK, "sessionId": CONTEXT, "contextId": CONTEXT,
@@ -229,6 +236,23 @@ async fn field_version_fallback_is_tried_once_and_remembered() {
         ["SendMessage", "message/send", "message/send"],
         "the second call goes straight to the version that worked"
     );
+}
+
+/// An HTTP 500 with a framework's JSON body is the agent failing after it may have acted, not a dialect it
+/// refuses: the message goes out once, not again in the other version or the draft.
+#[tokio::test]
+async fn field_a_failing_agent_gets_the_message_once() {
+    let agent = Agent::start(Quirk::FrameworkError).await;
+    let bridge = bridge_on(&agent, "").await;
+    let call = ask(&bridge, "book it").await;
+    assert!(call.is_error(), "{}", call.text());
+    assert!(call.text().contains("HTTP 500"), "{}", call.text());
+    let sends: Vec<String> = agent
+        .methods()
+        .into_iter()
+        .filter(|m| m != "tasks/get" && m != "GetTask")
+        .collect();
+    assert_eq!(sends.len(), 1, "{sends:?}");
 }
 
 /// Issue 9 §2: `protocol = "1.0"` from the user is obeyed even when the card labels no 1.0 interface.
