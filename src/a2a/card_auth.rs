@@ -1,4 +1,5 @@
-//! What a card's security section asks of the bridge, set against what the config provides (pure).
+//! What a card's security section asks of the bridge (A2A v0.3 §5.5.3 `securitySchemes` / `security`, A2A
+//! v1.0 §4.5 `securitySchemes` / `securityRequirements`), set against what the config provides (pure).
 //!
 //! The card's alternatives (`security` / `securityRequirements`, see `wire::security`) are tried in order; the
 //! first one the config can satisfy decides how credentials are sent: the token URL and scopes of an OAuth2
@@ -14,7 +15,9 @@ use super::wire::security::{CardSecurity, FlowKind, OAuthFlow, SchemeKind};
 /// How an `Authorization` header in the config is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Authorization {
+    /// `Authorization: Bearer …` (`auth.type = "bearer"`).
     Bearer,
+    /// `Authorization: Basic …` (`auth.type = "basic"`).
     Basic,
     /// A literal `Authorization` header of another scheme.
     Other,
@@ -36,7 +39,9 @@ pub struct Provided {
 /// How to use an OAuth2 client-credentials flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthUse {
+    /// Where tokens are asked for (RFC 6749 §4.4 client-credentials grant).
     pub token_url: String,
+    /// The scopes asked for, in order (empty: none named).
     pub scopes: Vec<String>,
     /// The token URL came from the card (it must pass the origin policy).
     pub token_url_from_card: bool,

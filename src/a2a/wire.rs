@@ -35,7 +35,9 @@ use super::types::{
 };
 
 pub use card::{choose_binding, choose_interface, decode_card, skill_gaps};
-pub use list::{ListTasksQuery, MAX_PAGE_SIZE, TaskPage, decode_task_page, list_tasks_params};
+pub use list::{
+    ListTasksRequest, ListTasksResponse, MAX_PAGE_SIZE, decode_task_page, list_tasks_params,
+};
 
 /// An A2A operation, named per version by the JSON-RPC binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

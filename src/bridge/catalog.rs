@@ -21,6 +21,7 @@ const STOP_WORDS: [&str; 32] = [
 pub struct Entry {
     /// The agent's configured name (what `send_message` takes).
     pub agent: String,
+    /// The skill as the card describes it (A2A `AgentSkill`), with the limits of `card_limits` applied.
     pub skill: Skill,
     /// The skill's own tool, when `tools/list` has one.
     pub tool: Option<String>,
@@ -29,12 +30,15 @@ pub struct Entry {
 /// A hit: the entry's index in `Catalog::entries` and its BM25 score (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
+    /// Index into `Catalog::entries`.
     pub index: usize,
+    /// BM25 score; only comparable within one query.
     pub score: f32,
 }
 
 /// The searchable skills.
 pub struct Catalog {
+    /// Every skill listed, in tool-table order (agents in config order, skills in card order).
     pub entries: Vec<Entry>,
     embedder: Embedder<u32, Words>,
     scorer: Scorer<usize, u32>,

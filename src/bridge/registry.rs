@@ -377,7 +377,12 @@ impl Registry {
             .check(client.endpoint())
             .map_err(|e| format!("agent card: {}", self.scrubber.scrub_error(e)))?;
         // Only once the endpoint has passed the origin policy: the request carries the credentials.
-        if agent.has_credentials() && a2a::client::offers_extended_card(&card) {
+        // Over HTTP+JSON the extended card is not asked for yet (`A2aClient::get_extended_card`): the public
+        // card serves, without a warning at every refresh.
+        if agent.has_credentials()
+            && a2a::client::offers_extended_card(&card)
+            && client.binding() != a2a::Binding::HttpJson
+        {
             match client.get_extended_card().await {
                 Ok(extended) => {
                     use_extended_card(&mut card, extended);

@@ -24,12 +24,18 @@ pub const CARD_TEMPLATE: &str = "a2a://{agent}/card";
 /// What an `a2a://` URI names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// `a2a://{agent}/card`: a configured agent's card.
     Card {
+        /// The agent's configured name.
         agent: String,
     },
+    /// `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`: one artifact of a task, read from the agent.
     Artifact {
+        /// The agent's configured name.
         agent: String,
+        /// The A2A task id.
         task_id: String,
+        /// The A2A artifact id within that task.
         artifact_id: String,
     },
 }

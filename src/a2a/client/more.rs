@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{A2aClient, A2aError, AgentCard, ProtocolVersion, rpc};
 use crate::a2a::error::METHOD_NOT_FOUND;
-use crate::a2a::wire::{self, ListTasksQuery, TaskPage};
+use crate::a2a::wire::{self, ListTasksRequest, ListTasksResponse};
 
 /// Whether a card says its agent has an authenticated extended card: v0.3 `supportsAuthenticatedExtendedCard`
 /// (A2A v0.3 §5.5), v1.0 `capabilities.extendedAgentCard` (A2A v1.0 §4.4.3).
@@ -102,7 +102,10 @@ impl A2aClient {
 
     /// `ListTasks` (A2A v1.0 §3.1.4): one page of the agent's tasks, newest first. An agent spoken to in
     /// v0.3 (which has no such method), or one that answers `-32601`, gives `A2aError::Unsupported`.
-    pub async fn list_tasks(&self, query: &ListTasksQuery) -> Result<TaskPage, A2aError> {
+    pub async fn list_tasks(
+        &self,
+        query: &ListTasksRequest,
+    ) -> Result<ListTasksResponse, A2aError> {
         let version = self.version();
         self.json_rpc_only("ListTasks")?;
         if version != ProtocolVersion::V1_0 {

@@ -226,14 +226,22 @@ impl A2aClient {
             Ok(body) => body.bytes,
             Err(_) => Vec::new(),
         };
-        if let Some(e) = wire::rest::decode_error(status.as_u16(), &body) {
+        // 401 and 403 stay HTTP errors whatever the body says, explained with what the card asks for (as over
+        // JSON-RPC): they are about credentials, not a dialect.
+        let auth = matches!(status.as_u16(), 401 | 403);
+        if !auth && let Some(e) = wire::rest::decode_error(status.as_u16(), &body) {
             return Err(e);
         }
         let text = String::from_utf8_lossy(&body);
-        Err(A2aError::Http {
+        let error = A2aError::Http {
             status: status.as_u16(),
             url: redact_url(&url),
             body: wire::truncate_str(text.trim(), MAX_ERROR_BODY_BYTES),
+        };
+        Err(if auth {
+            self.explain_auth(error)
+        } else {
+            error
         })
     }
 }

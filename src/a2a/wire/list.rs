@@ -12,7 +12,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// What to list: every filter is optional; the agent lists its tasks newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListTasksQuery {
+pub struct ListTasksRequest {
     /// Only tasks of this context (conversation).
     pub context_id: Option<String>,
     /// Only tasks in this state.
@@ -25,7 +25,7 @@ pub struct ListTasksQuery {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskPage {
+pub struct ListTasksResponse {
     pub tasks: Vec<Task>,
     /// Where the next page starts; `None` on the last page (the agent sends `""` there).
     pub next_page_token: Option<String>,
@@ -35,7 +35,7 @@ pub struct TaskPage {
 
 /// `ListTasksRequest` params (A2A v1.0): the filters, `includeArtifacts: true` so each task's output can be
 /// shown, and `historyLength: 0` (the history is not shown).
-pub fn list_tasks_params(query: &ListTasksQuery, tenant: Option<&str>) -> Value {
+pub fn list_tasks_params(query: &ListTasksRequest, tenant: Option<&str>) -> Value {
     let mut params = Map::new();
     if let Some(tenant) = tenant {
         params.insert("tenant".into(), json!(tenant));
@@ -62,7 +62,7 @@ pub fn list_tasks_params(query: &ListTasksQuery, tenant: Option<&str>) -> Value 
 
 /// A `ListTasksResponse`: `{tasks[], nextPageToken, pageSize, totalSize}`. Missing `tasks` is an empty page
 /// (ProtoJSON leaves out empty lists); `totalSize` may come as a number or as text (int64 in ProtoJSON).
-pub fn decode_task_page(result: &Value) -> Result<TaskPage, A2aError> {
+pub fn decode_task_page(result: &Value) -> Result<ListTasksResponse, A2aError> {
     if !result.is_object() {
         return Err(bad(format!(
             "ListTasks result is not an object: {}",
@@ -84,7 +84,7 @@ pub fn decode_task_page(result: &Value) -> Result<TaskPage, A2aError> {
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     };
-    Ok(TaskPage {
+    Ok(ListTasksResponse {
         tasks,
         next_page_token: str_field(result, "nextPageToken").filter(|t| !t.is_empty()),
         total_size,
@@ -97,10 +97,10 @@ mod tests {
 
     #[test]
     fn params_carry_only_the_filters_given() {
-        let all = list_tasks_params(&ListTasksQuery::default(), None);
+        let all = list_tasks_params(&ListTasksRequest::default(), None);
         assert_eq!(all, json!({"historyLength": 0, "includeArtifacts": true}));
         let some = list_tasks_params(
-            &ListTasksQuery {
+            &ListTasksRequest {
                 context_id: Some("c1".into()),
                 state: Some(TaskState::InputRequired),
                 page_size: Some(500),

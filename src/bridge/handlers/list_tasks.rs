@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::AGENT_NAME;
 use super::args::{opt_text, text};
 use crate::a2a::types::{Task, TaskState, join_text};
-use crate::a2a::wire::{ListTasksQuery, MAX_PAGE_SIZE, truncate_str};
+use crate::a2a::wire::{ListTasksRequest, MAX_PAGE_SIZE, truncate_str};
 use crate::bridge::Bridge;
 use crate::bridge::result::error_result;
 use crate::bridge::schema::input_schema;
@@ -184,7 +184,7 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer(),
         };
-        let query = ListTasksQuery {
+        let query = ListTasksRequest {
             context_id: args.context_id.filter(|c| !c.trim().is_empty()),
             state: args.state.map(TaskState::from),
             page_size: args
