@@ -102,7 +102,7 @@ fn instructions(agent_url: &str, transport: &Transport, exe: &str) -> String {
         ));
     }
     out.push_str(
-        "  and list_agents, get_agent_card, send_message, get_task, cancel_task, list_tasks\n",
+        "  and list_agents, get_agent_card, send_message, get_task, cancel_task, read_artifact\n  (list_tasks needs an agent with ListTasks; the demo agent has none)\n",
     );
 
     // Written out rather than serialised, to keep "command" before "args" as client docs show it.

@@ -136,7 +136,10 @@ fn render(query: &str, hits: &[SkillHit<'_>], searched: usize) -> String {
              see the agents."
         );
     }
-    let mut out = format!("{} skills match {query:?}, best first:\n", hits.len());
+    let mut out = match hits.len() {
+        1 => format!("1 skill matches {query:?}:\n"),
+        n => format!("{n} skills match {query:?}, best first:\n"),
+    };
     for (i, h) in hits.iter().enumerate() {
         out.push_str(&format!(
             "\n{}. agent {:?}, skill {:?} ({})",
