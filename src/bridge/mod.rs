@@ -16,7 +16,8 @@
 //!   A2A task;
 //! - `tools`: agent cards → MCP tools, names and order (pure);
 //! - `schema`: tool input and output schemas derived from the Rust types (pure);
-//! - `registry`: the configured agents, card discovery with retry, the live tool table.
+//! - `registry`: the configured agents, card discovery with retry, the live tool table;
+//! - `push`: push notifications from agents waking the calls that follow their tasks (HTTP mode).
 
 mod ask;
 mod card_limits;
@@ -27,6 +28,7 @@ mod handlers;
 mod mcp_tasks;
 mod progress;
 pub(crate) use progress::ConfirmProgress;
+pub mod push;
 mod registry;
 mod result;
 mod schema;
@@ -89,6 +91,11 @@ impl Bridge {
             registry: Registry::new(config, http),
             settings: config.bridge.clone(),
         }))
+    }
+
+    /// Where the HTTP server hands the agents' push notifications (`push::PushHub::deliver`).
+    pub fn push(&self) -> &Arc<push::PushHub> {
+        &self.registry.push
     }
 
     /// Makes every running tool call return now with a result saying the bridge is shutting down (and the

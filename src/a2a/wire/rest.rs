@@ -112,7 +112,14 @@ fn v03_send_body(params: &Value) -> Value {
         body.insert("message".into(), v03_message(message));
     }
     if let Some(config) = params.get("configuration") {
-        body.insert("configuration".into(), config.clone());
+        let mut config = config.clone();
+        // The v0.3 gRPC `SendMessageConfiguration` names the JSON-RPC `pushNotificationConfig` `pushNotification`.
+        if let Some(object) = config.as_object_mut()
+            && let Some(push) = object.remove("pushNotificationConfig")
+        {
+            object.insert("pushNotification".into(), push);
+        }
+        body.insert("configuration".into(), config);
     }
     if let Some(meta) = params.get("metadata") {
         body.insert("metadata".into(), meta.clone());
