@@ -14,6 +14,7 @@ mod hosts;
 mod http;
 mod list_tasks;
 mod long;
+mod push;
 mod support;
 mod tidy;
 mod transport;
