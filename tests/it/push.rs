@@ -90,6 +90,25 @@ async fn a_push_notification_wakes_the_call_on_both_versions() {
     }
 }
 
+/// The same over the HTTP+JSON binding (v0.3 names the field `pushNotification` there): the webhook, not the
+/// 6 s poll, ends the wait. (The test agents record only JSON-RPC requests, so only the time is checked.)
+#[tokio::test]
+async fn a_push_notification_wakes_the_call_over_http_json() {
+    for spec in [AgentSpec::v03("restpush03"), AgentSpec::v1("restpush1")] {
+        let agent = Agent::start(spec.rest().non_streaming().push()).await;
+        let (_bridge, client) = start_bridge(&agent, None).await;
+        let started = Instant::now();
+        let call = client.call("ag_echo", json!({"message": "silent:4"})).await;
+        let took = started.elapsed();
+        assert!(!call.is_error(), "{}", call.text());
+        assert!(call.text().contains("silent done"), "{}", call.text());
+        assert!(
+            took < Duration::from_millis(5500),
+            "woken by the webhook, not the 6 s poll: took {took:?}"
+        );
+    }
+}
+
 /// `public_url` pointing where nothing listens: the agent's webhooks fail, and the call completes by polling.
 #[tokio::test]
 async fn a_webhook_that_never_arrives_costs_latency_not_the_result() {

@@ -363,6 +363,13 @@ mod tests {
                     {"file": {"fileWithUri": "https://x/a", "mimeType": "text/plain"}}]},
                 "configuration": {"blocking": true}})
         );
+        let push = json!({"message": {"kind": "message", "messageId": "m", "role": "user", "parts": []},
+            "configuration": {"blocking": false, "pushNotificationConfig": {"url": "https://b/a2a/push/c", "token": "t"}}});
+        let req = request(ProtocolVersion::V0_3, Method::SendMessage, &push, None).unwrap();
+        assert_eq!(
+            req.body.unwrap()["configuration"],
+            json!({"blocking": false, "pushNotification": {"url": "https://b/a2a/push/c", "token": "t"}})
+        );
     }
 
     #[test]
