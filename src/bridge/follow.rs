@@ -41,6 +41,8 @@ const MAX_RESUBSCRIBES: u32 = 3;
 /// First pause between polls while the agent sends push notifications: they wake the call, polling only
 /// covers a webhook that never arrives (or reaches another replica). Doubles up to `MAX_PUSH_POLL_INTERVAL`.
 const FIRST_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Shortest pause between two looks at a task while push notifications are registered.
+const MIN_PUSH_GAP: Duration = Duration::from_millis(250);
 /// Longest pause between polls while push notifications are registered.
 const MAX_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(20);
 /// Consecutive failed polls after which the agent is considered gone.
@@ -601,17 +603,18 @@ enum Woke {
     Pushed,
 }
 
-/// Sleeps `interval`, or less when `push` is woken by a webhook.
+/// Sleeps `interval`, or less when `push` is woken by a webhook, but at least `MIN_PUSH_GAP`: a burst of
+/// webhooks (or a replayed one) costs the agent at most one `tasks/get` per gap.
 async fn pause_or_push(interval: Duration, push: Option<&PushWaiter>) -> Woke {
-    match push {
-        None => {
-            tokio::time::sleep(interval).await;
-            Woke::Paused
-        }
-        Some(waiter) => tokio::select! {
-            () = tokio::time::sleep(interval) => Woke::Paused,
-            () = waiter.woken() => Woke::Pushed,
-        },
+    let Some(waiter) = push else {
+        tokio::time::sleep(interval).await;
+        return Woke::Paused;
+    };
+    let until = Instant::now() + interval;
+    tokio::time::sleep(MIN_PUSH_GAP.min(interval)).await;
+    tokio::select! {
+        () = tokio::time::sleep_until(until) => Woke::Paused,
+        () = waiter.woken() => Woke::Pushed,
     }
 }
 
