@@ -1,7 +1,7 @@
 //! Serving MCP over Streamable HTTP: rmcp's `StreamableHttpService` at `/mcp` inside an axum app, behind bearer
 //! authentication, plus `/healthz`, `/readyz` and (with `public_url`) the agents' push notifications at
-//! `POST /a2a/push/{call id}` outside it (their own token, see `push_webhook`), a bound on concurrent tool calls (`CallLimit`), and a
-//! graceful shutdown that lets in-flight calls finish.
+//! `POST /a2a/push/{call id}` outside it (their own token, see `push_webhook`), a bound on concurrent tool calls
+//! (`CallLimit`), and a graceful shutdown that lets in-flight calls finish.
 //!
 //! What guards `/mcp`, outermost first:
 //! 1. bearer tokens (`require_bearer`): 401 with `WWW-Authenticate: Bearer`, compared in constant time, never logged;
