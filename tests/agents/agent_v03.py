@@ -14,6 +14,7 @@ The behaviour table lives in behaviour.py (shared with agent_v1.py).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import sys
 import uuid
@@ -205,6 +206,11 @@ def push_parts(args: Any) -> dict[str, Any]:
     """--push: the SDK's own push notification store and sender for the request handler."""
     if not args.push:
         return {}
+    if not os.environ.get('A2A_TEST_AGENT_LOG'):
+        # A webhook that cannot be delivered is a case under test: no traceback per event.
+        logging.getLogger('a2a.server.tasks.base_push_notification_sender').setLevel(
+            logging.CRITICAL
+        )
     store = InMemoryPushNotificationConfigStore()
     return {
         'push_config_store': store,

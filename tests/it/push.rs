@@ -214,3 +214,34 @@ async fn a_wrong_token_is_refused_and_wakes_nothing() {
         "the token is logged"
     );
 }
+
+/// Off by default: without `public_url` the send carries no push config (the agent is polled) and the bridge
+/// serves no webhook route.
+#[tokio::test]
+async fn without_a_public_url_nothing_is_registered() {
+    let agent = Agent::start(AgentSpec::v03("nopush").non_streaming().push()).await;
+    let config = agent_toml("ag", &agent.url, "");
+    let bridge = HttpBridge::start(&config, &[], &[]).await;
+    let client = http::connect(&bridge.mcp_url(), None, Generation::Legacy)
+        .await
+        .expect("connect over HTTP");
+    let call = client
+        .call("ag_echo", json!({"message": "silent:0.5"}))
+        .await;
+    assert!(call.text().contains("silent done"), "{}", call.text());
+    let log = agent.log().await;
+    let configuration = &log["messages"][0]["configuration"];
+    assert_eq!(configuration["blocking"], false, "{log}");
+    assert!(
+        configuration.get("pushNotificationConfig").is_none(),
+        "{log}"
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/a2a/push/x", bridge.base()))
+        .header(TOKEN_HEADER, "t")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
