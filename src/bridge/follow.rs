@@ -43,8 +43,8 @@ const MAX_RESUBSCRIBES: u32 = 3;
 const FIRST_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Shortest pause between two looks at a task while push notifications are registered.
 const MIN_PUSH_GAP: Duration = Duration::from_millis(250);
-/// Longest pause between polls while push notifications are registered.
-const MAX_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(20);
+/// Longest pause between polls while push notifications are registered: bounds what a lost webhook costs.
+const MAX_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Consecutive failed polls after which the agent is considered gone.
 const MAX_POLL_FAILURES: u32 = 5;
 /// A best-effort `tasks/cancel` after the client gave up must not hold anything up for long.
