@@ -49,7 +49,7 @@ pub enum Delivery {
 pub struct PushHub {
     /// `public_url` without a trailing slash; `None`: push notifications are off.
     base: Option<String>,
-    key: Vec<u8>,
+    key: Secret,
     /// Set once the HTTP server routes webhooks (over stdio nothing would receive them).
     serving: AtomicBool,
     waiters: Mutex<HashMap<String, Arc<Notify>>>,
@@ -60,12 +60,13 @@ impl PushHub {
     /// random key of this process.
     pub fn new(public_url: Option<&url::Url>, secret: Option<&Secret>) -> Arc<PushHub> {
         let key = match secret {
-            Some(secret) => secret.expose().as_bytes().to_vec(),
+            Some(secret) => secret.clone(),
             // Two v4 UUIDs: 244 random bits from the OS generator.
-            None => [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
-                .iter()
-                .flat_map(|u| *u.as_bytes())
-                .collect(),
+            None => Secret::new(format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )),
         };
         Arc::new(PushHub {
             base: public_url.map(|u| u.as_str().trim_end_matches('/').to_owned()),
@@ -151,8 +152,8 @@ impl PushHub {
 
     /// HMAC-SHA256(key, "a2a-push:" + call id), hex: what the agent must send back for that call.
     fn token(&self, call_id: &str) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.expose().as_bytes())
+            .expect("HMAC takes a key of any length");
         mac.update(b"a2a-push:");
         mac.update(call_id.as_bytes());
         mac.finalize()
