@@ -80,6 +80,12 @@ pub async fn run(
     end_calls_on_shutdown(&bridge, &transport, &config, shutdown.clone());
     telemetry::endpoint::serve_own_listener(shutdown.child_token()).await?;
     let server = mcp::BridgeServer::new(Arc::clone(&bridge));
+    if matches!(transport, Transport::Stdio) && config.server.public_url.is_some() {
+        tracing::warn!(
+            "server.public_url is set, but push notifications need the bridge served over HTTP; over stdio every \
+             non-streaming agent is polled"
+        );
+    }
     let result = match transport {
         Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,
         Transport::Http(addr) => {

@@ -300,9 +300,30 @@ impl A2aClient {
         message: &Message,
         blocking: bool,
     ) -> Result<SendResponse, A2aError> {
+        self.send_message_with_push(message, blocking, None).await
+    }
+
+    /// Whether a send to this agent can carry a push notification config (`send_message_with_push`): not in
+    /// the pre-0.2 draft.
+    pub fn takes_push_config(&self) -> bool {
+        self.version() != ProtocolVersion::Draft
+    }
+
+    /// `send_message`, asking the agent to send push notifications about the task to `push` (in the send's
+    /// `configuration`, `wire::add_push_config`; the draft gets none).
+    pub async fn send_message_with_push(
+        &self,
+        message: &Message,
+        blocking: bool,
+        push: Option<&wire::PushConfig>,
+    ) -> Result<SendResponse, A2aError> {
         let result = self
             .call_any(Method::SendMessage, |v| {
-                self.send_params(v, message, blocking)
+                let mut params = self.send_params(v, message, blocking);
+                if let Some(push) = push {
+                    wire::add_push_config(v, &mut params, push);
+                }
+                params
             })
             .await;
         let result = result.and_then(|r| wire::decode_send_result(&r));

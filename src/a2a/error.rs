@@ -102,6 +102,8 @@ pub const INTERNAL_ERROR: i64 = -32603;
 pub const TASK_NOT_FOUND: i64 = -32001;
 /// A2A `TaskNotCancelableError`.
 pub const TASK_NOT_CANCELABLE: i64 = -32002;
+/// `PushNotificationNotSupportedError` (A2A v0.3 §8.2).
+pub const PUSH_NOTIFICATION_NOT_SUPPORTED: i64 = -32003;
 /// A2A `UnsupportedOperationError` (v1 answers it when subscribing to a finished task).
 pub const UNSUPPORTED_OPERATION: i64 = -32004;
 /// A2A v1 `VersionNotSupportedError`: the `A2A-Version` header names a version the method does not speak.

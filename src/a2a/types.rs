@@ -78,6 +78,18 @@ pub struct AgentCard {
     pub raw: Value,
 }
 
+impl AgentCard {
+    /// `capabilities.pushNotifications` (A2A v0.3 §5.5.2, A2A v1.0 `AgentCapabilities`): whether the agent takes
+    /// a push notification config with a send. Absent or not a boolean: false.
+    pub fn push_notifications(&self) -> bool {
+        self.raw
+            .get("capabilities")
+            .and_then(|c| c.get("pushNotifications"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
 /// One skill from a card (A2A v0.3 §5.5.4, A2A v1.0 §4.4.5): what a tool is built from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Skill {

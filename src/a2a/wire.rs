@@ -171,6 +171,35 @@ pub fn send_params(
     Value::Object(params)
 }
 
+/// Where an agent is asked to send push notifications about the task a send starts, and the token it sends
+/// back with each (`X-A2A-Notification-Token`): A2A v0.3 §6.8 `PushNotificationConfig`, A2A v1.0
+/// `TaskPushNotificationConfig`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    /// The webhook URL (absolute).
+    pub url: String,
+    /// Opaque to the agent; the receiver checks it.
+    pub token: String,
+}
+
+/// Adds `push` to the `configuration` of send params built by `send_params`: v0.3
+/// `configuration.pushNotificationConfig` (A2A v0.3 §7.1.1 `MessageSendConfiguration`), v1.0
+/// `configuration.taskPushNotificationConfig` (A2A v1.0 §3.2.2 `SendMessageConfiguration`). The draft has no
+/// such field in a send: its params are left as they are.
+pub fn add_push_config(version: ProtocolVersion, params: &mut Value, push: &PushConfig) {
+    let field = match version {
+        ProtocolVersion::V0_3 => "pushNotificationConfig",
+        ProtocolVersion::V1_0 => "taskPushNotificationConfig",
+        ProtocolVersion::Draft => return,
+    };
+    if let Some(configuration) = params
+        .get_mut("configuration")
+        .and_then(Value::as_object_mut)
+    {
+        configuration.insert(field.into(), json!({"url": push.url, "token": push.token}));
+    }
+}
+
 /// Params of `tasks/get`, `tasks/cancel`, `tasks/resubscribe` and their v1 names (A2A v0.3 §7.4.1 `TaskIdParams`).
 pub fn task_id_params(version: ProtocolVersion, task_id: &str, tenant: Option<&str>) -> Value {
     let mut params = Map::new();

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::progress::{Progress, progress_message};
+use super::push::{PushHub, PushWaiter};
 use super::registry::Connected;
 use super::result::Ending;
 use super::view::{TaskView, message_line};
@@ -37,6 +38,13 @@ const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// How often a broken stream is re-opened with resubscribe before falling back to polling.
 const MAX_RESUBSCRIBES: u32 = 3;
+/// First pause between polls while the agent sends push notifications: they wake the call, polling only
+/// covers a webhook that never arrives (or reaches another replica). Doubles up to `MAX_PUSH_POLL_INTERVAL`.
+const FIRST_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Shortest pause between two looks at a task while push notifications are registered.
+const MIN_PUSH_GAP: Duration = Duration::from_millis(250);
+/// Longest pause between polls while push notifications are registered: bounds what a lost webhook costs.
+const MAX_PUSH_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Consecutive failed polls after which the agent is considered gone.
 const MAX_POLL_FAILURES: u32 = 5;
 /// A best-effort `tasks/cancel` after the client gave up must not hold anything up for long.
@@ -66,6 +74,8 @@ pub struct Follow<'a> {
     /// The bridge is shutting down: return what is known, leave the A2A task running.
     stopping: &'a CancellationToken,
     max_output_bytes: usize,
+    /// Where a non-blocking send registers for push notifications (agents that declare them, when on).
+    push: Option<&'a std::sync::Arc<PushHub>>,
 }
 
 /// How following a task ended.
@@ -118,6 +128,7 @@ impl<'a> Follow<'a> {
             ct,
             stopping: &conn.stopping,
             max_output_bytes: conn.max_output_bytes,
+            push: conn.push.as_ref(),
         }
     }
 
@@ -149,7 +160,7 @@ impl<'a> Follow<'a> {
                 .await
             {
                 Raced::Ready(Ok(stream)) => {
-                    self.follow(view, Phase::Stream(stream), progress, Some(message))
+                    self.follow(view, Phase::Stream(stream), progress, Some(message), None)
                         .await
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
@@ -161,8 +172,18 @@ impl<'a> Follow<'a> {
             // blocking: that task already has an id, and some SDKs fail a non-blocking resume (@a2a-js/sdk
             // 0.2.5: -32603 "Execution finished before a message or task was produced").
             let blocking = message.task_id.is_some();
+            // A new task may be followed by push notifications (A2A v0.3 §9, A2A v1.0 push notifications),
+            // registered before the send so that no webhook can come too early.
+            let waiter = match self.push {
+                Some(hub) if !blocking && self.client.takes_push_config() => hub.register(),
+                _ => None,
+            };
             match self
-                .race(self.client.send_message(message, blocking), progress, &view)
+                .race(
+                    self.send_with_push(message, blocking, waiter.as_ref()),
+                    progress,
+                    &view,
+                )
                 .await
             {
                 Raced::Ready(Ok(response)) => {
@@ -178,7 +199,7 @@ impl<'a> Follow<'a> {
                     if let Some(state) = view.state {
                         progress.send(format!("task {state}")).await;
                     }
-                    self.follow(view, Phase::Poll, progress, Some(message))
+                    self.follow(view, Phase::Poll, progress, Some(message), waiter.as_ref())
                         .await
                 }
                 Raced::Ready(Err(e)) => Outcome::Failed(e, view),
@@ -192,22 +213,54 @@ impl<'a> Follow<'a> {
     pub async fn resume(&self, task_id: &str, progress: &mut Progress) -> Outcome {
         let mut view = TaskView::for_task(task_id);
         view.limit_output(self.max_output_bytes);
-        let outcome = self.follow(view, Phase::Refresh, progress, None).await;
+        let outcome = self
+            .follow(view, Phase::Refresh, progress, None, None)
+            .await;
         progress.finish().await;
         outcome
     }
 
+    /// The non-streaming send, with `waiter`'s push config if any. An agent that refuses push notifications
+    /// after all (`-32003`) gets the message again without them, and is polled.
+    async fn send_with_push(
+        &self,
+        message: &Message,
+        blocking: bool,
+        waiter: Option<&PushWaiter>,
+    ) -> Result<crate::a2a::SendResponse, A2aError> {
+        let Some(waiter) = waiter else {
+            return self.client.send_message(message, blocking).await;
+        };
+        match self
+            .client
+            .send_message_with_push(message, blocking, Some(&waiter.config))
+            .await
+        {
+            Err(e) if e.is_code(crate::a2a::error::PUSH_NOTIFICATION_NOT_SUPPORTED) => {
+                tracing::info!(agent = self.agent, error = %e, "the agent refused push notifications; polling");
+                self.client.send_message(message, blocking).await
+            }
+            other => other,
+        }
+    }
+
     /// Follows the task of `view` from `phase` until it settles or the time is up. `sent`: the message that
-    /// started it, named in the error when nothing at all came back in time.
+    /// started it, named in the error when nothing at all came back in time. `push`: the call's registration
+    /// for push notifications, whose wake-ups cut the pauses between polls short.
     async fn follow(
         &self,
         mut view: TaskView,
         mut phase: Phase,
         progress: &mut Progress,
         sent: Option<&Message>,
+        push: Option<&PushWaiter>,
     ) -> Outcome {
         let mut resubscribes = 0;
-        let mut poll_interval = FIRST_POLL_INTERVAL;
+        let (mut poll_interval, max_poll_interval) = if push.is_some() {
+            (FIRST_PUSH_POLL_INTERVAL, MAX_PUSH_POLL_INTERVAL)
+        } else {
+            (FIRST_POLL_INTERVAL, MAX_POLL_INTERVAL)
+        };
         let mut poll_failures = 0;
         // An error the stream ended with, kept until a snapshot shows whether the task still moves.
         let mut stream_error: Option<A2aError> = None;
@@ -321,14 +374,22 @@ impl<'a> Follow<'a> {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
                     match self
-                        .race(tokio::time::sleep(poll_interval), progress, &view)
+                        .race(pause_or_push(poll_interval, push), progress, &view)
                         .await
                     {
-                        Raced::Ready(()) => {}
+                        Raced::Ready(Woke::Pushed) => {
+                            tracing::debug!(
+                                agent = self.agent,
+                                task_id,
+                                "push notification; looking at the task"
+                            );
+                        }
+                        Raced::Ready(Woke::Paused) => {
+                            poll_interval = (poll_interval * 2).min(max_poll_interval);
+                        }
                         Raced::Deadline => return self.budget_spent(view, sent).await,
                         Raced::Canceled => return self.cancel(&view).await,
                     }
-                    poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
                     match self
                         .race(self.client.get_task(&task_id), progress, &view)
                         .await
@@ -544,6 +605,29 @@ impl<'a> Follow<'a> {
             }
         }
         Outcome::Canceled
+    }
+}
+
+/// Why a pause between polls ended.
+enum Woke {
+    /// The poll interval passed.
+    Paused,
+    /// A push notification for the call arrived (its token checked; its body is not trusted).
+    Pushed,
+}
+
+/// Sleeps `interval`, or less when `push` is woken by a webhook, but at least `MIN_PUSH_GAP`: a burst of
+/// webhooks (or a replayed one) costs the agent at most one `tasks/get` per gap.
+async fn pause_or_push(interval: Duration, push: Option<&PushWaiter>) -> Woke {
+    let Some(waiter) = push else {
+        tokio::time::sleep(interval).await;
+        return Woke::Paused;
+    };
+    let until = Instant::now() + interval;
+    tokio::time::sleep(MIN_PUSH_GAP.min(interval)).await;
+    tokio::select! {
+        () = tokio::time::sleep_until(until) => Woke::Paused,
+        () = waiter.woken() => Woke::Pushed,
     }
 }
 

@@ -20,6 +20,7 @@
 //! - `registry`: the configured agents, card discovery with retry, the live tool table;
 //! - `resources`: MCP resources `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{id}`,
 //!   read from the agents.
+//! - `push`: push notifications from agents waking the calls that follow their tasks (HTTP mode).
 
 mod ask;
 mod card_limits;
@@ -31,6 +32,7 @@ mod handlers;
 mod mcp_tasks;
 mod progress;
 pub(crate) use progress::ConfirmProgress;
+pub mod push;
 mod registry;
 mod resources;
 mod result;
@@ -107,6 +109,11 @@ impl Bridge {
             registry: Registry::new(config, http),
             settings: config.bridge.clone(),
         }))
+    }
+
+    /// Where the HTTP server hands the agents' push notifications (`push::PushHub::deliver`).
+    pub fn push(&self) -> &Arc<push::PushHub> {
+        &self.registry.push
     }
 
     /// Makes every running tool call return now with a result saying the bridge is shutting down (and the

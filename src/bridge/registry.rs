@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::card_limits::{CardLimits, limit_card};
+use super::push::PushHub;
 use super::tools::{self, AgentTools, ToolShapes, ToolTable};
 use crate::a2a::card_auth;
 use crate::a2a::oauth::ClientCredentials;
@@ -67,6 +68,9 @@ pub struct Connected {
     pub auth_missing: Option<String>,
     /// OAuth2 flows of the card that need a person, and what the user must do.
     pub auth_notes: Vec<String>,
+    /// Where calls register for push notifications: set when the agent is polled (not streamed) and its card
+    /// declares `pushNotifications`; the hub itself says whether push notifications are on.
+    pub push: Option<Arc<PushHub>>,
 }
 
 /// A configured agent.
@@ -128,6 +132,8 @@ pub struct Registry {
     card_limits: CardLimits,
     /// Fires when running calls must return because the bridge is shutting down.
     pub stopping: CancellationToken,
+    /// Calls waiting for push notifications (`[server] public_url`).
+    pub push: Arc<PushHub>,
 }
 
 impl Registry {
@@ -189,6 +195,10 @@ impl Registry {
                 max_description_chars: config.bridge.max_description_chars,
             },
             stopping: CancellationToken::new(),
+            push: PushHub::new(
+                config.server.public_url.as_ref(),
+                config.server.push_secret.as_ref(),
+            ),
         };
         Arc::new(registry)
     }
@@ -396,6 +406,7 @@ impl Registry {
             }
         }
         let streaming = agent.streaming.unwrap_or(card.streaming);
+        let push = (!streaming && card.push_notifications()).then(|| Arc::clone(&self.push));
         Ok(Connected {
             card,
             card_url,
@@ -405,6 +416,7 @@ impl Registry {
             stopping: self.stopping.clone(),
             auth_missing: auth.plan.missing,
             auth_notes: auth.plan.notes,
+            push,
         })
     }
 

@@ -62,6 +62,14 @@ pub struct ServerSettings {
     /// Sessions open at once; a new `initialize` past it gets 503 with `Retry-After`.
     pub max_sessions: usize,
     pub shutdown_grace: Duration,
+    /// The bridge's own address as agents can reach it (`http(s)://host[:port][/path]`, no query), under which
+    /// `/a2a/push/{call id}` receives push notifications (A2A v0.3 §9, A2A v1.0 push notifications). `None`
+    /// (the default): no push notifications, non-streaming agents are polled.
+    pub public_url: Option<url::Url>,
+    /// Key of the HMAC-SHA256 tokens that authenticate push notifications. The same on every replica, a
+    /// webhook that lands on another replica passes the check there (and wakes nothing); `None`: a random key
+    /// per process, so such a webhook is refused and the waiting call polls.
+    pub push_secret: Option<Secret>,
 }
 
 impl Default for ServerSettings {
@@ -78,6 +86,8 @@ impl Default for ServerSettings {
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             max_sessions: DEFAULT_MAX_SESSIONS,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            public_url: None,
+            push_secret: None,
         }
     }
 }
@@ -97,6 +107,8 @@ pub(super) struct RawServer {
     max_concurrent_calls: Option<usize>,
     max_sessions: Option<usize>,
     shutdown_grace_secs: Option<f64>,
+    public_url: Option<String>,
+    push_secret: Option<RawToken>,
 }
 
 /// `{ env = "VAR" }` or `{ file = "path" }`.
@@ -165,6 +177,25 @@ impl RawServer {
                 .map_err(|_| (key.clone(), "give exactly one of env or file".to_owned()))?;
             tokens.push(source.resolve(dir).map_err(|m| (key, m))?);
         }
+        let public_url = self.public_url.as_deref().map(public_url).transpose()?;
+        let push_secret = match self.push_secret {
+            None => None,
+            Some(raw) => {
+                let key = "server.push_secret".to_owned();
+                let source = one_source(raw.env, raw.file, "")
+                    .map_err(|_| (key.clone(), "give exactly one of env or file".to_owned()))?;
+                let secret = source.resolve(dir).map_err(|m| (key.clone(), m))?;
+                if secret.expose().len() < MIN_PUSH_SECRET_BYTES {
+                    return Err((
+                        key,
+                        format!(
+                            "is shorter than {MIN_PUSH_SECRET_BYTES} bytes: use a long random value"
+                        ),
+                    ));
+                }
+                Some(secret)
+            }
+        };
         let settings = ServerSettings {
             listen,
             allowed_hosts,
@@ -188,6 +219,8 @@ impl RawServer {
                 .unwrap_or(d.max_sessions),
             shutdown_grace: seconds(self.shutdown_grace_secs, "server.shutdown_grace_secs")?
                 .unwrap_or(d.shutdown_grace),
+            public_url,
+            push_secret,
         };
         if let Some(addr) = settings.listen {
             settings.check_listen(addr, "server.listen")?;
@@ -225,6 +258,35 @@ impl ServerSettings {
 /// Whether only this machine can connect. `0.0.0.0` and `::` listen on every interface, so they are not.
 pub fn is_loopback(addr: SocketAddr) -> bool {
     addr.ip().to_canonical().is_loopback()
+}
+
+/// Shortest accepted `push_secret`: the HMAC key must not be guessable.
+const MIN_PUSH_SECRET_BYTES: usize = 16;
+
+/// `server.public_url`: an absolute http(s) URL without query, fragment or credentials; the path keeps no
+/// trailing slash, so `/a2a/push/…` can be appended.
+fn public_url(text: &str) -> Result<url::Url, KeyError> {
+    let bad = |why: &str| {
+        (
+            "server.public_url".to_owned(),
+            format!(
+                "{why}; expected the bridge's address as agents reach it, like \"https://bridge.example.com\", got {text:?}"
+            ),
+        )
+    };
+    let mut url = url::Url::parse(text.trim()).map_err(|e| bad(&format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("not an http or https URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("has a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("has credentials in it"));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
 }
 
 fn positive(value: Option<usize>, key: &str) -> Result<Option<usize>, KeyError> {
@@ -282,6 +344,8 @@ mod tests {
         assert_eq!(s.max_concurrent_calls, DEFAULT_MAX_CONCURRENT_CALLS);
         assert_eq!(s.max_sessions, DEFAULT_MAX_SESSIONS);
         assert_eq!(s.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
+        assert_eq!(s.public_url, None);
+        assert!(s.push_secret.is_none());
         assert_eq!(c.http_listen(None).unwrap(), None);
     }
 
@@ -289,11 +353,13 @@ mod tests {
     fn every_key() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("old-token"), "t0k3n-old\n").unwrap();
+        std::fs::write(dir.path().join("push-key"), "pu5h-key-0123456789\n").unwrap();
         let text = format!(
             "[server]\nlisten = \"0.0.0.0:8080\"\nallowed_hosts = [\"bridge.example.com\"]\n\
              allowed_origins = [\"https://app.example.com\"]\nmax_body_bytes = 1024\nstateful = false\n\
              session_keep_alive_secs = 60\nauth_tokens = [{{ file = \"old-token\" }}]\n\
-             allow_unauthenticated = false\nmax_concurrent_calls = 3\nmax_sessions = 7\nshutdown_grace_secs = 2.5\n{AGENT}"
+             allow_unauthenticated = false\nmax_concurrent_calls = 3\nmax_sessions = 7\nshutdown_grace_secs = 2.5\n\
+             public_url = \"https://bridge.example.com/mcp-a2a/\"\npush_secret = {{ file = \"push-key\" }}\n{AGENT}"
         );
         let c = Config::parse(&text, &dir.path().join("bridge.toml")).unwrap();
         let s = &c.server;
@@ -307,7 +373,13 @@ mod tests {
         assert_eq!(s.max_concurrent_calls, 3);
         assert_eq!(s.max_sessions, 7);
         assert_eq!(s.shutdown_grace, Duration::from_millis(2500));
+        assert_eq!(
+            s.public_url.as_ref().map(url::Url::as_str),
+            Some("https://bridge.example.com/mcp-a2a")
+        );
+        assert_eq!(s.push_secret, Some(Secret::new("pu5h-key-0123456789")));
         assert!(!format!("{c:?}").contains("t0k3n"));
+        assert!(!format!("{c:?}").contains("pu5h"));
         // `--http` wins over `listen`.
         let cli = "127.0.0.1:9000".parse().unwrap();
         assert_eq!(c.http_listen(Some(cli)).unwrap(), Some(cli));
@@ -349,6 +421,30 @@ mod tests {
                 "server.auth_tokens[0]: give exactly one of env or file",
             ),
             ("auth_token = []", "unknown field `auth_token`"),
+            (
+                "public_url = \"bridge.example.com\"",
+                "server.public_url: not a URL",
+            ),
+            (
+                "public_url = \"ftp://bridge.example.com\"",
+                "server.public_url: not an http",
+            ),
+            (
+                "public_url = \"https://b.example.com/?x=1\"",
+                "server.public_url: has a query",
+            ),
+            (
+                "public_url = \"https://u:p@b.example.com\"",
+                "server.public_url: has credentials",
+            ),
+            (
+                "push_secret = { env = \"MCP_A2A_TEST_SURELY_UNSET\" }",
+                "server.push_secret: environment variable MCP_A2A_TEST_SURELY_UNSET is not set",
+            ),
+            (
+                "push_secret = { env = \"A\", file = \"b\" }",
+                "server.push_secret: give exactly one",
+            ),
             (
                 "listen = \"0.0.0.0:8080\"",
                 "/etc/bridge.toml: server.auth_tokens: no token configured, and server.listen 0.0.0.0:8080 is not a loopback address",

@@ -1,6 +1,7 @@
 //! Serving MCP over Streamable HTTP: rmcp's `StreamableHttpService` at `/mcp` inside an axum app, behind bearer
-//! authentication, plus `/healthz` and `/readyz` outside it, a bound on concurrent tool calls (`CallLimit`), and a
-//! graceful shutdown that lets in-flight calls finish.
+//! authentication, plus `/healthz`, `/readyz` and (with `public_url`) the agents' push notifications at
+//! `POST /a2a/push/{call id}` outside it (their own token, see `push_webhook`), a bound on concurrent tool calls
+//! (`CallLimit`), and a graceful shutdown that lets in-flight calls finish.
 //!
 //! What guards `/mcp`, outermost first:
 //! 1. bearer tokens (`require_bearer`): 401 with `WWW-Authenticate: Bearer`, compared in constant time, never logged;
@@ -23,11 +24,11 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use futures::StreamExt;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -40,6 +41,7 @@ use super::BridgeServer;
 use super::limit::CallLimit;
 use super::sessions::Sessions;
 use crate::bridge::Bridge;
+use crate::bridge::push::{self, Delivery, PushHub};
 use crate::config::{Secret, ServerSettings};
 
 /// After the grace period, canceled calls get this long to tell their agents before the process moves on.
@@ -348,6 +350,21 @@ pub async fn serve_http(
             }
         });
     }
+    if settings.public_url.is_some() {
+        let webhooks = Webhooks {
+            hub: Arc::clone(bridge.push()),
+            max_body_bytes: settings.max_body_bytes,
+        };
+        app = app.merge(
+            Router::new()
+                .route(
+                    &format!("{}/{{call_id}}", push::PUSH_PATH),
+                    post(push_webhook),
+                )
+                .with_state(webhooks),
+        );
+        bridge.push().start_serving();
+    }
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -531,6 +548,47 @@ fn unauthorized(invalid: bool) -> Response {
 }
 
 /// Alive: the process answers.
+/// What the push notification route needs.
+#[derive(Clone)]
+struct Webhooks {
+    hub: Arc<PushHub>,
+    max_body_bytes: usize,
+}
+
+/// `POST /a2a/push/{call id}`: an agent's push notification (A2A v0.3 §9, A2A v1.0 push notifications; a2a-sdk
+/// posts the task, or in 1.x a `StreamResponse`). Outside the MCP bearer tokens: the agent authenticates with
+/// the `X-A2A-Notification-Token` the bridge gave it for that call, checked in constant time by the bridge
+/// (`PushHub::deliver`). 401 for a missing or wrong token, 413 past `max_body_bytes`; otherwise 200, whether or
+/// not a call here was waiting. The body is read (bounded) and dropped: the woken call asks the agent itself.
+async fn push_webhook(
+    State(webhooks): State<Webhooks>,
+    Path(call_id): Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let token = parts
+        .headers
+        .get(push::TOKEN_HEADER)
+        .map(|v| v.as_bytes().to_vec());
+    if let Err(response) = read_body(body, webhooks.max_body_bytes).await {
+        return response;
+    }
+    match webhooks.hub.deliver(&call_id, token.as_deref()) {
+        Delivery::Refused => {
+            tracing::debug!("push notification refused: missing or wrong token");
+            (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized: missing or wrong X-A2A-Notification-Token",
+            )
+                .into_response()
+        }
+        delivery => {
+            tracing::debug!(woke = delivery == Delivery::Woken, "push notification");
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok\n"
 }

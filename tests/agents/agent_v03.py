@@ -2,7 +2,7 @@
 
     python agent_v03.py --name NAME [--streaming|--no-streaming]
                         [--path-prefix /some/path] [--skills echo,other|none]
-                        [--rest] [--no-stdin-watch]
+                        [--rest] [--push] [--no-stdin-watch]
 
 --rest (default off) serves the SDK's REST app (`/v1/message:send`, … under the url) instead of
 JSON-RPC, and the card's preferredTransport is HTTP+JSON.
@@ -14,12 +14,15 @@ The behaviour table lives in behaviour.py (shared with agent_v1.py).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import sys
 import uuid
 
 from importlib.metadata import version as pkg_version
 from typing import Any
+
+import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,7 +32,12 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext  # noqa: E4
 from a2a.server.apps import A2ARESTFastAPIApplication, A2AStarletteApplication  # noqa: E402
 from a2a.server.events import EventQueue  # noqa: E402
 from a2a.server.request_handlers import DefaultRequestHandler  # noqa: E402
-from a2a.server.tasks import InMemoryTaskStore, TaskUpdater  # noqa: E402
+from a2a.server.tasks import (  # noqa: E402
+    BasePushNotificationSender,
+    InMemoryPushNotificationConfigStore,
+    InMemoryTaskStore,
+    TaskUpdater,
+)
 from a2a.types import (  # noqa: E402
     AgentCapabilities,
     AgentCard,
@@ -178,7 +186,7 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
         # --rest: the SDK's REST app (`/v1/message:send`, … under the url) is the only transport.
         preferred_transport='HTTP+JSON' if args.rest else 'JSONRPC',
         version='1.0.0',
-        capabilities=AgentCapabilities(streaming=args.streaming, push_notifications=False),
+        capabilities=AgentCapabilities(streaming=args.streaming, push_notifications=args.push),
         default_input_modes=['text/plain'],
         default_output_modes=['text/plain', 'application/json'],
         skills=[
@@ -192,6 +200,22 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
             for s in behaviour.skill_specs(args.skills)
         ],
     )
+
+
+def push_parts(args: Any) -> dict[str, Any]:
+    """--push: the SDK's own push notification store and sender for the request handler."""
+    if not args.push:
+        return {}
+    if not os.environ.get('A2A_TEST_AGENT_LOG'):
+        # A webhook that cannot be delivered is a case under test: no traceback per event.
+        logging.getLogger('a2a.server.tasks.base_push_notification_sender').setLevel(
+            logging.CRITICAL
+        )
+    store = InMemoryPushNotificationConfigStore()
+    return {
+        'push_config_store': store,
+        'push_sender': BasePushNotificationSender(httpx.AsyncClient(timeout=10), store),
+    }
 
 
 def main() -> None:
@@ -212,7 +236,7 @@ def main() -> None:
                 for s in behaviour.skill_specs(args.extended_skills)
             ]
         handler = DefaultRequestHandler(
-            agent_executor=Executor(brain), task_store=InMemoryTaskStore()
+            agent_executor=Executor(brain), task_store=InMemoryTaskStore(), **push_parts(args)
         )
         if args.rest:
             app = A2ARESTFastAPIApplication(agent_card=card, http_handler=handler).build()

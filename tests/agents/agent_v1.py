@@ -2,7 +2,7 @@
 
     python agent_v1.py --name NAME [--streaming|--no-streaming] [--compat|--no-compat]
                        [--path-prefix /some/path] [--skills echo,other|none]
-                       [--rest] [--no-stdin-watch]
+                       [--rest] [--push] [--no-stdin-watch]
 
 --rest (default off) serves only the HTTP+JSON binding, at {url}/rest, the card's one interface.
 --compat (default off) turns on the SDK's v0.3 JSON-RPC compatibility layer on the
@@ -15,12 +15,15 @@ The behaviour table lives in behaviour.py (shared with agent_v03.py).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import uuid
 
 from importlib.metadata import version as pkg_version
 from typing import Any
+
+import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,7 +40,12 @@ from a2a.server.routes import (  # noqa: E402
     create_jsonrpc_routes,
     create_rest_routes,
 )
-from a2a.server.tasks import InMemoryTaskStore, TaskUpdater  # noqa: E402
+from a2a.server.tasks import (  # noqa: E402
+    BasePushNotificationSender,
+    InMemoryPushNotificationConfigStore,
+    InMemoryTaskStore,
+    TaskUpdater,
+)
 from a2a.types import (  # noqa: E402
     AgentCapabilities,
     AgentCard,
@@ -193,7 +201,7 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
         description=f'A2A test agent {args.name!r} built on a2a-sdk {SDK_VERSION} ({mode}).',
         supported_interfaces=interfaces,
         version='1.0.0',
-        capabilities=AgentCapabilities(streaming=args.streaming, push_notifications=False),
+        capabilities=AgentCapabilities(streaming=args.streaming, push_notifications=args.push),
         default_input_modes=['text/plain'],
         default_output_modes=['text/plain', 'application/json'],
         skills=[
@@ -223,6 +231,22 @@ def card_routes(card: AgentCard) -> list[Route]:
     return [Route(AGENT_CARD_WELL_KNOWN_PATH, endpoint=get_card, methods=['GET'])]
 
 
+def push_parts(args: Any) -> dict[str, Any]:
+    """--push: the SDK's own push notification store and sender for the request handler."""
+    if not args.push:
+        return {}
+    if not os.environ.get('A2A_TEST_AGENT_LOG'):
+        # A webhook that cannot be delivered is a case under test: no traceback per event.
+        logging.getLogger('a2a.server.tasks.base_push_notification_sender').setLevel(
+            logging.CRITICAL
+        )
+    store = InMemoryPushNotificationConfigStore()
+    return {
+        'push_config_store': store,
+        'push_sender': BasePushNotificationSender(httpx.AsyncClient(timeout=10), store),
+    }
+
+
 def main() -> None:
     args = behaviour.parse_args('v1')
     brain = behaviour.Brain()
@@ -244,6 +268,7 @@ def main() -> None:
         handler = DefaultRequestHandler(
             agent_executor=Executor(brain),
             task_store=InMemoryTaskStore(),
+            **push_parts(args),
             agent_card=card,
             extended_agent_card=extended,
         )

@@ -80,6 +80,13 @@ def parse_args(sdk: str) -> argparse.Namespace:
         '(v1: at {url}/rest; v03: the SDK REST app, /v1/... under {url}) (default: off)',
     )
     p.add_argument(
+        '--push',
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help='capabilities.pushNotifications in the card, and the SDK\'s push notifications on '
+        '(InMemoryPushNotificationConfigStore + BasePushNotificationSender) (default: off)',
+    )
+    p.add_argument(
         '--path-prefix',
         default='',
         help='mount the whole app (card + JSON-RPC) under this path',

@@ -15,6 +15,7 @@ mod hosts;
 mod http;
 mod list_tasks;
 mod long;
+mod push;
 mod resources;
 mod support;
 mod telemetry;

@@ -112,7 +112,14 @@ fn v03_send_body(params: &Value) -> Value {
         body.insert("message".into(), v03_message(message));
     }
     if let Some(config) = params.get("configuration") {
-        body.insert("configuration".into(), config.clone());
+        let mut config = config.clone();
+        // The v0.3 gRPC `SendMessageConfiguration` names the JSON-RPC `pushNotificationConfig` `pushNotification`.
+        if let Some(object) = config.as_object_mut()
+            && let Some(push) = object.remove("pushNotificationConfig")
+        {
+            object.insert("pushNotification".into(), push);
+        }
+        body.insert("configuration".into(), config);
     }
     if let Some(meta) = params.get("metadata") {
         body.insert("metadata".into(), meta.clone());
@@ -355,6 +362,13 @@ mod tests {
                     {"data": {"data": {"k": 1}}},
                     {"file": {"fileWithUri": "https://x/a", "mimeType": "text/plain"}}]},
                 "configuration": {"blocking": true}})
+        );
+        let push = json!({"message": {"kind": "message", "messageId": "m", "role": "user", "parts": []},
+            "configuration": {"blocking": false, "pushNotificationConfig": {"url": "https://b/a2a/push/c", "token": "t"}}});
+        let req = request(ProtocolVersion::V0_3, Method::SendMessage, &push, None).unwrap();
+        assert_eq!(
+            req.body.unwrap()["configuration"],
+            json!({"blocking": false, "pushNotification": {"url": "https://b/a2a/push/c", "token": "t"}})
         );
     }
 

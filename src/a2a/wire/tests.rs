@@ -565,3 +565,38 @@ fn part_metadata_round_trips() {
     );
     assert_eq!(encode_part(ProtocolVersion::V0_3, &part), v);
 }
+
+/// The push config goes in each version's own field of `configuration`, next to `blocking`; the draft has none.
+#[test]
+fn push_config_is_named_per_version() {
+    let m = Message {
+        message_id: "m".into(),
+        role: Role::User,
+        parts: vec![],
+        context_id: None,
+        task_id: None,
+        metadata: None,
+    };
+    let push = PushConfig {
+        url: "https://bridge.example.com/a2a/push/c1".into(),
+        token: "tok".into(),
+    };
+    let mut v03 = send_params(ProtocolVersion::V0_3, &m, false, &[], None);
+    add_push_config(ProtocolVersion::V0_3, &mut v03, &push);
+    assert_eq!(
+        v03["configuration"]["pushNotificationConfig"],
+        json!({"url": "https://bridge.example.com/a2a/push/c1", "token": "tok"})
+    );
+    assert_eq!(v03["configuration"]["blocking"], json!(false));
+    let mut v1 = send_params(ProtocolVersion::V1_0, &m, false, &[], None);
+    add_push_config(ProtocolVersion::V1_0, &mut v1, &push);
+    assert_eq!(
+        v1["configuration"]["taskPushNotificationConfig"]["token"],
+        json!("tok")
+    );
+    assert!(v1["configuration"].get("pushNotificationConfig").is_none());
+    let mut draft = send_params(ProtocolVersion::Draft, &m, false, &[], None);
+    let before = draft.clone();
+    add_push_config(ProtocolVersion::Draft, &mut draft, &push);
+    assert_eq!(draft, before);
+}

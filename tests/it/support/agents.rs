@@ -91,6 +91,8 @@ pub struct AgentSpec {
     pub bearer: Option<String>,
     /// Serve only the HTTP+JSON (REST) binding, the card's only interface (`--rest`).
     pub rest: bool,
+    /// Card `capabilities.pushNotifications`, and the SDK's push notification store and sender (`--push`).
+    pub push: bool,
 }
 
 impl AgentSpec {
@@ -105,12 +107,19 @@ impl AgentSpec {
             extended_skills: Vec::new(),
             bearer: None,
             rest: false,
+            push: false,
         }
     }
 
     /// Only the HTTP+JSON binding (v1: at `{url}/rest`; v0.3: the SDK's REST app), the card's only interface.
     pub fn rest(mut self) -> Self {
         self.rest = true;
+        self
+    }
+
+    /// Push notifications on: the card declares them and the SDK sends them (`--push`).
+    pub fn push(mut self) -> Self {
+        self.push = true;
         self
     }
 
@@ -177,6 +186,9 @@ impl AgentSpec {
         }
         if self.rest {
             args.push("--rest".into());
+        }
+        if self.push {
+            args.push("--push".into());
         }
         if let Some(p) = &self.path_prefix {
             args.push("--path-prefix".into());
