@@ -16,7 +16,9 @@ _bin="$_venv/bin"
 _python=python3
 # Windows (Git Bash): venvs keep their programs in Scripts/, and the interpreter is `python`.
 case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) _bin="$_venv/Scripts" _python=python ;; esac
-if ! cat "${_reqs[@]}" | cmp -s - "$_venv/.requirements.txt" 2>/dev/null; then
+# A venv moved or copied from elsewhere keeps scripts whose interpreter path is gone: its pip no longer runs.
+if ! cat "${_reqs[@]}" | cmp -s - "$_venv/.requirements.txt" 2>/dev/null \
+    || ! "$_bin/pip" --version >/dev/null 2>&1; then
     echo "pkg-tools: installing PyPI tools into $_venv" >&2
     rm -rf "$_venv"
     "$_python" -m venv "$_venv"
