@@ -611,21 +611,52 @@ impl A2aClient {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
             })?);
         let endpoint = &self.inner.endpoint;
+        let resp = self
+            .send_authorized(
+                version,
+                watch.as_ref(),
+                timeout,
+                whole,
+                || match &url {
+                    Some(url) => self.inner.http.post(url.clone()),
+                    None => self.inner.http.post(endpoint),
+                },
+                |req| {
+                    req.header(header::CONTENT_TYPE, "application/json")
+                        .header(header::ACCEPT, accept)
+                        .body(body.clone())
+                },
+            )
+            .await?;
+        let status = resp.status().as_u16();
+        let checked = self.check_status(resp).await;
+        if let Some(watch) = watch {
+            watch.finish(Some(status), None);
+        }
+        checked
+    }
+
+    /// Sends one request to the agent: `start` (method and URL), the configured headers, `fill` (the caller's
+    /// headers and body, which win over configured ones as before), `watch`'s trace context, the `A2A-Version`
+    /// header for v1.0 (v0.3 calls carry none: a v1 SDK with its compat layer rejects 0.3 methods sent with
+    /// `1.0`) and the OAuth2 token. With OAuth2, a 401 drops the cached token and the request is made and sent
+    /// once more. `whole`: `timeout` bounds the whole exchange, else only the response head. The status is the
+    /// caller's to check.
+    pub(super) async fn send_authorized(
+        &self,
+        version: ProtocolVersion,
+        watch: Option<&crate::telemetry::A2aRequest>,
+        timeout: Duration,
+        whole: bool,
+        start: impl Fn() -> reqwest::RequestBuilder,
+        fill: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, A2aError> {
+        let endpoint = &self.inner.endpoint;
         for attempt in 0..2 {
-            let req = match &url {
-                Some(url) => self.inner.http.post(url.clone()),
-                None => self.inner.http.post(endpoint),
-            };
-            let mut req = req
-                .headers(self.inner.headers.clone())
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, accept)
-                .body(body.clone());
-            if let Some(watch) = &watch {
+            let mut req = fill(start().headers(self.inner.headers.clone()));
+            if let Some(watch) = watch {
                 req = req.headers(watch.trace_headers());
             }
-            // v0.3 calls carry no version header: a v1 SDK with its compat layer rejects 0.3 methods sent
-            // with `1.0`.
             if version == ProtocolVersion::V1_0 {
                 req = req.header(VERSION_HEADER, "1.0");
             }
@@ -651,12 +682,7 @@ impl A2aClient {
                 oauth.invalidate().await;
                 continue;
             }
-            let status = resp.status().as_u16();
-            let checked = self.check_status(resp).await;
-            if let Some(watch) = watch {
-                watch.finish(Some(status), None);
-            }
-            return checked;
+            return Ok(resp);
         }
         unreachable!("the second attempt always returns")
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     A2aClient, ERROR_BODY_TIMEOUT, EventStream, MAX_ERROR_BODY_BYTES, MAX_ERROR_READ_BYTES,
-    VERSION_HEADER, read_capped, status_error, with_idle_timeout,
+    read_capped, status_error, with_idle_timeout,
 };
 use crate::a2a::error::{A2aError, redact_url};
 use crate::a2a::sse;
@@ -120,8 +120,8 @@ impl A2aClient {
         Ok(Box::pin(futures::stream::once(async move { event })))
     }
 
-    /// Sends one HTTP+JSON request with `http_method`. With OAuth2, a 401 drops the cached token and the
-    /// request is sent once more. An error answer becomes the A2A error it names (`wire::rest::decode_error`),
+    /// Sends one HTTP+JSON request with `http_method` (through `send_authorized`: headers, trace context,
+    /// OAuth2 and its retry on 401). An error answer becomes the A2A error it names (`wire::rest::decode_error`),
     /// else an HTTP error. `watch`: the request's telemetry (trace headers, duration), when on. `whole`:
     /// `timeout` bounds the whole exchange, else only the response head.
     #[expect(
@@ -157,57 +157,30 @@ impl A2aClient {
             )?)),
             None => None,
         };
-        for attempt in 0..2 {
-            let mut req = self
-                .inner
-                .http
-                .request(http_method.clone(), url.clone())
-                .headers(self.inner.headers.clone())
-                .header(header::ACCEPT, accept);
-            // W3C trace context, as over JSON-RPC (`A2aClient::watch`).
-            if let Some(watch) = &watch {
-                req = req.headers(watch.trace_headers());
-            }
-            if let Some(body) = &body
-                && *http_method != http::Method::GET
-            {
-                req = req
-                    .header(header::CONTENT_TYPE, CONTENT_TYPE)
-                    .body(body.clone());
-            }
-            // As over JSON-RPC: v1.0 calls carry the version; v0.3 calls none (a missing header means 0.3).
-            if version == ProtocolVersion::V1_0 {
-                req = req.header(VERSION_HEADER, "1.0");
-            }
-            if let Some(oauth) = &self.inner.oauth {
-                req = req.header(header::AUTHORIZATION, oauth.authorization().await?);
-            }
-            let resp = if whole {
-                req.timeout(timeout)
-                    .send()
-                    .await
-                    .map_err(|e| A2aError::from_reqwest(e, endpoint, timeout))?
-            } else {
-                tokio::time::timeout(timeout, req.send())
-                    .await
-                    .map_err(|_| A2aError::Timeout(timeout))?
-                    .map_err(|e| A2aError::from_reqwest(e, endpoint, timeout))?
-            };
-            if resp.status() == reqwest::StatusCode::UNAUTHORIZED
-                && attempt == 0
-                && let Some(oauth) = &self.inner.oauth
-            {
-                oauth.invalidate().await;
-                continue;
-            }
-            let status = resp.status().as_u16();
-            let checked = self.rest_status(resp).await;
-            if let Some(watch) = watch {
-                watch.finish(Some(status), None);
-            }
-            return checked;
+        let resp = self
+            .send_authorized(
+                version,
+                watch.as_ref(),
+                timeout,
+                whole,
+                || self.inner.http.request(http_method.clone(), url.clone()),
+                |req| {
+                    let req = req.header(header::ACCEPT, accept);
+                    match &body {
+                        Some(body) if *http_method != http::Method::GET => req
+                            .header(header::CONTENT_TYPE, CONTENT_TYPE)
+                            .body(body.clone()),
+                        _ => req,
+                    }
+                },
+            )
+            .await?;
+        let status = resp.status().as_u16();
+        let checked = self.rest_status(resp).await;
+        if let Some(watch) = watch {
+            watch.finish(Some(status), None);
         }
-        unreachable!("the second attempt always returns")
+        checked
     }
 
     /// A success as is; an error answer as the A2A error its body names, else as an HTTP error (429 and
