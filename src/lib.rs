@@ -72,6 +72,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let bridge: Arc<Bridge> = Bridge::new(&config)?;
     bridge.start(shutdown.child_token());
+    if matches!(transport, Transport::Stdio) {
+        // On the user's machine: `file://` URIs under the allowed roots may be sent (bridge::files).
+        bridge.allow_local_files();
+    }
     tracing::info!(
         config = %config.path.display(),
         agents = config.agents.len(),

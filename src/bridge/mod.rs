@@ -20,11 +20,13 @@
 //! - `registry`: the configured agents, card discovery with retry, the live tool table;
 //! - `resources`: MCP resources `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{id}`,
 //!   read from the agents.
+//! - `files`: the `files` argument → A2A file parts (base64, URIs, `file://` under the roots over stdio);
 //! - `push`: push notifications from agents waking the calls that follow their tasks (HTTP mode).
 
 mod ask;
 mod card_limits;
 mod catalog;
+mod files;
 #[cfg(test)]
 mod field_corpus;
 mod follow;
@@ -86,6 +88,8 @@ fn parse_cursor(cursor: &str) -> Option<(usize, u64)> {
 pub struct Bridge {
     registry: Arc<Registry>,
     settings: BridgeSettings,
+    /// Whether `file://` URIs may be read (under the roots): only when MCP is served over stdio.
+    local_files: std::sync::atomic::AtomicBool,
 }
 
 impl Bridge {
@@ -108,7 +112,21 @@ impl Bridge {
         Ok(Arc::new(Bridge {
             registry: Registry::new(config, http),
             settings: config.bridge.clone(),
+            local_files: std::sync::atomic::AtomicBool::new(false),
         }))
+    }
+
+    /// Lets calls send `file://` URIs under the allowed roots (`bridge.file_roots`, the client's MCP roots):
+    /// for MCP over stdio, where the bridge runs on the user's machine. Off until called, so over
+    /// Streamable HTTP every `file://` is refused.
+    pub fn allow_local_files(&self) {
+        self.local_files
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether `allow_local_files` was called.
+    fn local_files(&self) -> bool {
+        self.local_files.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Where the HTTP server hands the agents' push notifications (`push::PushHub::deliver`).

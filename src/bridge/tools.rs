@@ -106,6 +106,8 @@ pub struct ToolShapes {
     generic: Vec<(Tool, GenericTool)>,
     find_skills: Tool,
     skill_input: Arc<JsonObject>,
+    /// The same with the `files` argument, for skills that accept more than plain text (`files::takes_files`).
+    skill_input_files: Arc<JsonObject>,
     max_name_len: usize,
     mode: ToolMode,
     compact_above: usize,
@@ -122,9 +124,19 @@ impl ToolShapes {
                 .collect(),
             find_skills: GenericTool::FindSkills.tool(max_wait_secs),
             skill_input: skill_input_schema(max_wait_secs),
+            skill_input_files: super::files::with_files(&skill_input_schema(max_wait_secs)),
             max_name_len: max_name_len.max(HASH_SUFFIX_LEN + 2),
             mode: ToolMode::Skills,
             compact_above: usize::MAX,
+        }
+    }
+
+    /// The input schema of a skill tool whose skill accepts these media types (`inputModes`).
+    fn skill_input(&self, modes: &[String]) -> &Arc<JsonObject> {
+        if super::files::takes_files(modes) {
+            &self.skill_input_files
+        } else {
+            &self.skill_input
         }
     }
 
@@ -139,8 +151,7 @@ impl ToolShapes {
 /// Builds the tool table: generic tools first (with `find_skills` when the list is compact or an agent is
 /// exposed as `none`), then each agent's tools as its `expose` and the tool mode say, in config order.
 pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable {
-    // Every skill tool has the same schemas: they are built once and shared.
-    let input = &shapes.skill_input;
+    // Skill tools share two input schemas (with and without `files`): they are built once.
     let mut taken: HashSet<String> = shapes
         .generic
         .iter()
@@ -167,6 +178,7 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                 agent.prefix
             };
             let name = unique_name(prefix, None, agent.name, shapes.max_name_len, &mut taken);
+            let input = shapes.skill_input(&super::files::default_input_modes(card));
             let tool = agent_tool(&name, agent.name, card, description, input);
             let route = Route::Skill {
                 agent: index,
@@ -182,6 +194,7 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                     shapes.max_name_len,
                     &mut taken,
                 );
+                let input = shapes.skill_input(&skill.input_modes);
                 let tool = skill_tool(&name, agent.name, description, skill, input);
                 let route = Route::Skill {
                     agent: index,

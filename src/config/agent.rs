@@ -61,6 +61,8 @@ pub struct AgentConfig {
     pub max_response_bytes: usize,
     /// Most bytes of one task's output kept while following it.
     pub max_output_bytes: usize,
+    /// Most bytes of one file a call sends this agent, and of all its files together.
+    pub max_file_bytes: usize,
 }
 
 impl AgentConfig {
@@ -157,6 +159,7 @@ pub(super) struct RawAgent {
     allow_link_local: Option<bool>,
     max_response_bytes: Option<usize>,
     max_output_bytes: Option<usize>,
+    max_file_bytes: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -347,6 +350,8 @@ impl RawAgent {
                 .unwrap_or(bridge.max_response_bytes);
         let max_output_bytes = super::positive(self.max_output_bytes, &k("max_output_bytes"))?
             .unwrap_or(bridge.max_output_bytes);
+        let max_file_bytes = super::positive(self.max_file_bytes, &k("max_file_bytes"))?
+            .unwrap_or(bridge.max_file_bytes);
         Ok(AgentConfig {
             name: self.name,
             url: self.url,
@@ -373,6 +378,7 @@ impl RawAgent {
             allow_link_local: self.allow_link_local.unwrap_or(bridge.allow_link_local),
             max_response_bytes,
             max_output_bytes,
+            max_file_bytes,
         })
     }
 }

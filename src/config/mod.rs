@@ -91,6 +91,12 @@ pub struct BridgeSettings {
     pub compact_above_tools: usize,
     /// Most tools in one `tools/list` page; the rest follow through `nextCursor`.
     pub tools_page_size: usize,
+    /// Most bytes of one file a call sends an agent, and of all its files together (`max_file_bytes`);
+    /// agents may override it.
+    pub max_file_bytes: usize,
+    /// Directories whose files a call may send by `file://` URI over stdio (`file_roots`): `~` expanded,
+    /// relative paths taken from the config file's directory; canonicalized when a call uses them.
+    pub file_roots: Vec<PathBuf>,
 }
 
 /// What `tools/list` holds (`bridge.tool_mode`).
@@ -112,6 +118,10 @@ pub const DEFAULT_COMPACT_ABOVE_TOOLS: usize = 40;
 /// Default `tools_page_size`: large enough that clients that do not page see a whole skills-mode list of
 /// a usual config.
 pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
+
+/// Default `max_file_bytes`: a few photos or a long PDF, while the base64 of a whole call's files (4/3 of
+/// it) stays under the 16 MiB line MCP clients allow on stdio.
+pub const DEFAULT_MAX_FILE_BYTES: usize = 10 << 20;
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
@@ -153,6 +163,8 @@ impl Default for BridgeSettings {
             tool_mode: ToolMode::Auto,
             compact_above_tools: DEFAULT_COMPACT_ABOVE_TOOLS,
             tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            file_roots: Vec::new(),
         }
     }
 }
@@ -191,6 +203,9 @@ struct RawBridge {
     tool_mode: Option<ToolMode>,
     compact_above_tools: Option<usize>,
     tools_page_size: Option<usize>,
+    max_file_bytes: Option<usize>,
+    #[serde(default)]
+    file_roots: Vec<String>,
 }
 
 impl Config {
@@ -222,7 +237,7 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let bridge = validate_bridge(&raw.bridge).map_err(|(k, m)| err(Some(k), m))?;
+        let bridge = validate_bridge(&raw.bridge, &dir).map_err(|(k, m)| err(Some(k), m))?;
         let server = raw
             .server
             .validate(&dir)
@@ -288,7 +303,7 @@ pub(crate) fn positive(value: Option<usize>, key: &str) -> Result<Option<usize>,
     }
 }
 
-fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> {
+fn validate_bridge(raw: &RawBridge, dir: &Path) -> Result<BridgeSettings, (String, String)> {
     let d = BridgeSettings::default();
     let settings = BridgeSettings {
         request_timeout: seconds(raw.request_timeout_secs, "bridge.request_timeout_secs")?
@@ -321,6 +336,14 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
         compact_above_tools: raw.compact_above_tools.unwrap_or(d.compact_above_tools),
         tools_page_size: positive(raw.tools_page_size, "bridge.tools_page_size")?
             .unwrap_or(d.tools_page_size),
+        max_file_bytes: positive(raw.max_file_bytes, "bridge.max_file_bytes")?
+            .unwrap_or(d.max_file_bytes),
+        file_roots: raw
+            .file_roots
+            .iter()
+            .enumerate()
+            .map(|(i, r)| file_root(r, dir).map_err(|m| (format!("bridge.file_roots[{i}]"), m)))
+            .collect::<Result<_, _>>()?,
         max_tool_name_len: match raw.max_tool_name_length {
             Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
                 return Err((
@@ -347,6 +370,34 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
         ));
     }
     Ok(settings)
+}
+
+/// One `file_roots` entry as a path: `~` and `~/…` are the home directory (`HOME`, or `USERPROFILE` on
+/// Windows), a relative path is taken from `dir` (the config file's directory). Not canonicalized here: a
+/// root may appear after start-up, and each use resolves it again.
+fn file_root(text: &str, dir: &Path) -> Result<PathBuf, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("expected a directory, got an empty string".into());
+    }
+    let home = || {
+        std::env::var_os("HOME")
+            .or_else(|| std::env::var_os("USERPROFILE"))
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("{text:?} starts with ~, but HOME is not set"))
+    };
+    let path = if text == "~" {
+        home()?
+    } else if let Some(rest) = text.strip_prefix("~/") {
+        home()?.join(rest)
+    } else {
+        PathBuf::from(text)
+    };
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
 }
 
 /// A TOML error as one line: the message and, where known, the line it points at.

@@ -19,6 +19,7 @@ use super::{AGENT_NAME, Agent};
 use crate::a2a::{Message, Part, Role};
 use crate::bridge::Bridge;
 use crate::bridge::ask::{self, Asked, Resume, Retry};
+use crate::bridge::files::{self, FileArg, FilePolicy, LocalFiles};
 use crate::bridge::follow::Follow;
 use crate::bridge::mcp_tasks;
 use crate::bridge::progress::Progress;
@@ -58,6 +59,11 @@ pub struct MessageArgs {
     #[serde(default, deserialize_with = "opt_number")]
     #[schemars(range(min = 0))]
     wait_seconds: Option<f64>,
+    // Files for the agent. Left out of the derived schema: `files::with_files` adds it to `send_message` and to
+    // the skill tools whose skill accepts more than plain text, and a tool without it refuses the argument.
+    #[serde(default, deserialize_with = "files::opt_files")]
+    #[schemars(skip)]
+    files: Vec<FileArg>,
 }
 
 /// Arguments of `send_message`: a skill tool's, plus which agent (and optionally which skill).
@@ -84,7 +90,7 @@ pub(super) fn send_message_tool(max_wait_secs: f64) -> Tool {
     Tool::new(
         SEND_MESSAGE,
         format!("Send a message to any configured A2A agent by name, when no skill tool fits. {CONTINUE_HINT}"),
-        waiting_input_schema::<SendMessageArgs>(max_wait_secs),
+        files::with_files(&waiting_input_schema::<SendMessageArgs>(max_wait_secs)),
     )
     .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
@@ -168,7 +174,7 @@ impl Bridge {
         &self,
         agent: &Agent<'_>,
         skill_id: Option<&str>,
-        args: MessageArgs,
+        mut args: MessageArgs,
         retry: Retry,
         ctx: &RequestContext<RoleServer>,
     ) -> CallToolResponse {
@@ -179,7 +185,13 @@ impl Bridge {
         };
         // A 2026-07-28 client retrying with the answer to the question of an earlier round.
         let mut message = match retry.resume(name) {
-            Resume::Fresh => args.into_message(skill_id),
+            Resume::Fresh => {
+                let files = std::mem::take(&mut args.files);
+                match self.file_parts(agent, skill_id, files, ctx).await {
+                    Ok(files) => args.into_message(skill_id, files),
+                    Err(e) => return error_result(name, &e, None).into(),
+                }
+            }
             Resume::Answer(message) => message,
             Resume::Declined { task_id } => {
                 return result::with_note(self.look(agent, &task_id).await, DECLINED).into();
@@ -246,14 +258,51 @@ impl Bridge {
     }
 }
 
+impl Bridge {
+    /// The file parts of a call's `files`, checked against what the skill (`skill_id`, else the agent's
+    /// `defaultInputModes`) accepts and the agent's `max_file_bytes`; `file://` only over stdio, under the
+    /// allowed roots. The error is the sentence for the tool error.
+    async fn file_parts(
+        &self,
+        agent: &Agent<'_>,
+        skill_id: Option<&str>,
+        files: Vec<FileArg>,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<Vec<Part>, String> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let card = &agent.conn.card;
+        let (accepted, taker) = match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
+            Some(skill) => (skill.input_modes.clone(), format!("skill {:?}", skill.id)),
+            None => (files::default_input_modes(card), "the agent".to_owned()),
+        };
+        let local = if !self.local_files() {
+            LocalFiles::Refused
+        } else if files.iter().any(FileArg::is_local) {
+            LocalFiles::Under(self.file_roots(ctx).await)
+        } else {
+            LocalFiles::Under(Vec::new())
+        };
+        let policy = FilePolicy {
+            max_bytes: agent.slot.config.max_file_bytes,
+            accepted: &accepted,
+            taker,
+            local,
+        };
+        files::file_parts(files, &policy).await
+    }
+}
+
 impl MessageArgs {
-    /// The A2A message for a call: the text, an optional data part, the conversation ids, and the skill id
-    /// in the metadata (A2A has no skill selector; agents that route by skill can read it there).
-    fn into_message(self, skill_id: Option<&str>) -> Message {
+    /// The A2A message for a call: the text, an optional data part, the files, the conversation ids, and the
+    /// skill id in the metadata (A2A has no skill selector; agents that route by skill can read it there).
+    fn into_message(self, skill_id: Option<&str>, files: Vec<Part>) -> Message {
         let mut parts = vec![Part::text(self.message)];
         if let Some(data) = self.data {
             parts.push(Part::data(Value::Object(data)));
         }
+        parts.extend(files);
         Message {
             message_id: uuid::Uuid::new_v4().to_string(),
             role: Role::User,
