@@ -86,9 +86,11 @@ impl FileArg {
 
     /// Whether this entry names a file on the bridge's machine.
     pub fn is_local(&self) -> bool {
-        self.uri
-            .as_deref()
-            .is_some_and(|u| u.trim_start().get(..5).is_some_and(|s| s.eq_ignore_ascii_case("file:")))
+        self.uri.as_deref().is_some_and(|u| {
+            u.trim_start()
+                .get(..5)
+                .is_some_and(|s| s.eq_ignore_ascii_case("file:"))
+        })
     }
 }
 
@@ -197,7 +199,9 @@ pub fn opt_files<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FileArg>, D::Err
     let value = match Value::deserialize(d)? {
         Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
         Value::String(s) => serde_json::from_str::<Value>(&s).map_err(|_| {
-            D::Error::custom("expected a list of files (or its JSON text), got text that is not one")
+            D::Error::custom(
+                "expected a list of files (or its JSON text), got text that is not one",
+            )
         })?,
         other => other,
     };
@@ -259,12 +263,14 @@ pub async fn file_parts(files: Vec<FileArg>, policy: &FilePolicy<'_>) -> Result<
     let mut parts = Vec::with_capacity(files.len());
     let mut total = 0usize;
     for (i, file) in files.into_iter().enumerate() {
-        let part = file_part(i, file, policy, policy.max_bytes - total.min(policy.max_bytes)).await?;
-        if let Part::File {
-            bytes: Some(b),
-            ..
-        } = &part
-        {
+        let part = file_part(
+            i,
+            file,
+            policy,
+            policy.max_bytes - total.min(policy.max_bytes),
+        )
+        .await?;
+        if let Part::File { bytes: Some(b), .. } = &part {
             total += decoded_len(b);
         }
         parts.push(part);
@@ -331,7 +337,8 @@ async fn file_part(
         (None, Some(bytes)) => {
             if let Some(data) = bytes.trim_start().strip_prefix("data:") {
                 // A data URL where bytes were expected: read for what it is.
-                let (media, raw) = data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
+                let (media, raw) =
+                    data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
                 let media_type = given_type
                     .or(media)
                     .or_else(|| file.name.as_deref().map(guess_media_type))
@@ -365,20 +372,19 @@ async fn file_part(
                         }
                         LocalFiles::Under(roots) => roots.clone(),
                     };
-                    let path = roots::path_of_file_uri(&parsed).map_err(|e| format!("{label}: {e}"))?;
-                    let name = file.name.or_else(|| {
-                        path.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                    });
+                    let path =
+                        roots::path_of_file_uri(&parsed).map_err(|e| format!("{label}: {e}"))?;
+                    let name = file
+                        .name
+                        .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
                     let media_type = given_type
                         .or_else(|| name.as_deref().map(guess_media_type))
                         .unwrap_or_else(|| OCTET_STREAM.into());
                     check_type(&media_type)?;
-                    let read = tokio::task::spawn_blocking(move || {
-                        read_under_roots(&path, &roots, room)
-                    })
-                    .await
-                    .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
+                    let read =
+                        tokio::task::spawn_blocking(move || read_under_roots(&path, &roots, room))
+                            .await
+                            .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
                     let raw = match read {
                         Ok(raw) => raw,
                         Err(RootError::TooLarge(n)) => return Err(too_big(n)),
@@ -408,9 +414,7 @@ async fn file_part(
                             .path_segments()
                             .and_then(|mut s| s.next_back())
                             .filter(|s| !s.is_empty())
-                            .map(|s| {
-                                percent_decode(s)
-                            })
+                            .map(|s| percent_decode(s))
                     });
                     let media_type = given_type
                         .or_else(|| name.as_deref().map(guess_media_type))
@@ -501,7 +505,9 @@ fn decode_base64(text: &str, max: usize) -> Result<Vec<u8>, Decode> {
 /// The part of a data URL after `data:` (RFC 2397): its media type, if it names one, and its content.
 fn data_url(data: &str, max: usize) -> Result<(Option<String>, Vec<u8>), Decode> {
     let Some((header, content)) = data.split_once(',') else {
-        return Err(Decode::Invalid("a data: URI needs a comma before its content".into()));
+        return Err(Decode::Invalid(
+            "a data: URI needs a comma before its content".into(),
+        ));
     };
     let (media, base64) = match header.strip_suffix(";base64") {
         Some(media) => (media, true),

@@ -26,9 +26,9 @@
 mod ask;
 mod card_limits;
 mod catalog;
-mod files;
 #[cfg(test)]
 mod field_corpus;
+mod files;
 mod follow;
 mod handlers;
 mod mcp_tasks;

@@ -14,6 +14,7 @@ The behaviour table lives in behaviour.py (shared with agent_v1.py).
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import os
 import sys
@@ -162,6 +163,26 @@ def message_text(message: Message | None) -> str:
     return ''.join(p.root.text for p in message.parts if isinstance(p.root, TextPart))
 
 
+def message_parts(message: Message | None) -> list[dict[str, Any]]:
+    """Each part as the SDK parsed it: kind, and for files name, media type and size + sha256 or uri."""
+    out: list[dict[str, Any]] = []
+    for part in message.parts if message else []:
+        p = part.root
+        if isinstance(p, FilePart):
+            f = p.file
+            item: dict[str, Any] = {'kind': 'file', 'name': f.name, 'mediaType': f.mime_type}
+            if isinstance(f, FileWithBytes):
+                raw = base64.b64decode(f.bytes)
+                item['size'] = len(raw)
+                item['sha256'] = hashlib.sha256(raw).hexdigest()
+            else:
+                item['uri'] = f.uri
+            out.append(item)
+        else:
+            out.append({'kind': p.kind})
+    return out
+
+
 class Executor(AgentExecutor):
     def __init__(self, brain: behaviour.Brain) -> None:
         self.brain = brain
@@ -169,7 +190,10 @@ class Executor(AgentExecutor):
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         metadata: Any = context.message.metadata if context.message else None
         await self.brain.execute(
-            Ops03(context, event_queue), message_text(context.message), metadata
+            Ops03(context, event_queue),
+            message_text(context.message),
+            metadata,
+            message_parts(context.message),
         )
 
     async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
@@ -196,6 +220,7 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
                 description=s['description'],
                 tags=s['tags'],
                 examples=s['examples'] or None,
+                **behaviour.skill_extra(s),
             )
             for s in behaviour.skill_specs(args.skills)
         ],

@@ -15,6 +15,7 @@ The behaviour table lives in behaviour.py (shared with agent_v03.py).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -163,6 +164,23 @@ def message_metadata(message: Message | None) -> Any:
     return MessageToDict(message.metadata)
 
 
+def message_parts(message: Message | None) -> list[dict[str, Any]]:
+    """Each part as the SDK parsed it: kind, and for files name, media type and size + sha256 or uri."""
+    out: list[dict[str, Any]] = []
+    for p in message.parts if message is not None else []:
+        which = p.WhichOneof('content')
+        if which == 'raw':
+            out.append({
+                'kind': 'file', 'name': p.filename, 'mediaType': p.media_type,
+                'size': len(p.raw), 'sha256': hashlib.sha256(p.raw).hexdigest(),
+            })
+        elif which == 'url':
+            out.append({'kind': 'file', 'name': p.filename, 'mediaType': p.media_type, 'uri': p.url})
+        else:
+            out.append({'kind': which})
+    return out
+
+
 class Executor(AgentExecutor):
     def __init__(self, brain: behaviour.Brain) -> None:
         self.brain = brain
@@ -172,6 +190,7 @@ class Executor(AgentExecutor):
             Ops1(context, event_queue),
             message_text(context.message),
             message_metadata(context.message),
+            message_parts(context.message),
         )
 
     async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
@@ -211,6 +230,7 @@ def build_card(args: Any, rpc_url: str) -> AgentCard:
                 description=s['description'],
                 tags=s['tags'],
                 examples=s['examples'],
+                **behaviour.skill_extra(s),
             )
             for s in behaviour.skill_specs(args.skills)
         ],

@@ -175,16 +175,26 @@ def skill_specs(arg: str | None) -> list[dict[str, Any]]:
     for sid in (s.strip() for s in arg.split(',')):
         if not sid:
             continue
-        out.append(
-            {
-                'id': sid,
-                'name': sid.replace('_', ' ').replace('-', ' ').title(),
-                'description': f'Skill {sid}.',
-                'tags': ['test'],
-                'examples': [],
-            }
-        )
+        spec = {
+            'id': sid,
+            'name': sid.replace('_', ' ').replace('-', ' ').title(),
+            'description': f'Skill {sid}.',
+            'tags': ['test'],
+            'examples': [],
+        }
+        if sid == 'files':
+            # The one skill that takes more than text (the card's defaultInputModes are text/plain).
+            spec['input_modes'] = FILES_INPUT_MODES
+        out.append(spec)
     return out
+
+
+FILES_INPUT_MODES = ['text/plain', 'image/*', 'application/pdf']
+
+
+def skill_extra(spec: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for the SDK's AgentSkill beyond the common ones (inputModes when set)."""
+    return {'input_modes': spec['input_modes']} if spec.get('input_modes') else {}
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +304,10 @@ class Brain:
 
     # -- execute ------------------------------------------------------------
 
-    async def execute(self, ops: Ops, text: str, metadata: Any) -> None:
+    async def execute(
+        self, ops: Ops, text: str, metadata: Any, parts: list[dict[str, Any]] | None = None
+    ) -> None:
+        """`parts`: what the SDK made of the message's parts, one dict each (see `parts:` below)."""
         ctx = ops.context_id
         self.turns[ctx] = self.turns.get(ctx, 0) + 1
         turn = self.turns[ctx]
@@ -302,7 +315,7 @@ class Brain:
         tid = ops.task_id
         self.running[tid] = run
         try:
-            await self._dispatch(ops, run, text, metadata, turn)
+            await self._dispatch(ops, run, text, metadata, turn, parts or [])
         except _Cancelled:
             log.info('task %s: cancelled while running', tid)
             await ops.status('canceled', 'Task canceled.')
@@ -329,7 +342,13 @@ class Brain:
         await ops.status('completed')
 
     async def _dispatch(  # noqa: PLR0911, PLR0912, PLR0915
-        self, ops: Ops, run: _Running, text: str, metadata: Any, turn: int
+        self,
+        ops: Ops,
+        run: _Running,
+        text: str,
+        metadata: Any,
+        turn: int,
+        parts: list[dict[str, Any]],
     ) -> None:
         tid = ops.task_id
 
@@ -409,6 +428,11 @@ class Brain:
             await ops.status('working')
             await self._pause(run, STEP)
             await self._finish_text(ops, run, f'context {ops.context_id} turn {turn}')
+        elif text.startswith('parts:'):
+            # The parts of the message as the SDK parsed them: {kind, name, mediaType, size, sha256 | uri}.
+            await ops.status('working')
+            await self._pause(run, STEP)
+            await self._finish_text(ops, run, json.dumps(parts, sort_keys=True))
         elif text.startswith('meta'):
             await ops.status('working')
             await self._pause(run, STEP)

@@ -9,6 +9,7 @@ mod extended_card;
 mod faults;
 mod field;
 mod field_faults;
+mod files;
 mod gemini;
 mod hostile;
 mod hosts;

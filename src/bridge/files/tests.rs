@@ -89,7 +89,10 @@ fn the_files_property_is_one_plain_array_of_objects() {
         .collect();
     assert_eq!(keys, ["bytes", "mime_type", "name", "uri"]);
     let text = serde_json::to_string(files).unwrap();
-    assert!(!text.contains("$ref") && !text.contains("null") && !text.contains("anyOf"), "{text}");
+    assert!(
+        !text.contains("$ref") && !text.contains("null") && !text.contains("anyOf"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -110,7 +113,9 @@ fn files_are_read_leniently_from_hosts() {
         read(json!({"files": "[{\"name\": \"a\", \"mimeType\": \"text/plain\", \"bytes\": \"YQ==\"}]"})).unwrap(),
         vec![FileArg::by_bytes(Some("a"), Some("text/plain"), "YQ==")]
     );
-    let e = read(json!({"files": [{"uri": "x", "size": 3}]})).unwrap_err().to_string();
+    let e = read(json!({"files": [{"uri": "x", "size": 3}]}))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("[0]: unknown field \"size\""), "{e}");
     let e = read(json!({"files": 3})).unwrap_err().to_string();
     assert!(e.contains("expected a list of files"), "{e}");
@@ -135,7 +140,12 @@ fn bytes_become_file_parts_with_a_guessed_media_type() {
     );
     assert_eq!(
         one_file(&parts[1]),
-        (Some("aGk="), None, Some("text/plain; charset=utf-8"), Some("notes"))
+        (
+            Some("aGk="),
+            None,
+            Some("text/plain; charset=utf-8"),
+            Some("notes")
+        )
     );
     assert_eq!(one_file(&parts[2]).0, Some("AAE="));
     // Without a name or type: octet-stream, which this skill does not take.
@@ -151,8 +161,15 @@ fn bytes_become_file_parts_with_a_guessed_media_type() {
 fn bad_base64_bad_types_and_oversize_files_are_refused_naming_the_file() {
     let any = modes(&["*/*"]);
     let p = policy(&any, LocalFiles::Refused);
-    let e = run(vec![FileArg::by_bytes(Some("a.bin"), None, "not base64!")], &p).unwrap_err();
-    assert!(e.starts_with("files[0] (\"a.bin\"): bytes is not valid base64"), "{e}");
+    let e = run(
+        vec![FileArg::by_bytes(Some("a.bin"), None, "not base64!")],
+        &p,
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("files[0] (\"a.bin\"): bytes is not valid base64"),
+        "{e}"
+    );
     let e = run(vec![FileArg::by_bytes(Some("a"), Some("png"), "AAE=")], &p).unwrap_err();
     assert!(e.contains("mime_type \"png\" is not a media type"), "{e}");
     // 17 bytes: one more than the cap.
@@ -165,7 +182,10 @@ fn bad_base64_bad_types_and_oversize_files_are_refused_naming_the_file() {
     // Far too large: refused before decoding.
     let huge = "A".repeat(1000);
     let e = run(vec![FileArg::by_bytes(Some("huge"), None, &huge)], &p).unwrap_err();
-    assert!(e.starts_with("files[0] (\"huge\"): too large (750 bytes): at most"), "{e}");
+    assert!(
+        e.starts_with("files[0] (\"huge\"): too large (750 bytes): at most"),
+        "{e}"
+    );
     // Ten and ten bytes: each fits, together they do not.
     let ten = general_purpose::STANDARD.encode([1u8; 10]);
     let e = run(
@@ -257,7 +277,10 @@ fn files_inside_a_root_are_read() {
     );
     // Percent-encoded names are decoded before the check.
     let uri = format!("file://{}/sub/a%20b%25.txt", t.root.display());
-    assert_eq!(read_under_roots(&uri_path(&uri), &roots, 100).unwrap(), b"spaced");
+    assert_eq!(
+        read_under_roots(&uri_path(&uri), &roots, 100).unwrap(),
+        b"spaced"
+    );
     // A root given through a `..` or a symlink still holds what is really inside it.
     let roundabout = vec![t.base.join("root2").join("..").join("root")];
     assert_eq!(
@@ -266,7 +289,10 @@ fn files_inside_a_root_are_read() {
     );
     // localhost is this machine.
     let uri = format!("file://localhost{}/inside.txt", t.root.display());
-    assert_eq!(read_under_roots(&uri_path(&uri), &roots, 100).unwrap(), b"inside");
+    assert_eq!(
+        read_under_roots(&uri_path(&uri), &roots, 100).unwrap(),
+        b"inside"
+    );
 }
 
 #[test]
@@ -286,7 +312,14 @@ fn nothing_outside_the_roots_is_read() {
     assert!(outside(&uri_path(&uri)));
     let uri = format!("file://{}/%2e%2e/root2/secret.txt", t.root.display());
     assert!(outside(&uri_path(&uri)));
-    assert!(outside(&t.root.join("sub").join("..").join("..").join("root2").join("secret.txt")));
+    assert!(outside(
+        &t.root
+            .join("sub")
+            .join("..")
+            .join("..")
+            .join("root2")
+            .join("secret.txt")
+    ));
     // Symlinks out of the root, to a file or through a directory.
     #[cfg(unix)]
     {
@@ -335,21 +368,37 @@ fn file_uris_over_stdio_become_bytes_with_the_file_name() {
     let parts = run(vec![FileArg::by_uri(&uri)], &p).unwrap();
     assert_eq!(
         one_file(&parts[0]),
-        (Some("aW5zaWRl"), None, Some("text/plain"), Some("inside.txt"))
+        (
+            Some("aW5zaWRl"),
+            None,
+            Some("text/plain"),
+            Some("inside.txt")
+        )
     );
     let uri = format!("file://{}/root2/secret.txt", t.base.display());
     let e = run(vec![FileArg::by_uri(&uri)], &p).unwrap_err();
-    assert!(e.contains("is outside the directories allowed for file:// URIs"), "{e}");
+    assert!(
+        e.contains("is outside the directories allowed for file:// URIs"),
+        "{e}"
+    );
     let p = policy(&accepted, LocalFiles::Under(Vec::new()));
     let uri = format!("file://{}/inside.txt", t.root.display());
     let e = run(vec![FileArg::by_uri(&uri)], &p).unwrap_err();
-    assert!(e.contains("no directory is allowed for file:// URIs"), "{e}");
+    assert!(
+        e.contains("no directory is allowed for file:// URIs"),
+        "{e}"
+    );
 }
 
 #[test]
 fn client_roots_are_read_from_file_uris_only() {
     assert_eq!(
-        roots_of(["file:///home/u/work", "https://x/", "not a uri", "file:///a%20b"]),
+        roots_of([
+            "file:///home/u/work",
+            "https://x/",
+            "not a uri",
+            "file:///a%20b"
+        ]),
         vec![PathBuf::from("/home/u/work"), PathBuf::from("/a b")]
     );
 }

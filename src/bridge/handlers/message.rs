@@ -273,10 +273,11 @@ impl Bridge {
             return Ok(Vec::new());
         }
         let card = &agent.conn.card;
-        let (accepted, taker) = match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
-            Some(skill) => (skill.input_modes.clone(), format!("skill {:?}", skill.id)),
-            None => (files::default_input_modes(card), "the agent".to_owned()),
-        };
+        let (accepted, taker) =
+            match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
+                Some(skill) => (skill.input_modes.clone(), format!("skill {:?}", skill.id)),
+                None => (files::default_input_modes(card), "the agent".to_owned()),
+            };
         let local = if !self.local_files() {
             LocalFiles::Refused
         } else if files.iter().any(FileArg::is_local) {

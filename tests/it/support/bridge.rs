@@ -38,6 +38,8 @@ pub struct Recorder {
     pub declines: bool,
     /// Declare form elicitation and never answer (a user who walked away).
     pub never_answers: bool,
+    /// `Some(uris)`: declare the roots capability and list these roots (MCP 2025-11-25 client/roots).
+    pub roots: Option<Vec<String>>,
 }
 
 impl Recorder {
@@ -69,6 +71,14 @@ impl Recorder {
     pub fn declining() -> Self {
         Recorder {
             declines: true,
+            ..Recorder::default()
+        }
+    }
+
+    /// Declares the roots capability and lists `uris` as its roots.
+    pub fn with_roots(uris: &[&str]) -> Self {
+        Recorder {
+            roots: Some(uris.iter().map(|u| (*u).to_owned()).collect()),
             ..Recorder::default()
         }
     }
@@ -136,7 +146,24 @@ impl ClientHandler for Recorder {
             ext.insert("io.modelcontextprotocol/tasks".into(), Default::default());
             caps.extensions = Some(ext);
         }
+        if self.roots.is_some() {
+            #[allow(deprecated)]
+            // roots are deprecated from 2026-07-28 on; 2025-11-25 clients declare them
+            let roots = rmcp::model::RootsCapabilities::default();
+            caps.roots = Some(roots);
+        }
         ClientConfig::new(caps, Implementation::new("it-client", "0.0.0"))
+    }
+
+    #[allow(deprecated)] // as above
+    async fn list_roots(
+        &self,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ListRootsResult, McpError> {
+        let roots = self.roots.iter().flatten();
+        Ok(rmcp::model::ListRootsResult::new(
+            roots.map(|u| rmcp::model::Root::new(u.clone())).collect(),
+        ))
     }
 
     async fn on_progress(

@@ -1,0 +1,307 @@
+//! Files from the MCP side: the `files` argument reaches official-SDK agents as A2A file parts (bytes, or by
+//! URI) with the right name and media type, and everything the bridge must refuse sends nothing.
+//!
+//! The agents' `parts:` behaviour answers with the parts of the message as their SDK parsed them
+//! (`tests/agents`: kind, name, media type, size and sha256 of bytes, or the URI); their skill `files` takes
+//! `text/plain`, `image/*` and `application/pdf`, while the card's `defaultInputModes` (and so `echo`) are
+//! `text/plain`.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::support::agents::{self, Agent, AgentSpec, Shared};
+use crate::support::bridge::{self, Generation, Recorder, Session, agent_toml};
+use crate::support::http::{self, HttpBridge};
+
+/// Some bytes that are not text: the start of a PNG and every byte value.
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+    b.extend(0..=255u8);
+    b
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What the agent reported for a `parts:` call: its JSON list of parts.
+fn parts_of(call: &bridge::Call) -> Value {
+    assert!(!call.is_error(), "{}", call.text());
+    let text = call.structured()["text"].as_str().unwrap_or_default();
+    let start = text
+        .find('[')
+        .unwrap_or_else(|| panic!("no parts in {text:?}"));
+    let end = text
+        .rfind(']')
+        .unwrap_or_else(|| panic!("no parts in {text:?}"));
+    serde_json::from_str(&text[start..=end]).unwrap_or_else(|e| panic!("{e}: {text:?}"))
+}
+
+/// A file part as the agents report one sent as bytes.
+fn bytes_part(name: &str, media_type: &str, bytes: &[u8]) -> Value {
+    json!({"kind": "file", "name": name, "mediaType": media_type, "size": bytes.len(), "sha256": sha256(bytes)})
+}
+
+/// The number of messages the agent received so far.
+async fn received(agent: &Agent) -> usize {
+    agent.log().await["messages"].as_array().map_or(0, Vec::len)
+}
+
+/// The refusal `call` must be: a tool error naming the agent and containing `what`.
+fn refused(call: &bridge::Call, agent: &str, what: &str) {
+    assert!(call.is_error(), "not refused: {}", call.text());
+    let text = call.text();
+    assert!(text.starts_with(&format!("agent \"{agent}\": ")), "{text}");
+    assert!(text.contains(what), "{what:?} not in {text}");
+}
+
+/// `file://` URI of a path.
+fn file_uri(path: &Path) -> String {
+    url::Url::from_file_path(path).unwrap().to_string()
+}
+
+fn input_properties(tools: &[rmcp::model::Tool], name: &str) -> Vec<String> {
+    let tool = tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tool {name}"));
+    tool.input_schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Through an a2a-sdk 0.3 and a 1.3 agent over stdio: bytes, a link, a `file://` inside the configured root and
+/// a data URI arrive as file parts with their names, media types and exact content; only skills taking more
+/// than text list `files`; and every refusal (outside the root, through a symlink, a media type the skill does
+/// not take, too large, bad base64, a tool without `files`) is a tool error naming the agent and the file,
+/// after which the agent has received nothing.
+#[tokio::test]
+async fn files_reach_sdk_agents_as_file_parts() {
+    let (a03, a1) = futures::future::join(
+        Agent::start(AgentSpec::v03("files03").skills(&["echo", "files"])),
+        Agent::start(AgentSpec::v1("files1").skills(&["echo", "files"])),
+    )
+    .await;
+    for agent in [&a03, &a1] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let scan = png();
+        std::fs::write(root.join("scan.png"), &scan).unwrap();
+        std::fs::write(outside.join("secret.pdf"), b"%PDF-1.4 secret").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.join("secret.pdf"), root.join("link.pdf")).unwrap();
+        let config = format!(
+            "[bridge]\nfile_roots = [{:?}]\nmax_file_bytes = 4096\n{}",
+            root.display().to_string(),
+            agent_toml("ag", &agent.url, "")
+        );
+        let bridge = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+
+        let tools = bridge.tools().await;
+        assert!(input_properties(&tools, "ag_files").contains(&"files".to_owned()));
+        assert!(input_properties(&tools, "send_message").contains(&"files".to_owned()));
+        assert!(!input_properties(&tools, "ag_echo").contains(&"files".to_owned()));
+
+        let dot = png();
+        let call = bridge
+            .call(
+                "ag_files",
+                json!({"message": "parts:", "files": [
+                    {"name": "dot.png", "bytes": STANDARD.encode(&dot)},
+                    {"uri": "https://example.com/docs/report.pdf"},
+                    {"uri": file_uri(&root.join("scan.png"))},
+                    {"uri": "data:text/plain;base64,aGVsbG8=", "name": "hello.txt"},
+                ]}),
+            )
+            .await;
+        assert_eq!(
+            parts_of(&call),
+            json!([
+                {"kind": "text"},
+                bytes_part("dot.png", "image/png", &dot),
+                {"kind": "file", "name": "report.pdf", "mediaType": "application/pdf",
+                 "uri": "https://example.com/docs/report.pdf"},
+                bytes_part("scan.png", "image/png", &scan),
+                bytes_part("hello.txt", "text/plain", b"hello"),
+            ]),
+            "{}",
+            agent.url
+        );
+        // send_message names the skill whose input modes apply; a given media type wins over the name's.
+        let call = bridge
+            .call(
+                "send_message",
+                json!({"agent": "ag", "skill": "files", "message": "parts:", "files": [
+                    {"uri": "https://example.com/get?id=7", "name": "scan", "mime_type": "application/pdf"},
+                ]}),
+            )
+            .await;
+        assert_eq!(
+            parts_of(&call)[1],
+            json!({"kind": "file", "name": "scan", "mediaType": "application/pdf",
+                   "uri": "https://example.com/get?id=7"})
+        );
+
+        let before = received(agent).await;
+        let b64 = |b: &[u8]| STANDARD.encode(b);
+        let refusals: Vec<(&str, Value, String)> = vec![
+            (
+                "ag_files",
+                json!({"message": "parts:", "files": [{"uri": file_uri(&outside.join("secret.pdf"))}]}),
+                "is outside the directories allowed for file:// URIs".into(),
+            ),
+            (
+                "ag_files",
+                json!({"message": "parts:", "files": [
+                    {"uri": format!("{}/../outside/secret.pdf", file_uri(&root))}]}),
+                "is outside the directories allowed".into(),
+            ),
+            (
+                "send_message",
+                json!({"agent": "ag", "skill": "echo", "message": "parts:",
+                       "files": [{"name": "dot.png", "bytes": b64(&dot)}]}),
+                "files[0] (\"dot.png\") is image/png, which skill \"echo\" does not accept; it takes text/plain"
+                    .into(),
+            ),
+            (
+                "ag_files",
+                json!({"message": "parts:", "files": [
+                    {"name": "ok.txt", "bytes": b64(b"fine")},
+                    {"name": "a.zip", "bytes": b64(b"PK")}]}),
+                "files[1] (\"a.zip\") is application/zip, which skill \"files\" does not accept; it takes \
+                 text/plain, image/*, application/pdf"
+                    .into(),
+            ),
+            (
+                "ag_files",
+                json!({"message": "parts:", "files": [{"name": "big.png", "bytes": b64(&[0u8; 5000])}]}),
+                "files[0] (\"big.png\"): too large (5000 bytes): at most max_file_bytes (4096 bytes) per file"
+                    .into(),
+            ),
+            (
+                "ag_files",
+                json!({"message": "parts:", "files": [{"name": "x.png", "bytes": "%%%"}]}),
+                "files[0] (\"x.png\"): bytes is not valid base64".into(),
+            ),
+            (
+                "ag_echo",
+                json!({"message": "parts:", "files": [{"uri": "https://example.com/a.txt"}]}),
+                "unknown argument \"files\"".into(),
+            ),
+        ];
+        #[cfg(unix)]
+        let refusals = {
+            let mut r = refusals;
+            r.push((
+                "ag_files",
+                json!({"message": "parts:", "files": [{"uri": file_uri(&root.join("link.pdf"))}]}),
+                "is outside the directories allowed".into(),
+            ));
+            r
+        };
+        for (tool, args, what) in refusals {
+            let call = bridge.call(tool, args).await;
+            refused(&call, "ag", &what);
+        }
+        assert_eq!(
+            received(agent).await,
+            before,
+            "a refused call reached {}",
+            agent.url
+        );
+    }
+}
+
+/// Over stdio, a client that declares MCP roots lets files under them go without any `file_roots`; without
+/// roots from either, `file://` is refused.
+#[tokio::test]
+async fn client_roots_allow_files_over_stdio() {
+    let agent = agents::shared(Shared::V1).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"from the client's root").unwrap();
+    let note = file_uri(&dir.path().join("notes.txt"));
+    let config = agent_toml("ag", &agent.url, "");
+
+    let root = file_uri(dir.path());
+    let with_roots =
+        bridge::start(&config, Generation::Legacy, Recorder::with_roots(&[&root])).await;
+    let call = with_roots
+        .call(
+            "send_message",
+            json!({"agent": "ag", "message": "parts:", "files": [{"uri": note}]}),
+        )
+        .await;
+    assert_eq!(
+        parts_of(&call)[1],
+        bytes_part("notes.txt", "text/plain", b"from the client's root")
+    );
+
+    let without = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+    let call = without
+        .call(
+            "send_message",
+            json!({"agent": "ag", "message": "parts:", "files": [{"uri": note}]}),
+        )
+        .await;
+    refused(&call, "ag", "no directory is allowed for file:// URIs");
+}
+
+/// Over Streamable HTTP the bridge is not on the user's machine: `file://` is refused even inside
+/// `file_roots`, and the agent gets nothing; bytes still go.
+#[tokio::test]
+async fn file_uris_are_refused_over_http() {
+    let agent = agents::shared(Shared::V03).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"local").unwrap();
+    let config = format!(
+        "[bridge]\nfile_roots = [{:?}]\n{}",
+        dir.path().display().to_string(),
+        agent_toml("ag", &agent.url, "")
+    );
+    let server = HttpBridge::start(&config, &[], &[]).await;
+    let client: Session = http::connect(&server.mcp_url(), None, Generation::Legacy)
+        .await
+        .expect("connect over HTTP");
+    let marker = format!("parts: over http {}", uuid::Uuid::new_v4());
+    let call = client
+        .call(
+            "send_message",
+            json!({"agent": "ag", "message": marker, "files": [
+                {"uri": file_uri(&dir.path().join("notes.txt"))}]}),
+        )
+        .await;
+    refused(&call, "ag", "file:// URIs are refused over HTTP");
+    let log = agent.log().await;
+    assert!(
+        !log["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"] == marker.as_str()),
+        "the refused message reached the agent"
+    );
+    let call = client
+        .call(
+            "send_message",
+            json!({"agent": "ag", "message": "parts:", "files": [
+                {"name": "notes.txt", "bytes": STANDARD.encode(b"local")}]}),
+        )
+        .await;
+    assert_eq!(
+        parts_of(&call)[1],
+        bytes_part("notes.txt", "text/plain", b"local")
+    );
+}
