@@ -414,7 +414,7 @@ async fn file_part(
                             .path_segments()
                             .and_then(|mut s| s.next_back())
                             .filter(|s| !s.is_empty())
-                            .map(|s| percent_decode(s))
+                            .map(percent_decode)
                     });
                     let media_type = given_type
                         .or_else(|| name.as_deref().map(guess_media_type))
@@ -553,7 +553,7 @@ impl super::Bridge {
     #[allow(deprecated)]
     pub(super) async fn file_roots(&self, ctx: &RequestContext<RoleServer>) -> Vec<PathBuf> {
         let mut roots = self.settings.file_roots.clone();
-        if !ctx.client_capabilities().is_some_and(|c| c.roots.is_some()) {
+        if ctx.client_capabilities().is_none_or(|c| c.roots.is_none()) {
             return roots;
         }
         let listed = tokio::time::timeout(ROOTS_TIMEOUT, ctx.peer.list_roots()).await;
