@@ -36,12 +36,14 @@ use serde_json::Value;
 
 use crate::a2a::{AgentCard, Part};
 
-pub use roots::{RootError, read_under_roots, roots_of};
+pub use roots::{RootError, read_capped, resolve_under_roots, roots_of};
 
 /// The description of the `files` argument (one line: it is repeated in every tool that takes files).
 const FILES_DESCRIPTION: &str = "Files for the agent: each {uri} (https://…, or file://… on this machine) or {name, mime_type, bytes} with base64 bytes.";
 /// When no media type is given and none can be guessed (RFC 2046 §4.5.1).
 pub const OCTET_STREAM: &str = "application/octet-stream";
+/// Input modes named in a refusal; the rest are counted.
+const MAX_MODES_NAMED: usize = 20;
 /// Entries of one call's `files`; more is a mistake, not a use.
 pub const MAX_FILES: usize = 64;
 
@@ -109,6 +111,14 @@ pub fn with_files(schema: &JsonObject) -> Arc<JsonObject> {
         .get("properties")
         .and_then(|p| p.get("files"))
         .cloned();
+    let files = files.map(|mut files| {
+        // The item type's doc comment is for Rust readers; the argument's one line speaks to the model.
+        if let Some(Value::Object(items)) = files.get_mut("items") {
+            items.remove("description");
+            items.remove("title");
+        }
+        files
+    });
     if let (Some(files), Some(Value::Object(properties))) = (files, schema.get_mut("properties")) {
         properties.insert("files".into(), files);
     }
@@ -300,7 +310,7 @@ async fn file_part(
     let max = policy.max_bytes;
     let too_big = |n: Option<usize>| {
         let size = n.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
-        if room < max {
+        if room < max && n.is_none_or(|n| n <= max) {
             format!(
                 "{label}: too large{size}: the files of one call may hold at most max_file_bytes ({max} bytes) \
                  together, and {room} are left"
@@ -322,11 +332,22 @@ async fn file_part(
         if accepts(policy.accepted, media_type) {
             return Ok(());
         }
+        let mut takes: Vec<&str> = policy
+            .accepted
+            .iter()
+            .take(MAX_MODES_NAMED)
+            .map(|m| clip_str(m))
+            .collect();
+        let more = policy.accepted.len().saturating_sub(MAX_MODES_NAMED);
+        let more = format!("{more} more");
+        if policy.accepted.len() > MAX_MODES_NAMED {
+            takes.push(&more);
+        }
         Err(format!(
             "{label} is {media_type}, which {} does not accept; it takes {} (set mime_type if the file's type \
              is not {media_type})",
             policy.taker,
-            policy.accepted.join(", ")
+            takes.join(", ")
         ))
     };
     match (file.uri, file.bytes) {
@@ -380,11 +401,19 @@ async fn file_part(
                     let media_type = given_type
                         .or_else(|| name.as_deref().map(guess_media_type))
                         .unwrap_or_else(|| OCTET_STREAM.into());
-                    check_type(&media_type)?;
-                    let read =
-                        tokio::task::spawn_blocking(move || read_under_roots(&path, &roots, room))
+                    // Where it is first (outside the roots, its type is not the point), then what it is, then
+                    // its content.
+                    let real = {
+                        let path = path.clone();
+                        tokio::task::spawn_blocking(move || resolve_under_roots(&path, &roots))
                             .await
-                            .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
+                            .map_err(|e| format!("{label}: resolving the path failed: {e}"))?
+                            .map_err(|e| format!("{label}: {e}"))?
+                    };
+                    check_type(&media_type)?;
+                    let read = tokio::task::spawn_blocking(move || read_capped(&path, &real, room))
+                        .await
+                        .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
                     let raw = match read {
                         Ok(raw) => raw,
                         Err(RootError::TooLarge(n)) => return Err(too_big(n)),
@@ -570,6 +599,15 @@ impl super::Bridge {
         }
         roots
     }
+}
+
+/// At most 80 bytes of a card's input mode (cut at a character boundary), for an error.
+fn clip_str(text: &str) -> &str {
+    let mut end = text.len().min(80);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// At most 80 characters of something the model wrote, for an error.

@@ -90,11 +90,18 @@ pub fn roots_of<'a>(uris: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
 
 /// Reads `path` if it lies inside one of `roots` once both are resolved, at most `max` bytes (refused past
 /// that, having read at most `max` + 1). Blocking.
+#[cfg(test)]
 pub fn read_under_roots(path: &Path, roots: &[PathBuf], max: usize) -> Result<Vec<u8>, RootError> {
+    let real = resolve_under_roots(path, roots)?;
+    read_capped(path, &real, max)
+}
+
+/// The real path of `path` (symlinks and `..` resolved) if it lies inside one of `roots` (resolved too; a root
+/// that does not exist allows nothing). Blocking.
+pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, RootError> {
     if roots.is_empty() {
         return Err(RootError::NoRoots);
     }
-    // A root that does not exist (now) allows nothing.
     let real_roots: Vec<PathBuf> = roots
         .iter()
         .filter_map(|r| std::fs::canonicalize(r).ok())
@@ -114,31 +121,34 @@ pub fn read_under_roots(path: &Path, roots: &[PathBuf], max: usize) -> Result<Ve
         }
         Err(_) => return Err(outside()),
     };
-    if !real_roots.iter().any(|r| real.starts_with(r)) {
-        return Err(outside());
+    if real_roots.iter().any(|r| real.starts_with(r)) {
+        Ok(real)
+    } else {
+        Err(outside())
     }
-    let file = open_no_follow(&real).map_err(|e| RootError::Io {
+}
+
+/// Reads the regular file at `real` (resolved by `resolve_under_roots`; `path` names it in errors), at most
+/// `max` bytes (refused past that, having read at most `max` + 1). Blocking.
+pub fn read_capped(path: &Path, real: &Path, max: usize) -> Result<Vec<u8>, RootError> {
+    let io = |e: std::io::Error| RootError::Io {
         path: path.to_owned(),
         error: e.to_string(),
-    })?;
-    let meta = file.metadata().map_err(|e| RootError::Io {
-        path: path.to_owned(),
-        error: e.to_string(),
-    })?;
+    };
+    let file = open_no_follow(real).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(RootError::NotAFile(path.to_owned()));
     }
-    if usize::try_from(meta.len()).map_or(true, |n| n > max) {
-        return Err(RootError::TooLarge(usize::try_from(meta.len()).ok()));
+    let len = usize::try_from(meta.len()).ok();
+    if len.is_none_or(|n| n > max) {
+        return Err(RootError::TooLarge(len));
     }
     // The file may grow between the look and the read: read one byte past the cap to know.
-    let mut raw = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(max));
+    let mut raw = Vec::with_capacity(len.unwrap_or(0).min(max));
     file.take(max as u64 + 1)
         .read_to_end(&mut raw)
-        .map_err(|e| RootError::Io {
-            path: path.to_owned(),
-            error: e.to_string(),
-        })?;
+        .map_err(io)?;
     if raw.len() > max {
         return Err(RootError::TooLarge(None));
     }
