@@ -15,6 +15,7 @@ use sha2::Digest;
 
 use crate::support::agents::{self, Agent, AgentSpec, Shared};
 use crate::support::bridge::{self, Generation, Recorder, Session, agent_toml};
+use crate::support::draft_agent::DraftAgent;
 use crate::support::http::{self, HttpBridge};
 
 /// Some bytes that are not text: the start of a PNG and every byte value.
@@ -80,19 +81,24 @@ fn input_properties(tools: &[rmcp::model::Tool], name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Through an a2a-sdk 0.3 and a 1.3 agent over stdio: bytes, a link, a `file://` inside the configured root and
+/// Through a2a-sdk 0.3 and 1.3 agents (JSON-RPC and HTTP+JSON) over stdio: bytes, a link, a `file://` inside the configured root and
 /// a data URI arrive as file parts with their names, media types and exact content; only skills taking more
 /// than text list `files`; and every refusal (outside the root, through a symlink, a media type the skill does
 /// not take, too large, bad base64, a tool without `files`) is a tool error naming the agent and the file,
-/// after which the agent has received nothing.
+/// after which the agent has received nothing. The agents' own file artifacts come back intact too.
 #[tokio::test]
 async fn files_reach_sdk_agents_as_file_parts() {
-    let (a03, a1) = futures::future::join(
-        Agent::start(AgentSpec::v03("files03").skills(&["echo", "files"])),
-        Agent::start(AgentSpec::v1("files1").skills(&["echo", "files"])),
-    )
+    let skills = ["echo", "files"];
+    let agents = futures::future::join_all([
+        Agent::start(AgentSpec::v03("files03").skills(&skills)),
+        Agent::start(AgentSpec::v1("files1").skills(&skills)),
+        Agent::start(AgentSpec::v03("files03rest").skills(&skills).rest()),
+        Agent::start(AgentSpec::v1("files1rest").skills(&skills).rest()),
+    ])
     .await;
-    for agent in [&a03, &a1] {
+    // The agents' log records JSON-RPC requests only: the refusals are checked on the JSON-RPC ones (they
+    // happen in the bridge, before any binding is involved).
+    for (agent, json_rpc) in agents.iter().zip([true, true, false, false]) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         let outside = dir.path().join("outside");
@@ -155,6 +161,24 @@ async fn files_reach_sdk_agents_as_file_parts() {
                    "uri": "https://example.com/get?id=7"})
         );
 
+        // And back: the agent's PNG artifact arrives as the PNG (a2a-sdk 0.3 over HTTP+JSON encodes it twice).
+        let call = bridge.call("ag_echo", json!({"message": "file:"})).await;
+        let image = call
+            .result
+            .content
+            .iter()
+            .find_map(|c| c.as_image())
+            .unwrap_or_else(|| panic!("no image in {:?}", call.result.content));
+        let png_back = STANDARD.decode(&image.data).expect("base64 image data");
+        assert!(
+            png_back.starts_with(b"\x89PNG\r\n"),
+            "{}: {:?}",
+            agent.url,
+            &png_back[..8.min(png_back.len())]
+        );
+        if !json_rpc {
+            continue;
+        }
         let before = received(agent).await;
         let b64 = |b: &[u8]| STANDARD.encode(b);
         let refusals: Vec<(&str, Value, String)> = vec![
@@ -303,5 +327,48 @@ async fn file_uris_are_refused_over_http() {
     assert_eq!(
         parts_of(&call)[1],
         bytes_part("notes.txt", "text/plain", b"local")
+    );
+}
+
+/// The pre-0.2 draft (an EDDI-shaped agent, modes `"text"`): a text file goes as a `type: "file"` part with
+/// `bytes`, `mimeType` and `name`; an image is refused, since the bare `text` mode takes only `text/*`.
+#[tokio::test]
+async fn files_reach_a_draft_agent_as_type_file_parts() {
+    let agent = DraftAgent::start(false).await;
+    let bridge = bridge::start(
+        &agent_toml("d", &agent.card_url(), ""),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let call = bridge
+        .call(
+            "send_message",
+            json!({"agent": "d", "message": "with a file", "files": [
+                {"name": "notes.md", "bytes": STANDARD.encode(b"# notes")}]}),
+        )
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    assert_eq!(
+        agent.params()[0]["message"]["parts"][1],
+        json!({"type": "file", "file": {"bytes": STANDARD.encode(b"# notes"),
+               "mimeType": "text/markdown", "name": "notes.md"}})
+    );
+    let call = bridge
+        .call(
+            "send_message",
+            json!({"agent": "d", "message": "with a picture", "files": [
+                {"name": "dot.png", "bytes": STANDARD.encode(png())}]}),
+        )
+        .await;
+    refused(
+        &call,
+        "d",
+        "files[0] (\"dot.png\") is image/png, which the agent does not accept; it takes text",
+    );
+    assert_eq!(
+        agent.params().len(),
+        1,
+        "the refused message reached the agent"
     );
 }

@@ -14,7 +14,8 @@
 //! tenant is a leading path segment. v0.3 bodies are the ProtoJSON of the v0.3 gRPC messages (A2A v0.3 §3.2.3
 //! refers to them): a Message has `content` rather than `parts`, roles are `ROLE_USER`, parts are
 //! `{text}`, `{file: {fileWithUri | fileWithBytes, mimeType, name}}` and `{data: {data}}`. The answers are
-//! read by the lenient decoders in `wire`, then `unwrap_v03_data` undoes the extra `data` level.
+//! read by the lenient decoders in `wire`, then `unwrap_v03_data` undoes the extra `data` level. File bytes go
+//! base64-encoded twice, as a2a-sdk 0.3 writes and reads them (`sdk_v03_bytes`), and come back once.
 //! Errors are `google.rpc.Status` JSON (v1.0 §11.6, with an `ErrorInfo` reason) or, from a2a-sdk 0.3,
 //! `{"message": …}` with an HTTP status per error type; `decode_error` makes them the JSON-RPC codes the
 //! rest of the client reads.
@@ -155,8 +156,8 @@ fn v03_part(part: &Value) -> Value {
         Some("file") => {
             let file = part.get("file").cloned().unwrap_or_else(|| json!({}));
             let mut proto = Map::new();
-            if let Some(b) = file.get("bytes") {
-                proto.insert("fileWithBytes".into(), b.clone());
+            if let Some(b) = file.get("bytes").and_then(Value::as_str) {
+                proto.insert("fileWithBytes".into(), json!(sdk_v03_bytes(b)));
             } else if let Some(u) = file.get("uri") {
                 proto.insert("fileWithUri".into(), u.clone());
             }
@@ -182,10 +183,40 @@ fn v03_part(part: &Value) -> Value {
     Value::Object(out)
 }
 
+/// `FileWithBytes.bytes` (base64 text, A2A v0.3 §6.6.2) as a v0.3 gRPC `FilePart.file_with_bytes` in ProtoJSON.
+/// a2a-sdk 0.3, the reference server of this binding, puts the base64 *text* into the proto `bytes` field (its
+/// `ToProto`/`FromProto` encode and decode it as UTF-8), and ProtoJSON writes that field as base64 again: the
+/// SDK reads the file back only when it arrives encoded twice.
+fn sdk_v03_bytes(base64_text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(base64_text.as_bytes())
+}
+
+/// The inverse of `sdk_v03_bytes` for answers: a `fileWithBytes` whose decoding is base64 text again was
+/// encoded twice (a2a-sdk 0.3); anything else is taken as it is.
+fn sdk_v03_unwrap_bytes(bytes: &mut String) {
+    use base64::Engine;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    if let Ok(inner) = engine.decode(bytes.as_bytes())
+        && !inner.is_empty()
+        && let Ok(text) = String::from_utf8(inner)
+        && engine.decode(text.as_bytes()).is_ok()
+    {
+        *bytes = text;
+    }
+}
+
 /// A v0.3 gRPC `DataPart` is `{data: {data: …}}`, read by the lenient decoder as data `{"data": …}`: take
-/// the inner value back out. Only for answers of a v0.3 HTTP+JSON agent.
+/// the inner value back out; and file bytes encoded twice (`sdk_v03_unwrap_bytes`) once. Only for answers of a
+/// v0.3 HTTP+JSON agent.
 pub fn unwrap_v03_data(parts: &mut [Part]) {
     for part in parts {
+        if let Part::File {
+            bytes: Some(bytes), ..
+        } = part
+        {
+            sdk_v03_unwrap_bytes(bytes);
+        }
         if let Part::Data { data, .. } = part
             && let Some(obj) = data.as_object()
             && obj.len() == 1
@@ -370,6 +401,27 @@ mod tests {
             req.body.unwrap()["configuration"],
             json!({"blocking": false, "pushNotification": {"url": "https://b/a2a/push/c", "token": "t"}})
         );
+    }
+
+    #[test]
+    fn v03_file_bytes_are_encoded_as_a2a_sdk_reads_them() {
+        let params = json!({"message": {"kind": "message", "messageId": "m", "role": "user", "parts": [
+                {"kind": "file", "file": {"bytes": "aGk=", "mimeType": "text/plain", "name": "a.txt"}}]}});
+        let req = request(ProtocolVersion::V0_3, Method::SendMessage, &params, None).unwrap();
+        assert_eq!(
+            req.body.unwrap()["message"]["content"][0],
+            json!({"file": {"fileWithBytes": "YUdrPQ==", "mimeType": "text/plain", "name": "a.txt"}})
+        );
+        let file = |b: &str| Part::File {
+            bytes: Some(b.into()),
+            uri: None,
+            media_type: None,
+            name: None,
+        };
+        // Twice encoded (a2a-sdk 0.3) comes back once; once encoded stays as it is.
+        let mut parts = [file("YUdrPQ=="), file("iVBORw0KGgo=")];
+        unwrap_v03_data(&mut parts);
+        assert_eq!(parts, [file("aGk="), file("iVBORw0KGgo=")]);
     }
 
     #[test]
