@@ -317,3 +317,45 @@ fn tool_mode_and_expose() {
         "{e}"
     );
 }
+
+#[test]
+fn file_roots_and_max_file_bytes() {
+    let c = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n").unwrap();
+    assert_eq!(c.bridge.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+    assert_eq!(c.agents[0].max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+    assert!(c.bridge.file_roots.is_empty());
+    let c = parse(
+        "[bridge]\nmax_file_bytes = 100\nfile_roots = [\"/srv/in\", \"shared\"]\n\
+         [[agents]]\nname = \"a\"\nurl = \"http://x/\"\n\
+         [[agents]]\nname = \"b\"\nurl = \"http://y/\"\nmax_file_bytes = 7\n",
+    )
+    .unwrap();
+    assert_eq!(c.agents[0].max_file_bytes, 100);
+    assert_eq!(c.agents[1].max_file_bytes, 7);
+    // A relative root is taken from the config file's directory.
+    assert_eq!(
+        c.bridge.file_roots,
+        [PathBuf::from("/srv/in"), PathBuf::from("/etc/shared")]
+    );
+    if let Some(home) = std::env::var_os("HOME") {
+        let c = parse(
+            "[bridge]\nfile_roots = [\"~/work\"]\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.bridge.file_roots, [PathBuf::from(home).join("work")]);
+    }
+    let e = parse(
+        "[bridge]\nfile_roots = [\"/a\", \" \"]\n[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("/etc/bridge.toml: bridge.file_roots[1]: expected a directory"),
+        "{e}"
+    );
+    let e =
+        parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nmax_file_bytes = 0\n").unwrap_err();
+    assert!(
+        e.contains("agents[0].max_file_bytes: must be greater than zero"),
+        "{e}"
+    );
+}
