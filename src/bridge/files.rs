@@ -263,6 +263,7 @@ pub struct FilePolicy<'a> {
     pub accepted: &'a [String],
     /// Who takes them, for errors: `skill "x"` or `the agent`.
     pub taker: String,
+    /// Whether `file://` is read, and under which roots.
     pub local: LocalFiles,
 }
 
