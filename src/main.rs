@@ -213,49 +213,57 @@ impl Write for QuietStderr {
     }
 }
 
-/// Cancels `shutdown` on SIGINT or SIGTERM.
-async fn watch_signals(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Cancels `shutdown` on SIGINT or SIGTERM (Windows: Ctrl-C, Ctrl-Break, console close, system shutdown).
+///
+/// The handlers are registered when this is called, not when the returned future is first polled (as
+/// `tokio::signal::ctrl_c()` would): a signal that arrives between the start-up log line and the watcher
+/// task's first run must end the bridge cleanly, not kill it by the default action.
+fn watch_signals(shutdown: CancellationToken) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot watch SIGTERM");
-                    let _ = ctrl_c.await;
-                    shutdown.cancel();
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    // Windows: Ctrl-C, Ctrl-Break, the console window closing, and system shutdown all end the bridge.
+    let watched = {
+        use tokio::signal::unix::{SignalKind, signal};
+        [SignalKind::interrupt(), SignalKind::terminate()].map(|kind| match signal(kind) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, signal = kind.as_raw_value(), "cannot watch a signal");
+                None
+            }
+        })
+    };
     #[cfg(windows)]
-    {
+    let watched = {
         use tokio::signal::windows;
-        let (Ok(mut brk), Ok(mut close), Ok(mut off)) = (
-            windows::ctrl_break(),
-            windows::ctrl_close(),
-            windows::ctrl_shutdown(),
-        ) else {
-            tracing::warn!("cannot watch Ctrl-Break and console close");
-            let _ = ctrl_c.await;
-            shutdown.cancel();
-            return;
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = brk.recv() => {}
-            _ = close.recv() => {}
-            _ = off.recv() => {}
+        (
+            windows::ctrl_c().ok(),
+            windows::ctrl_break().ok(),
+            windows::ctrl_close().ok(),
+            windows::ctrl_shutdown().ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let [mut int, mut term] = watched;
+            tokio::select! {
+                Some(_) = async { int.as_mut()?.recv().await } => {}
+                Some(_) = async { term.as_mut()?.recv().await } => {}
+                else => return,
+            }
         }
+        #[cfg(windows)]
+        {
+            let (mut c, mut brk, mut close, mut off) = watched;
+            tokio::select! {
+                Some(_) = async { c.as_mut()?.recv().await } => {}
+                Some(_) = async { brk.as_mut()?.recv().await } => {}
+                Some(_) = async { close.as_mut()?.recv().await } => {}
+                Some(_) = async { off.as_mut()?.recv().await } => {}
+                else => return,
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        shutdown.cancel();
     }
-    #[cfg(not(any(unix, windows)))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
-    shutdown.cancel();
 }
