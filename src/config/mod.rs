@@ -91,6 +91,14 @@ pub struct BridgeSettings {
     pub compact_above_tools: usize,
     /// Most tools in one `tools/list` page; the rest follow through `nextCursor`.
     pub tools_page_size: usize,
+    /// An artifact whose text is longer than this (in characters), or a file part with more bytes, is not
+    /// inlined in a tool result: a summary and a resource link stand in for it (default: `max_result_chars`).
+    pub inline_artifact_chars: usize,
+    /// Most bytes of one `tasks/get` answer read for `read_artifact` and `resources/read` of an artifact,
+    /// which stream it and keep one page (unlike `max_response_bytes`, which bounds answers held whole).
+    pub max_artifact_bytes: usize,
+    /// Longest time one such read may take, response head included.
+    pub artifact_timeout: Duration,
 }
 
 /// What `tools/list` holds (`bridge.tool_mode`).
@@ -112,6 +120,11 @@ pub const DEFAULT_COMPACT_ABOVE_TOOLS: usize = 40;
 /// Default `tools_page_size`: large enough that clients that do not page see a whole skills-mode list of
 /// a usual config.
 pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
+
+/// Default `max_artifact_bytes`: artifacts of a few hundred megabytes are read in pages.
+pub const DEFAULT_MAX_ARTIFACT_BYTES: usize = 256 << 20;
+/// Default `artifact_timeout_secs`: 256 MiB at about 1 MB/s.
+pub const DEFAULT_ARTIFACT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
@@ -153,6 +166,9 @@ impl Default for BridgeSettings {
             tool_mode: ToolMode::Auto,
             compact_above_tools: DEFAULT_COMPACT_ABOVE_TOOLS,
             tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
+            inline_artifact_chars: DEFAULT_MAX_RESULT_CHARS,
+            max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
+            artifact_timeout: DEFAULT_ARTIFACT_TIMEOUT,
         }
     }
 }
@@ -191,6 +207,9 @@ struct RawBridge {
     tool_mode: Option<ToolMode>,
     compact_above_tools: Option<usize>,
     tools_page_size: Option<usize>,
+    inline_artifact_chars: Option<usize>,
+    max_artifact_bytes: Option<usize>,
+    artifact_timeout_secs: Option<f64>,
 }
 
 impl Config {
@@ -321,6 +340,13 @@ fn validate_bridge(raw: &RawBridge) -> Result<BridgeSettings, (String, String)> 
         compact_above_tools: raw.compact_above_tools.unwrap_or(d.compact_above_tools),
         tools_page_size: positive(raw.tools_page_size, "bridge.tools_page_size")?
             .unwrap_or(d.tools_page_size),
+        inline_artifact_chars: positive(raw.inline_artifact_chars, "bridge.inline_artifact_chars")?
+            .or(raw.max_result_chars)
+            .unwrap_or(d.inline_artifact_chars),
+        max_artifact_bytes: positive(raw.max_artifact_bytes, "bridge.max_artifact_bytes")?
+            .unwrap_or(d.max_artifact_bytes),
+        artifact_timeout: seconds(raw.artifact_timeout_secs, "bridge.artifact_timeout_secs")?
+            .unwrap_or(d.artifact_timeout),
         max_tool_name_len: match raw.max_tool_name_length {
             Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
                 return Err((
