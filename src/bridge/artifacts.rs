@@ -60,7 +60,12 @@ impl Bridge {
             timeout: self.settings.artifact_timeout,
         };
         let name = agent.name();
-        match agent.conn.client.read_artifact(task_id, &query, limits).await {
+        match agent
+            .conn
+            .client
+            .read_artifact(task_id, &query, limits)
+            .await
+        {
             Ok(found) => Ok(found),
             Err(ArtifactError::Agent(e)) => Err(ReadFailure::Agent(format!(
                 "agent \"{name}\": task {task_id}: {e}"
@@ -323,7 +328,11 @@ mod tests {
         assert!(matches!(&parts[0], Part::File { bytes: Some(_), .. }));
         for (i, part) in parts.iter().enumerate().skip(1) {
             match part {
-                Part::File { bytes: None, uri: Some(uri), .. } => {
+                Part::File {
+                    bytes: None,
+                    uri: Some(uri),
+                    ..
+                } => {
                     assert_eq!(uri, &format!("a2a://x/tasks/t1/artifacts/a/parts/{i}"));
                 }
                 other => panic!("{other:?}"),

@@ -6,8 +6,7 @@
 //! Nothing is stored in the bridge: reading an artifact fetches the task from its agent (A2A v0.3 `tasks/get`,
 //! v1.0 `GetTask`), so any bridge process answers. The answer is streamed and only one page of the artifact's
 //! text is kept (`bridge::artifacts`): an artifact URI reads as its text (`a2a::artifact_text`), a page at a
-//! time: `?offset=N&length=M` in characters (default: from 0, `max_result_chars` characters, at most
-//! `MAX_RESOURCE_PAGE_CHARS`), with the page's place in the `_meta` of the contents (`offset`, `length`,
+//! time: `?offset=N&length=M` in characters (default and most: `MAX_RESOURCE_PAGE_CHARS` from 0), with the page's place in the `_meta` of the contents (`offset`, `length`,
 //! `totalChars`, and `nextUri` while there is more). A part URI reads as the part: file bytes as a blob with
 //! their media type, a file URI as `text/uri-list`. What is read is scrubbed of configured secrets (text only;
 //! a secret cut by a page boundary is not recognised). Segments of the URIs are percent-encoded, so ids with
@@ -30,7 +29,8 @@ pub const ARTIFACT_TEMPLATE: &str = "a2a://{agent}/tasks/{task_id}/artifacts/{ar
 /// The template of one part of an artifact (file parts: blobs, or their URI).
 pub const PART_TEMPLATE: &str =
     "a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}/parts/{index}";
-/// Most characters of one page of an artifact read as a resource (`?length=`).
+/// Most characters of one page of an artifact read as a resource (`?length=`), and the page of a URI without
+/// `length`: an artifact up to this size reads whole, and a page stays within a few megabytes of memory.
 pub const MAX_RESOURCE_PAGE_CHARS: usize = 1 << 20;
 /// The template of card resources.
 pub const CARD_TEMPLATE: &str = "a2a://{agent}/card";
@@ -113,9 +113,9 @@ impl Target {
     /// The agent the target belongs to.
     pub fn agent(&self) -> &str {
         match self {
-            Target::Card { agent } | Target::Artifact { agent, .. } | Target::Part { agent, .. } => {
-                agent
-            }
+            Target::Card { agent }
+            | Target::Artifact { agent, .. }
+            | Target::Part { agent, .. } => agent,
         }
     }
 
@@ -224,7 +224,11 @@ fn page_query(query: &str) -> Result<(usize, Option<usize>), String> {
             "offset" => offset = number()?,
             "length" if number()? > 0 => length = Some(number()?),
             "length" => return Err("length must be 1 or more".into()),
-            _ => return Err(format!("unknown parameter {key:?} (offset and length are read)")),
+            _ => {
+                return Err(format!(
+                    "unknown parameter {key:?} (offset and length are read)"
+                ));
+            }
         }
     }
     Ok((offset, length))
@@ -296,10 +300,15 @@ impl Bridge {
                 let (offset, length) = page_query(query)
                     .map_err(|m| McpError::invalid_params(format!("{uri}: {m}"), None))?;
                 let length = length
-                    .unwrap_or(self.settings.max_result_chars)
+                    .unwrap_or(MAX_RESOURCE_PAGE_CHARS)
                     .min(MAX_RESOURCE_PAGE_CHARS);
                 let found = self
-                    .read_from_agent(&agent, task_id, Some(artifact_id), Want::Text { offset, length })
+                    .read_from_agent(
+                        &agent,
+                        task_id,
+                        Some(artifact_id),
+                        Want::Text { offset, length },
+                    )
                     .await
                     .map_err(failed)?;
                 let total = found.pager.total_chars;
@@ -312,7 +321,8 @@ impl Bridge {
                     "totalBytes": found.pager.total_bytes,
                 });
                 if start + got < total {
-                    meta["nextUri"] = json!(format!("{base}?offset={}&length={length}", start + got));
+                    meta["nextUri"] =
+                        json!(format!("{base}?offset={}&length={length}", start + got));
                 }
                 let serde_json::Value::Object(meta) = meta else {
                     unreachable!("built as an object")

@@ -104,9 +104,12 @@ impl A2aClient {
         let _stop_when_dropped = StopOnDrop(abandoned.clone());
         let deadline = started + limits.timeout;
         let body = body_reader(resp, deadline, limits, failure.clone(), abandoned);
-        let scanned = tokio::task::spawn_blocking(move || artifact_scan::scan(body, envelope, &query))
-            .await
-            .map_err(|e| A2aError::InvalidResponse(format!("the artifact read stopped: {e}")))?;
+        let scanned =
+            tokio::task::spawn_blocking(move || artifact_scan::scan(body, envelope, &query))
+                .await
+                .map_err(|e| {
+                    A2aError::InvalidResponse(format!("the artifact read stopped: {e}"))
+                })?;
         match scanned {
             Ok(found) => Ok(Ok(found)),
             Err(ScanError::NoArtifact { ids, more }) => Ok(Err((ids, more))),
@@ -165,9 +168,8 @@ fn body_reader(
             }
         }
     });
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(Box::pin(
-        chunks,
-    )));
+    let reader =
+        tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(Box::pin(chunks)));
     CappedRead {
         inner: reader,
         left: limits.max_bytes,

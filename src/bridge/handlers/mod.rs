@@ -378,8 +378,7 @@ impl Bridge {
     /// scrubbed of configured secrets.
     pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
         // Artifacts past `inline_artifact_chars` are summarised and linked instead of inlined.
-        let outlined =
-            super::artifacts::outline(agent, view, self.settings.inline_artifact_chars);
+        let outlined = super::artifacts::outline(agent, view, self.settings.inline_artifact_chars);
         let (shown, skip) = match &outlined {
             Some(o) => (&o.view, o.outlined.as_slice()),
             None => (view, &[][..]),

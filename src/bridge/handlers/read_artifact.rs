@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::AGENT_NAME;
 use super::args::{opt_number, opt_text, text};
-use crate::bridge::Bridge;
 use crate::a2a::artifact_scan::Want;
+use crate::bridge::Bridge;
 use crate::bridge::resources::Target;
 use crate::bridge::result::error_result;
 use crate::bridge::schema::input_schema;
