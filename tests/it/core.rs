@@ -307,7 +307,11 @@ async fn non_streaming_agents_are_polled() {
             .await;
         assert!(!page.is_error(), "{tool}: {}", page.text());
         let read = page.structured()["text"].as_str().unwrap_or_default();
-        assert!(call.text().starts_with(read), "{tool}: {read:?} / {}", call.text());
+        assert!(
+            call.text().starts_with(read),
+            "{tool}: {read:?} / {}",
+            call.text()
+        );
         assert!(read.contains("slow done"), "{tool}: {read}");
         assert!(
             !call.progress.is_empty(),
