@@ -335,10 +335,11 @@ impl Scan<'_> {
                 "the answer to tasks/get is not a task (no id, status or artifacts)".into(),
             )));
         }
-        if self.query.artifact_id.is_none() && self.artifacts == 1 {
-            if let Some(first) = self.first.take() {
-                return Ok(first);
-            }
+        if self.query.artifact_id.is_none()
+            && self.artifacts == 1
+            && let Some(first) = self.first.take()
+        {
+            return Ok(first);
         }
         Err(ScanError::NoArtifact {
             ids: self.ids,
@@ -353,6 +354,8 @@ struct Reading<'q> {
     text: ArtifactText<Pager>,
     part: Option<PartContent>,
     parts: usize,
+    /// The buffer strings are read through (one per artifact, however many parts it has).
+    buf: Vec<u8>,
 }
 
 impl<'q> Reading<'q> {
@@ -367,6 +370,7 @@ impl<'q> Reading<'q> {
             text: ArtifactText::new(pager),
             part: None,
             parts: 0,
+            buf: Vec::new(),
         }
     }
 
@@ -405,7 +409,7 @@ impl<'q> Reading<'q> {
                 "text" if !is_text && json.peek()? == ValueType::String => {
                     is_text = true;
                     self.text.begin_text_part();
-                    stream_text(json, &mut self.text)?;
+                    stream_text(json, &mut self.text, &mut self.buf)?;
                 }
                 "file" if json.peek()? == ValueType::Object => {
                     has_file = true;
@@ -413,7 +417,7 @@ impl<'q> Reading<'q> {
                     json.begin_object()?;
                     while json.has_next()? {
                         let key = json.next_name_owned()?;
-                        file.field(json, &key, keep_bytes && !is_text, false)?;
+                        file.field(json, &key, keep_bytes && !is_text, false, &mut self.buf)?;
                     }
                     json.end_object()?;
                 }
@@ -431,7 +435,7 @@ impl<'q> Reading<'q> {
                 }
                 key => {
                     has_raw_or_url |= matches!(key, "raw" | "url");
-                    outer.field(json, key, keep_bytes && !is_text, true)?;
+                    outer.field(json, key, keep_bytes && !is_text, true, &mut self.buf)?;
                 }
             }
         }
@@ -515,6 +519,7 @@ impl FileFields {
         key: &str,
         keep_bytes: bool,
         outer: bool,
+        buf: &mut Vec<u8>,
     ) -> Result<(), ScanError> {
         if json.peek()? != ValueType::String {
             json.skip_value()?;
@@ -528,7 +533,7 @@ impl FileFields {
                     json.skip_value()?;
                     return Ok(());
                 }
-                let (len, kept) = stream_base64(json, keep_bytes)?;
+                let (len, kept) = stream_base64(json, keep_bytes, buf)?;
                 self.bytes_len = Some(len);
                 self.bytes = kept;
             }
@@ -562,13 +567,14 @@ impl FileFields {
 /// Size of the chunks strings are read in.
 const CHUNK: usize = 64 << 10;
 
-/// Streams the next string value into the text, decoding UTF-8 across chunk boundaries.
+/// Streams the next string value into the text through `buf`, decoding UTF-8 across chunk boundaries.
 fn stream_text<R: Read, S: TextSink>(
     json: &mut JsonStreamReader<R>,
     text: &mut ArtifactText<S>,
+    buf: &mut Vec<u8>,
 ) -> Result<(), ScanError> {
     let mut reader = json.next_string_reader()?;
-    let mut buf = vec![0u8; CHUNK];
+    buf.resize(CHUNK, 0);
     // Bytes of a character cut by the chunk boundary (at most 3).
     let mut carry = 0usize;
     loop {
@@ -587,10 +593,8 @@ fn stream_text<R: Read, S: TextSink>(
                 ))));
             }
         };
-        // SAFETY-free: `valid` bytes were just checked.
-        if let Ok(s) = std::str::from_utf8(&buf[..valid]) {
-            text.text(s);
-        }
+        // `valid` bytes were just checked, so this is never the empty default.
+        text.text(std::str::from_utf8(&buf[..valid]).unwrap_or_default());
         buf.copy_within(valid..filled, 0);
         carry = filled - valid;
     }
@@ -602,18 +606,19 @@ fn stream_text<R: Read, S: TextSink>(
     Ok(())
 }
 
-/// Streams a base64 string: its decoded size, and the text itself when `keep`.
+/// Streams a base64 string through `buf`: its decoded size, and the text itself when `keep`.
 fn stream_base64<R: Read>(
     json: &mut JsonStreamReader<R>,
     keep: bool,
+    buf: &mut Vec<u8>,
 ) -> Result<(usize, Option<String>), ScanError> {
     let mut reader = json.next_string_reader()?;
-    let mut buf = vec![0u8; CHUNK];
+    buf.resize(CHUNK, 0);
     let mut kept = keep.then(Vec::new);
     let mut len = 0usize;
     let mut pad = 0usize;
     loop {
-        let n = reader.read(&mut buf)?;
+        let n = reader.read(buf)?;
         if n == 0 {
             break;
         }

@@ -222,8 +222,10 @@ fn page_query(query: &str) -> Result<(usize, Option<usize>), String> {
         };
         match key {
             "offset" => offset = number()?,
-            "length" if number()? > 0 => length = Some(number()?),
-            "length" => return Err("length must be 1 or more".into()),
+            "length" => match number()? {
+                0 => return Err("length must be 1 or more".into()),
+                n => length = Some(n),
+            },
             _ => {
                 return Err(format!(
                     "unknown parameter {key:?} (offset and length are read)"
