@@ -80,9 +80,12 @@ impl Bridge {
                 } else {
                     String::new()
                 };
-                Err(ReadFailure::NotFound(format!(
-                    "agent \"{name}\": task {task_id} {which}; its artifacts are: [{}]{more}",
-                    ids.join(", ")
+                // The ids are the agent's words: scrubbed here, since resources/read errors are not results.
+                Err(ReadFailure::NotFound(self.registry.scrubber.scrub(
+                    &format!(
+                        "agent \"{name}\": task {task_id} {which}; its artifacts are: [{}]{more}",
+                        ids.join(", ")
+                    ),
                 )))
             }
         }
