@@ -178,6 +178,23 @@ async fn rpc(body: Bytes) -> Response {
     match req["method"].as_str().unwrap_or("") {
         "GetTask" => match req["params"]["id"].as_str().unwrap_or("") {
             "big" => big_answer(id),
+            // The answer starts, then nothing more comes.
+            "stall" => {
+                let head = format!(
+                    "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"id\":\"stall\",\"artifacts\":[{{\"artifactId\":\"a\",\"parts\":[{{\"text\":\"begun"
+                );
+                let body = futures::StreamExt::chain(
+                    futures::stream::once(
+                        async move { Ok::<_, std::io::Error>(Bytes::from(head)) },
+                    ),
+                    futures::stream::pending(),
+                );
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    Body::from_stream(body),
+                )
+                    .into_response()
+            }
             tid @ ("task-chunks" | "task-mixed") => axum::Json(json!({"jsonrpc": "2.0", "id": id,
                 "result": {"id": tid, "contextId": "c", "status": {"state": "TASK_STATE_COMPLETED"},
                     "artifacts": small_artifacts(tid)}}))
@@ -397,6 +414,39 @@ async fn max_artifact_bytes_stops_a_read() {
         page.text().contains("agent \"b\"") && page.text().contains("max_artifact_bytes"),
         "{}",
         page.text()
+    );
+}
+
+/// `artifact_timeout_secs` bounds a read whose answer stalls: a tool error naming the agent, in time.
+#[tokio::test]
+async fn a_stalled_answer_ends_at_artifact_timeout_secs() {
+    let agent = BigAgent::start().await;
+    let bridge = bridge::start(
+        &format!(
+            "[bridge]\nartifact_timeout_secs = 2\n{}",
+            agent_toml("b", &agent.url, "")
+        ),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let page = bridge
+        .call(
+            "read_artifact",
+            json!({"agent": "b", "task_id": "stall", "artifact_id": "a"}),
+        )
+        .await;
+    assert!(page.is_error(), "{}", page.text());
+    assert!(
+        page.text().contains("agent \"b\"") && page.text().contains("no response within 2s"),
+        "{}",
+        page.text()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
     );
 }
 
