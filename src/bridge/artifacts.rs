@@ -96,7 +96,8 @@ impl Bridge {
 const SUMMARY_CHARS: usize = 500;
 /// Most lines in a summary.
 const SUMMARY_LINES: usize = 5;
-/// Artifacts and parts linked one by one in one result; the summaries of the rest still name their URIs.
+/// Artifacts linked one by one in one result; the summaries of the rest still name their URIs. (File parts
+/// become links of their own, one per part, bounded by the output a view keeps.)
 pub(super) const MAX_LINKS: usize = 20;
 
 /// A result's view with its large artifacts outlined, and the links that go with them.
@@ -123,15 +124,22 @@ pub(super) fn outline(agent: &str, view: &TaskView, threshold: usize) -> Option<
     };
     for artifact in &view.artifacts {
         let target = |part: Option<usize>| {
-            let artifact = Target::Artifact {
-                agent: agent.to_owned(),
-                task_id: task_id.to_owned(),
-                artifact_id: artifact.artifact_id.clone(),
-            };
+            let (agent, task_id) = (agent.to_owned(), task_id.to_owned());
+            let artifact_id = artifact.artifact_id.clone();
             match part {
-                None => artifact.uri(),
-                Some(n) => format!("{}/parts/{n}", artifact.uri()),
+                None => Target::Artifact {
+                    agent,
+                    task_id,
+                    artifact_id,
+                },
+                Some(index) => Target::Part {
+                    agent,
+                    task_id,
+                    artifact_id,
+                    index,
+                },
             }
+            .uri()
         };
         let text = text_of(artifact);
         let chars = text.chars().count();
