@@ -18,6 +18,8 @@ use super::sse;
 use super::types::{AgentCard, Binding, Message, ProtocolVersion, SendResponse, StreamEvent, Task};
 use super::wire::{self, Method, rpc};
 
+mod artifact;
+pub use artifact::{ArtifactError, ArtifactLimits};
 mod more;
 pub use more::offers_extended_card;
 mod rest;

@@ -10,8 +10,12 @@
 //! - `card_auth`: the card's security schemes set against the config (token URL, API-key header, what is missing);
 //! - `origin`: where an agent's requests (and credentials) may go;
 //! - `scrub`: configured secrets scrubbed out of what peers send back;
+//! - `artifact_text`: the one definition of an artifact's text, and a pager that keeps one page of it;
+//! - `artifact_scan`: one artifact read out of a streamed `tasks/get` answer, keeping only a page or a part;
 //! - `error`: `A2aError`.
 
+pub mod artifact_scan;
+pub mod artifact_text;
 pub mod card_auth;
 pub mod client;
 pub mod connect;

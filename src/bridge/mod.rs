@@ -18,11 +18,14 @@
 //! - `catalog`: the skills `find_skills` searches, ranked with BM25 (pure);
 //! - `schema`: tool input and output schemas derived from the Rust types (pure);
 //! - `registry`: the configured agents, card discovery with retry, the live tool table;
-//! - `resources`: MCP resources `a2a://{agent}/card` and `a2a://{agent}/tasks/{task_id}/artifacts/{id}`,
-//!   read from the agents.
+//! - `resources`: MCP resources `a2a://{agent}/card`, `a2a://{agent}/tasks/{task_id}/artifacts/{id}` (read
+//!   in pages) and `…/artifacts/{id}/parts/{index}` (file parts as blobs), read from the agents;
+//! - `artifacts`: large artifacts read from the agent a page at a time (streamed), and outlined in results
+//!   (summary and link) past `inline_artifact_chars`.
 //! - `files`: the `files` argument → A2A file parts (base64, URIs, `file://` under the roots over stdio);
 //! - `push`: push notifications from agents waking the calls that follow their tasks (HTTP mode).
 
+mod artifacts;
 mod ask;
 mod card_limits;
 mod catalog;

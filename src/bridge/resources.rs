@@ -1,23 +1,37 @@
 //! MCP resources (MCP 2025-11-25 resources) for what agents hold: each agent's card, `a2a://{agent}/card`, and
 //! each artifact of a task, `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`.
 //!
+//! and each file part of an artifact, `…/artifacts/{artifact_id}/parts/{index}`.
+//!
 //! Nothing is stored in the bridge: reading an artifact fetches the task from its agent (A2A v0.3 `tasks/get`,
-//! v1.0 `GetTask`), so any bridge process answers. The answer is within the agent's `max_response_bytes`, as
-//! every answer is, and scrubbed of configured secrets. Segments of the URIs are percent-encoded, so ids with
+//! v1.0 `GetTask`), so any bridge process answers. The answer is streamed and only one page of the artifact's
+//! text is kept (`bridge::artifacts`): an artifact URI reads as its text (`a2a::artifact_text`), a page at a
+//! time: `?offset=N&length=M` in characters (default and most: `MAX_RESOURCE_PAGE_CHARS` from 0), with the page's place in the `_meta` of the contents (`offset`, `length`,
+//! `totalChars`, and `nextUri` while there is more). A part URI reads as the part: file bytes as a blob with
+//! their media type, a file URI as `text/uri-list`. What is read is scrubbed of configured secrets (text only;
+//! a secret cut by a page boundary is not recognised). Segments of the URIs are percent-encoded, so ids with
 //! `/` or spaces round-trip.
 
 use rmcp::ErrorData as McpError;
-use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
-use serde_json::Value;
+use rmcp::model::{MetaObject, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
+use serde_json::json;
 
 use super::Bridge;
+use super::artifacts::ReadFailure;
 use super::handlers::card_output;
-use crate::a2a::{Artifact, Part};
+use crate::a2a::Artifact;
+use crate::a2a::artifact_scan::{PartContent, Want};
 
 /// The URI scheme of everything the bridge serves as a resource.
 pub const SCHEME: &str = "a2a://";
 /// The template of artifact resources (RFC 6570).
 pub const ARTIFACT_TEMPLATE: &str = "a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}";
+/// The template of one part of an artifact (file parts: blobs, or their URI).
+pub const PART_TEMPLATE: &str =
+    "a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}/parts/{index}";
+/// Most characters of one page of an artifact read as a resource (`?length=`), and the page of a URI without
+/// `length`: an artifact up to this size reads whole, and a page stays within a few megabytes of memory.
+pub const MAX_RESOURCE_PAGE_CHARS: usize = 1 << 20;
 /// The template of card resources.
 pub const CARD_TEMPLATE: &str = "a2a://{agent}/card";
 
@@ -37,6 +51,17 @@ pub enum Target {
         task_id: String,
         /// The A2A artifact id within that task.
         artifact_id: String,
+    },
+    /// `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}/parts/{index}`: one part of an artifact.
+    Part {
+        /// The agent's configured name.
+        agent: String,
+        /// The A2A task id.
+        task_id: String,
+        /// The A2A artifact id within that task.
+        artifact_id: String,
+        /// The part's index in the artifact, from 0.
+        index: usize,
     },
 }
 
@@ -64,7 +89,33 @@ impl Target {
                     artifact_id: artifact_id.clone(),
                 })
             }
+            [agent, tasks, task_id, artifacts, artifact_id, parts, index]
+                if tasks == "tasks"
+                    && artifacts == "artifacts"
+                    && parts == "parts"
+                    && !agent.is_empty()
+                    && !task_id.is_empty() =>
+            {
+                Some(Target::Part {
+                    agent: agent.clone(),
+                    task_id: task_id.clone(),
+                    artifact_id: artifact_id.clone(),
+                    index: index
+                        .parse()
+                        .ok()
+                        .filter(|_| index.bytes().all(|b| b.is_ascii_digit()))?,
+                })
+            }
             _ => None,
+        }
+    }
+
+    /// The agent the target belongs to.
+    pub fn agent(&self) -> &str {
+        match self {
+            Target::Card { agent }
+            | Target::Artifact { agent, .. }
+            | Target::Part { agent, .. } => agent,
         }
     }
 
@@ -78,6 +129,17 @@ impl Target {
                 artifact_id,
             } => format!(
                 "{SCHEME}{}/tasks/{}/artifacts/{}",
+                encode(agent),
+                encode(task_id),
+                encode(artifact_id)
+            ),
+            Target::Part {
+                agent,
+                task_id,
+                artifact_id,
+                index,
+            } => format!(
+                "{SCHEME}{}/tasks/{}/artifacts/{}/parts/{index}",
                 encode(agent),
                 encode(task_id),
                 encode(artifact_id)
@@ -123,9 +185,17 @@ pub fn templates() -> Vec<ResourceTemplate> {
         ResourceTemplate::new(ARTIFACT_TEMPLATE, "artifact")
             .with_title("A2A task artifact")
             .with_description(
-                "One artifact of an A2A task, read from the agent: text parts as text, data parts as JSON, \
-                 file parts with bytes as blobs, file parts by URI as text/uri-list. The task_id comes from a \
-                 tool result; read_artifact without artifact_id lists a task's artifacts.",
+                "One artifact of an A2A task, read from the agent as text (text parts as they are, data parts \
+                 as JSON, file parts as a line naming them), a page at a time: add ?offset=N&length=M \
+                 (characters); _meta says the total and the next page's URI. The task_id comes from a tool \
+                 result; read_artifact without artifact_id lists a task's artifacts.",
+            )
+            .with_mime_type("text/plain"),
+        ResourceTemplate::new(PART_TEMPLATE, "artifact_part")
+            .with_title("A2A artifact part")
+            .with_description(
+                "One file part of an A2A task's artifact (index from 0): bytes as a blob with their media \
+                 type, a file by URI as text/uri-list.",
             ),
         ResourceTemplate::new(CARD_TEMPLATE, "agent_card")
             .with_title("A2A agent card")
@@ -134,37 +204,36 @@ pub fn templates() -> Vec<ResourceTemplate> {
     ]
 }
 
-/// The text of an artifact as `read_artifact` pages it: text parts as they are, data parts as JSON, file parts
-/// as a line naming them; parts separated by newlines.
+/// The text of an artifact as results show it and `read_artifact` pages it (`a2a::artifact_text`).
 pub fn artifact_text(artifact: &Artifact) -> String {
-    let mut out = String::new();
-    for part in &artifact.parts {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        match part {
-            Part::Text { text, .. } => out.push_str(text),
-            Part::Data { data, .. } => out.push_str(&data.to_string()),
-            Part::File {
-                bytes,
-                uri,
-                media_type,
-                name,
-            } => {
-                let name = name.as_deref().unwrap_or("file");
-                let media = media_type.as_deref().unwrap_or("application/octet-stream");
-                match (uri, bytes) {
-                    (Some(uri), _) => out.push_str(&format!("[file {name} ({media}) at {uri}]")),
-                    (None, Some(b)) => out.push_str(&format!(
-                        "[file {name} ({media}), {} bytes: read the artifact as a resource for its content]",
-                        b.len() / 4 * 3
-                    )),
-                    (None, None) => out.push_str(&format!("[file {name} ({media})]")),
-                }
+    crate::a2a::artifact_text::text_of(artifact)
+}
+
+/// `?offset=N&length=M` of an artifact URI, in characters; `Err` names what is wrong.
+fn page_query(query: &str) -> Result<(usize, Option<usize>), String> {
+    let mut offset = 0;
+    let mut length = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{key} must be a whole number of characters, got {value:?}"))
+        };
+        match key {
+            "offset" => offset = number()?,
+            "length" => match number()? {
+                0 => return Err("length must be 1 or more".into()),
+                n => length = Some(n),
+            },
+            _ => {
+                return Err(format!(
+                    "unknown parameter {key:?} (offset and length are read)"
+                ));
             }
         }
     }
-    out
+    Ok((offset, length))
 }
 
 impl Bridge {
@@ -195,86 +264,115 @@ impl Bridge {
     }
 
     /// `resources/read` of an `a2a://` URI. An unknown URI or agent, a task or artifact the agent does not
-    /// have: `-32002` (resource not found) naming it; an agent that cannot be reached: an internal error
-    /// naming the agent and the cause.
+    /// have: `-32002` (resource not found) naming it; bad page parameters: invalid params; an agent that
+    /// cannot be read: an internal error naming the agent and the cause.
     pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, McpError> {
         let not_found = |why: String| McpError::resource_not_found(why, None);
-        let target = Target::parse(uri).ok_or_else(|| {
+        let (base, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let target = Target::parse(base).ok_or_else(|| {
             not_found(format!(
-                "{uri}: not a resource of this bridge (it serves {CARD_TEMPLATE} and {ARTIFACT_TEMPLATE})"
+                "{uri}: not a resource of this bridge (it serves {CARD_TEMPLATE}, {ARTIFACT_TEMPLATE} and \
+                 {PART_TEMPLATE})"
             ))
         })?;
-        let name = match &target {
-            Target::Card { agent } | Target::Artifact { agent, .. } => agent,
-        };
+        if !query.is_empty() && !matches!(target, Target::Artifact { .. }) {
+            return Err(McpError::invalid_params(
+                format!("{uri}: only artifact URIs take ?offset=&length="),
+                None,
+            ));
+        }
         let agent = self
-            .agent(name)
+            .agent(target.agent())
             .map_err(|e| not_found(format!("{uri}: {}", e.reason())))?;
+        let failed = |f: ReadFailure| match f {
+            ReadFailure::NotFound(m) => not_found(format!("{uri}: {m}")),
+            ReadFailure::Agent(m) => McpError::internal_error(m, None),
+        };
         let contents = match &target {
             Target::Card { .. } => {
                 let mut card = card_output(&agent, self.settings.max_description_chars);
                 self.registry.scrubber.scrub_value(&mut card);
-                vec![
-                    ResourceContents::text(card.to_string(), uri)
-                        .with_mime_type("application/json"),
-                ]
+                ResourceContents::text(card.to_string(), uri).with_mime_type("application/json")
             }
             Target::Artifact {
                 task_id,
                 artifact_id,
                 ..
             } => {
-                let task = agent.conn.client.get_task(task_id).await.map_err(|e| {
-                    let e = self.registry.scrubber.scrub_error(e);
-                    McpError::internal_error(
-                        format!("agent \"{}\": task {task_id}: {e}", agent.name()),
-                        None,
+                let (offset, length) = page_query(query)
+                    .map_err(|m| McpError::invalid_params(format!("{uri}: {m}"), None))?;
+                let length = length
+                    .unwrap_or(MAX_RESOURCE_PAGE_CHARS)
+                    .min(MAX_RESOURCE_PAGE_CHARS);
+                let found = self
+                    .read_from_agent(
+                        &agent,
+                        task_id,
+                        Some(artifact_id),
+                        Want::Text { offset, length },
                     )
-                })?;
-                let artifact = task
-                    .artifacts
-                    .iter()
-                    .find(|a| &a.artifact_id == artifact_id)
-                    .ok_or_else(|| {
-                        not_found(format!(
-                            "{uri}: task {task_id} of agent \"{}\" has no artifact {artifact_id:?}",
-                            agent.name()
-                        ))
-                    })?;
-                self.artifact_contents(uri, artifact)
+                    .await
+                    .map_err(failed)?;
+                let total = found.pager.total_chars;
+                let start = offset.min(total);
+                let got = found.pager.page.chars().count();
+                let mut meta = json!({
+                    "offset": start,
+                    "length": got,
+                    "totalChars": total,
+                    "totalBytes": found.pager.total_bytes,
+                });
+                if start + got < total {
+                    meta["nextUri"] =
+                        json!(format!("{base}?offset={}&length={length}", start + got));
+                }
+                let serde_json::Value::Object(meta) = meta else {
+                    unreachable!("built as an object")
+                };
+                ResourceContents::text(self.registry.scrubber.scrub(&found.pager.page), uri)
+                    .with_meta(MetaObject(meta))
+            }
+            Target::Part {
+                task_id,
+                artifact_id,
+                index,
+                ..
+            } => {
+                let found = self
+                    .read_from_agent(&agent, task_id, Some(artifact_id), Want::Part(*index))
+                    .await
+                    .map_err(failed)?;
+                match found.part {
+                    Some(PartContent::Bytes {
+                        base64, media_type, ..
+                    }) => ResourceContents::blob(base64, uri).with_mime_type(
+                        media_type.unwrap_or_else(|| "application/octet-stream".into()),
+                    ),
+                    Some(PartContent::Uri { uri: file_uri, .. }) => {
+                        ResourceContents::text(self.registry.scrubber.scrub(&file_uri), uri)
+                            .with_mime_type("text/uri-list")
+                    }
+                    Some(PartContent::NotFile { kind }) => {
+                        return Err(not_found(format!(
+                            "{uri}: part {index} is a {kind} part, not a file: read the artifact's text at {}",
+                            Target::Artifact {
+                                agent: agent.name().to_owned(),
+                                task_id: task_id.clone(),
+                                artifact_id: artifact_id.clone(),
+                            }
+                            .uri()
+                        )));
+                    }
+                    None => {
+                        return Err(not_found(format!(
+                            "{uri}: artifact {artifact_id:?} of task {task_id} has {} parts (indexes from 0)",
+                            found.parts
+                        )));
+                    }
+                }
             }
         };
-        Ok(ReadResourceResult::new(contents))
-    }
-
-    /// One resource content per part, scrubbed.
-    fn artifact_contents(&self, uri: &str, artifact: &Artifact) -> Vec<ResourceContents> {
-        let scrub = |s: &str| self.registry.scrubber.scrub(s);
-        artifact
-            .parts
-            .iter()
-            .map(|part| match part {
-                Part::Text { text, .. } => ResourceContents::text(scrub(text), uri),
-                Part::Data { data, .. } => {
-                    let mut data: Value = data.clone();
-                    self.registry.scrubber.scrub_value(&mut data);
-                    ResourceContents::text(data.to_string(), uri).with_mime_type("application/json")
-                }
-                Part::File {
-                    bytes: Some(bytes),
-                    media_type,
-                    ..
-                } => ResourceContents::blob(bytes.clone(), uri).with_mime_type(
-                    media_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".into()),
-                ),
-                Part::File { uri: file_uri, .. } => {
-                    ResourceContents::text(scrub(file_uri.as_deref().unwrap_or("")), uri)
-                        .with_mime_type("text/uri-list")
-                }
-            })
-            .collect()
+        Ok(ReadResourceResult::new(vec![contents]))
     }
 }
 
@@ -316,25 +414,26 @@ mod tests {
     }
 
     #[test]
-    fn artifact_text_joins_parts() {
-        let artifact = Artifact {
-            artifact_id: "a".into(),
-            name: None,
-            description: None,
-            parts: vec![
-                Part::text("first"),
-                Part::data(serde_json::json!({"k": 1})),
-                Part::File {
-                    bytes: None,
-                    uri: Some("https://x/f.pdf".into()),
-                    media_type: Some("application/pdf".into()),
-                    name: Some("f.pdf".into()),
-                },
-            ],
+    fn part_uris_round_trip() {
+        let t = Target::Part {
+            agent: "a".into(),
+            task_id: "t".into(),
+            artifact_id: "x y".into(),
+            index: 3,
         };
-        assert_eq!(
-            artifact_text(&artifact),
-            "first\n{\"k\":1}\n[file f.pdf (application/pdf) at https://x/f.pdf]"
-        );
+        assert_eq!(t.uri(), "a2a://a/tasks/t/artifacts/x%20y/parts/3");
+        assert_eq!(Target::parse(&t.uri()), Some(t));
+        assert_eq!(Target::parse("a2a://a/tasks/t/artifacts/x/parts/-1"), None);
+        assert_eq!(Target::parse("a2a://a/tasks/t/artifacts/x/parts/+1"), None);
+        assert_eq!(Target::parse("a2a://a/tasks/t/artifacts/x/part/1"), None);
+    }
+
+    #[test]
+    fn page_queries() {
+        assert_eq!(page_query(""), Ok((0, None)));
+        assert_eq!(page_query("offset=5&length=7"), Ok((5, Some(7))));
+        assert!(page_query("length=0").is_err());
+        assert!(page_query("offset=-1").is_err());
+        assert!(page_query("from=1").is_err());
     }
 }

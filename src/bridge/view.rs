@@ -244,6 +244,21 @@ fn artifact_cost(artifact: &Artifact) -> usize {
 }
 
 impl TaskView {
+    /// A copy without the artifacts (which can be large), for a view whose artifacts are replaced.
+    pub fn clone_without_artifacts(&self) -> TaskView {
+        TaskView {
+            task_id: self.task_id.clone(),
+            context_id: self.context_id.clone(),
+            state: self.state,
+            status_message: self.status_message.clone(),
+            artifacts: Vec::new(),
+            reply: self.reply.clone(),
+            interim: self.interim.clone(),
+            final_seen: self.final_seen,
+            output: self.output.clone(),
+        }
+    }
+
     pub fn from_task(task: Task) -> Self {
         let mut view = TaskView::default();
         view.merge_task(task);

@@ -97,6 +97,14 @@ pub struct BridgeSettings {
     /// Directories whose files a call may send by `file://` URI over stdio (`file_roots`): `~` expanded,
     /// relative paths taken from the config file's directory; canonicalized when a call uses them.
     pub file_roots: Vec<PathBuf>,
+    /// An artifact whose text is longer than this (in characters), or a file part with more bytes, is not
+    /// inlined in a tool result: a summary and a resource link stand in for it (default: `max_result_chars`).
+    pub inline_artifact_chars: usize,
+    /// Most bytes of one `tasks/get` answer read for `read_artifact` and `resources/read` of an artifact,
+    /// which stream it and keep one page (unlike `max_response_bytes`, which bounds answers held whole).
+    pub max_artifact_bytes: usize,
+    /// Longest time one such read may take, response head included.
+    pub artifact_timeout: Duration,
 }
 
 /// What `tools/list` holds (`bridge.tool_mode`).
@@ -122,6 +130,10 @@ pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
 /// Default `max_file_bytes`: a few photos or a long PDF, while the base64 of a whole call's files (4/3 of
 /// it) stays under the 16 MiB line MCP clients allow on stdio.
 pub const DEFAULT_MAX_FILE_BYTES: usize = 10 << 20;
+/// Default `max_artifact_bytes`: artifacts of a few hundred megabytes are read in pages.
+pub const DEFAULT_MAX_ARTIFACT_BYTES: usize = 256 << 20;
+/// Default `artifact_timeout_secs`: 256 MiB at about 1 MB/s.
+pub const DEFAULT_ARTIFACT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Default cap on a tool result's text, so one agent's huge artifact cannot flood the model's context.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
@@ -165,6 +177,9 @@ impl Default for BridgeSettings {
             tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             file_roots: Vec::new(),
+            inline_artifact_chars: DEFAULT_MAX_RESULT_CHARS,
+            max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
+            artifact_timeout: DEFAULT_ARTIFACT_TIMEOUT,
         }
     }
 }
@@ -206,6 +221,9 @@ struct RawBridge {
     max_file_bytes: Option<usize>,
     #[serde(default)]
     file_roots: Vec<String>,
+    inline_artifact_chars: Option<usize>,
+    max_artifact_bytes: Option<usize>,
+    artifact_timeout_secs: Option<f64>,
 }
 
 impl Config {
@@ -344,6 +362,13 @@ fn validate_bridge(raw: &RawBridge, dir: &Path) -> Result<BridgeSettings, (Strin
             .enumerate()
             .map(|(i, r)| file_root(r, dir).map_err(|m| (format!("bridge.file_roots[{i}]"), m)))
             .collect::<Result<_, _>>()?,
+        inline_artifact_chars: positive(raw.inline_artifact_chars, "bridge.inline_artifact_chars")?
+            .or(raw.max_result_chars)
+            .unwrap_or(d.inline_artifact_chars),
+        max_artifact_bytes: positive(raw.max_artifact_bytes, "bridge.max_artifact_bytes")?
+            .unwrap_or(d.max_artifact_bytes),
+        artifact_timeout: seconds(raw.artifact_timeout_secs, "bridge.artifact_timeout_secs")?
+            .unwrap_or(d.artifact_timeout),
         max_tool_name_len: match raw.max_tool_name_length {
             Some(n) if !TOOL_NAME_LEN_RANGE.contains(&n) => {
                 return Err((

@@ -298,6 +298,21 @@ async fn non_streaming_agents_are_polled() {
         let call = bridge.call(tool, json!({"message": "slow:1"})).await;
         assert!(!call.is_error(), "{}", call.text());
         assert!(call.text().contains("slow done"), "{}", call.text());
+        // The artifact read back through the streamed GetTask reader (JSON-RPC, v0.3 and v1.0).
+        let page = bridge
+            .call(
+                "read_artifact",
+                json!({"agent": &tool[..tool.len() - 5], "task_id": call.structured()["task_id"]}),
+            )
+            .await;
+        assert!(!page.is_error(), "{tool}: {}", page.text());
+        let read = page.structured()["text"].as_str().unwrap_or_default();
+        assert!(
+            call.text().starts_with(read),
+            "{tool}: {read:?} / {}",
+            call.text()
+        );
+        assert!(read.contains("slow done"), "{tool}: {read}");
         assert!(
             !call.progress.is_empty(),
             "state changes are relayed while polling: {tool} {}",

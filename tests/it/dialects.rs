@@ -39,6 +39,20 @@ fn task_id(call: &Call) -> String {
         .to_owned()
 }
 
+/// `read_artifact` of task `id`'s only artifact (the answer streamed and read for a page, in every dialect):
+/// its text, after checking the page is the whole of it.
+async fn read_only_artifact(bridge: &Bridge, id: &str, what: &str) -> String {
+    let page = bridge
+        .call("read_artifact", json!({"agent": "d", "task_id": id}))
+        .await;
+    assert!(!page.is_error(), "{what}: {}", page.text());
+    let s = page.structured();
+    let text = s["text"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(s["total_chars"], text.chars().count(), "{what}: {s}");
+    assert!(s.get("next_offset").is_none(), "{what}: {s}");
+    text
+}
+
 async fn protocol_listed(bridge: &Bridge) -> Value {
     let listed = bridge.call("list_agents", json!({})).await;
     listed.structured()["agents"][0]["protocol"].clone()
@@ -106,6 +120,8 @@ async fn draft_eddi_agent_answers_send_and_get_task() {
     assert!(got.text().contains("echo: hello draft"), "{}", got.text());
     assert_eq!(agent.methods(), ["tasks/send", "tasks/get"]);
     assert_eq!(protocol_listed(&bridge).await, "draft");
+    let text = read_only_artifact(&bridge, &id, "EDDI draft").await;
+    assert!(text.contains("echo: hello draft"), "{text}");
 }
 
 /// Continuing a draft task is another `tasks/send` with the same id (and no new session); a later call in
@@ -258,6 +274,8 @@ async fn draft_python_a2a_agent_works_through_the_bridge() {
         .await;
     assert_eq!(state(&got), "completed", "{}", got.text());
     assert!(got.text().contains("echo: hello pya2a"), "{}", got.text());
+    let text = read_only_artifact(&bridge, &task_id(&streamed), "python-a2a").await;
+    assert!(text.contains("echo: hello pya2a"), "{text}");
     ask_and_answer(&bridge, &tool, "python-a2a").await;
     let failed = bridge
         .call(&tool, json!({"message": "fail:", "wait_seconds": 30}))
@@ -318,6 +336,11 @@ async fn rest_checks(bridge: &Bridge, what: &str, full: bool) {
         call.text()
     );
     assert_eq!(state(&call), "completed", "{what}");
+    let text = read_only_artifact(bridge, &task_id(&call), what).await;
+    assert!(
+        text.contains("echo:") && text.contains("hello rest"),
+        "{what}: {text}"
+    );
 
     let slow = bridge
         .call(tool, json!({"message": "slow:2", "wait_seconds": 0.5}))
@@ -390,6 +413,9 @@ async fn rest_checks(bridge: &Bridge, what: &str, full: bool) {
         "{what}: {}",
         data.text()
     );
+    // The data part read for a page is the same JSON (a v0.3 HTTP+JSON agent's wrapper taken off).
+    let text = read_only_artifact(bridge, &task_id(&data), what).await;
+    assert_eq!(text, data.structured()["data"][0].to_string(), "{what}");
     let reply = bridge
         .call(tool, json!({"message": "msg:direct", "wait_seconds": 30}))
         .await;

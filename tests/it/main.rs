@@ -14,6 +14,7 @@ mod gemini;
 mod hostile;
 mod hosts;
 mod http;
+mod large;
 mod list_tasks;
 mod long;
 mod push;

@@ -40,6 +40,7 @@ async fn cards_and_artifacts_are_resources_and_read_artifact_pages() {
         templates,
         [
             "a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}",
+            "a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}/parts/{index}",
             "a2a://{agent}/card"
         ]
     );
@@ -139,7 +140,7 @@ async fn long_output_links_its_artifacts() {
     let agent = Scripted::start().await;
     let bridge = bridge::start(
         &format!(
-            "[bridge]\nmax_result_chars = 4\n{}",
+            "[bridge]\nmax_result_chars = 4\ninline_artifact_chars = 1000\n{}",
             agent_toml("s", &agent.url, "")
         ),
         Generation::Legacy,

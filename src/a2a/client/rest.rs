@@ -128,7 +128,7 @@ impl A2aClient {
         clippy::too_many_arguments,
         reason = "one private call path, each argument a different concern"
     )]
-    async fn rest_send(
+    pub(super) async fn rest_send(
         &self,
         version: ProtocolVersion,
         request: &RestRequest,

@@ -377,30 +377,48 @@ impl Bridge {
     /// `result_from_view` with the configured text cap and a note on output cut by `max_output_bytes`,
     /// scrubbed of configured secrets.
     pub(super) fn result(&self, agent: &str, view: &TaskView, ending: Ending) -> CallToolResult {
-        let mut result = result_from_view(agent, view, ending, self.settings.max_result_chars);
+        // Artifacts past `inline_artifact_chars` are summarised and linked instead of inlined.
+        let outlined = super::artifacts::outline(agent, view, self.settings.inline_artifact_chars);
+        let (shown, skip) = match &outlined {
+            Some(o) => (&o.view, o.outlined.as_slice()),
+            None => (view, &[][..]),
+        };
+        let mut result = result_from_view(agent, shown, ending, self.settings.max_result_chars);
         if let Some(cut) = view.output_cut() {
             if let Some(m) = crate::telemetry::metrics() {
                 m.bytes_cut(agent, "max_output_bytes", cut);
             }
             note_output_cut(&mut result, agent, view, cut);
         }
-        link_long_artifacts(&mut result, agent, view, self.settings.max_result_chars);
+        let linked = outlined.as_ref().map_or(0, |o| o.links.len());
+        link_long_artifacts(
+            &mut result,
+            agent,
+            shown,
+            self.settings.max_result_chars,
+            (skip, linked),
+        );
+        if let Some(o) = outlined {
+            super::artifacts::add_links(&mut result, o);
+        }
         super::scrub_result::scrub_result(&self.registry.scrubber, result)
     }
 }
 
-/// Artifacts linked one by one in the note of a long result.
-const MAX_LINKED_ARTIFACTS: usize = 20;
+/// Artifacts linked one by one in a result (outlined ones included).
+const MAX_LINKED_ARTIFACTS: usize = super::artifacts::MAX_LINKS;
 
 /// When the artifacts' text is longer than `max_chars` (so the result's text was cut), links every artifact
 /// of the task as a resource (`a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`) and says how to read
 /// the rest with `read_artifact`, in the text and in `structuredContent.text`: the agent keeps the whole
-/// output, and nothing is lost because it was long.
+/// output, and nothing is lost because it was long. `(outlined, linked)`: the artifacts already outlined and
+/// linked (`artifacts::outline`), left alone, and how many links the result has already.
 fn link_long_artifacts(
     result: &mut CallToolResult,
     agent: &str,
     view: &TaskView,
     max_chars: usize,
+    (outlined, linked): (&[String], usize),
 ) {
     let Some(task_id) = view.task_id.as_deref() else {
         return;
@@ -408,6 +426,7 @@ fn link_long_artifacts(
     let texts: Vec<(&crate::a2a::Artifact, usize)> = view
         .artifacts
         .iter()
+        .filter(|a| !outlined.contains(&a.artifact_id))
         .map(|a| (a, super::resources::artifact_text(a).chars().count()))
         .collect();
     if texts.iter().map(|(_, n)| n).sum::<usize>() <= max_chars {
@@ -417,7 +436,8 @@ fn link_long_artifacts(
     let mut lines = Vec::new();
     // A bounded note: the first `MAX_LINKED_ARTIFACTS` get a link and a line, the rest are counted
     // (`read_artifact` without `artifact_id` lists them all).
-    for (artifact, chars) in texts.into_iter().take(MAX_LINKED_ARTIFACTS) {
+    let room = MAX_LINKED_ARTIFACTS.saturating_sub(linked);
+    for (artifact, chars) in texts.into_iter().take(room) {
         let target = super::resources::Target::Artifact {
             agent: agent.to_owned(),
             task_id: task_id.to_owned(),
@@ -440,10 +460,10 @@ fn link_long_artifacts(
             artifact.artifact_id, artifact.artifact_id
         ));
     }
-    if count > MAX_LINKED_ARTIFACTS {
+    if count > room {
         lines.push(format!(
             "and {} more artifacts (read_artifact without artifact_id lists them)",
-            count - MAX_LINKED_ARTIFACTS
+            count - room
         ));
     }
     let note = format!(

@@ -1,6 +1,7 @@
-//! `read_artifact`: one page of an artifact's text, for clients that do not read MCP resources. The task is
-//! fetched from the agent (A2A v0.3 `tasks/get`, v1.0 `GetTask`) on every call, so any bridge process answers
-//! and nothing is kept between pages.
+//! `read_artifact`: one page of an artifact's text (`a2a::artifact_text`), for clients that do not read MCP
+//! resources. The task is fetched from the agent (A2A v0.3 `tasks/get`, v1.0 `GetTask`) on every call and
+//! streamed, keeping only the page (`bridge::artifacts`), so any bridge process answers, nothing is kept
+//! between pages, and an artifact of any size (within `max_artifact_bytes`) is read in bounded memory.
 
 use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use schemars::JsonSchema;
@@ -8,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::AGENT_NAME;
 use super::args::{opt_number, opt_text, text};
+use crate::a2a::artifact_scan::Want;
 use crate::bridge::Bridge;
-use crate::bridge::resources::{Target, artifact_text};
+use crate::bridge::resources::Target;
 use crate::bridge::result::error_result;
 use crate::bridge::schema::input_schema;
 
@@ -96,60 +98,30 @@ impl Bridge {
                 return error_result(name, &format!("length must be 1 or more, got {n}"), None);
             }
         };
-        let task = match agent.conn.client.get_task(&args.task_id).await {
-            Ok(task) => task,
-            Err(e) => return error_result(name, &format!("task {}: {e}", args.task_id), None),
+        let want = Want::Text { offset, length };
+        let found = match self
+            .read_from_agent(&agent, &args.task_id, args.artifact_id.as_deref(), want)
+            .await
+        {
+            Ok(found) => found,
+            Err(failure) => return error_result(name, failure.message(), None),
         };
-        let found = match &args.artifact_id {
-            Some(id) => task.artifacts.iter().find(|a| &a.artifact_id == id),
-            None if task.artifacts.len() == 1 => task.artifacts.first(),
-            None => None,
-        };
-        let Some(artifact) = found else {
-            let ids: Vec<&str> = task
-                .artifacts
-                .iter()
-                .map(|a| a.artifact_id.as_str())
-                .collect();
-            let which = match &args.artifact_id {
-                Some(id) => format!("has no artifact {id:?}"),
-                None => "has more than one artifact (or none): pass artifact_id".to_owned(),
-            };
-            return error_result(
-                name,
-                &format!(
-                    "task {} {which}; its artifacts are: [{}]",
-                    args.task_id,
-                    ids.join(", ")
-                ),
-                None,
-            );
-        };
-        let whole = artifact_text(artifact);
-        let total_chars = whole.chars().count();
-        let mut chars = whole.char_indices().map(|(i, _)| i).chain([whole.len()]);
-        let start = chars
-            .clone()
-            .nth(offset.min(total_chars))
-            .unwrap_or(whole.len());
-        let end_at = offset
-            .min(total_chars)
-            .saturating_add(length)
-            .min(total_chars);
-        let end = chars.nth(end_at).unwrap_or(whole.len());
-        let page_text = &whole[start..end];
+        let total_chars = found.pager.total_chars;
+        let start = offset.min(total_chars);
+        let page_text = found.pager.page.as_str();
+        let end_at = start + page_text.chars().count();
         let page = Page {
             agent: name,
             task_id: &args.task_id,
-            artifact_id: &artifact.artifact_id,
+            artifact_id: &found.artifact_id,
             uri: Target::Artifact {
                 agent: name.to_owned(),
                 task_id: args.task_id.clone(),
-                artifact_id: artifact.artifact_id.clone(),
+                artifact_id: found.artifact_id.clone(),
             }
             .uri(),
-            offset: offset.min(total_chars),
-            length: end_at - offset.min(total_chars),
+            offset: start,
+            length: end_at - start,
             total_chars,
             next_offset: (end_at < total_chars).then_some(end_at),
             text: page_text,

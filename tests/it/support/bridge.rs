@@ -207,7 +207,16 @@ impl ClientHandler for Recorder {
 /// A running bridge (the built binary on stdio) with a connected client.
 pub struct Bridge {
     session: Session,
+    /// The bridge process's id (for its memory, `hostile::peak_rss`).
+    pid: u32,
     _dir: tempfile::TempDir,
+}
+
+impl Bridge {
+    /// The bridge process's id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
 }
 
 /// A connected MCP client and what it recorded; the stdio and HTTP tests share it.
@@ -285,12 +294,12 @@ pub async fn start_with_env(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let (client, _pid) =
-        process::connect_stdio(cmd, Stdio::inherit(), recorder.clone(), generation)
-            .await
-            .unwrap_or_else(|e| panic!("{e:#}"));
+    let (client, pid) = process::connect_stdio(cmd, Stdio::inherit(), recorder.clone(), generation)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
     Bridge {
         session: Session { client, recorder },
+        pid,
         _dir: dir,
     }
 }
