@@ -454,11 +454,10 @@ fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
 /// What the arguments of every message-sending tool mean, in full: said once, in `send_message`'s description
 /// and in the server instructions, because skill tools repeat their input schema and so describe each
 /// argument in a few words only (see `handlers::message::MessageArgs`).
-pub const ARGUMENTS_EXPLAINED: &str = "Arguments of every tool that sends a message to an agent: message is what \
-to ask, in plain language; context_id, from an earlier result of the same agent, continues that conversation; \
-task_id, from a result in state input-required, answers the agent's question; data is a JSON object (as JSON \
-text) sent next to the text as a data part; wait_seconds is how long to wait for the result, after which a \
-task still running comes back with its task_id, to collect with get_task.";
+pub const ARGUMENTS_EXPLAINED: &str = "Arguments of every tool that sends a message: message, what to ask in \
+plain language; context_id, from an earlier result of the same agent, to continue that conversation; task_id, \
+from an input-required result, to answer the agent's question; data, a JSON object (as JSON text) sent as a data \
+part; wait_seconds, how long to wait before a task still running comes back with its task_id for get_task.";
 
 /// Most examples of a skill shown in its tool's description (the rest are searched by `find_skills`).
 const MAX_EXAMPLES: usize = 3;
