@@ -290,9 +290,10 @@ fn catalog_target(r: &Results) -> Option<Target> {
     let largest = judged.iter().map(|row| row.list_bytes).max()?;
     let counts: Vec<String> = judged
         .iter()
-        .map(|row| row.agents.to_string())
+        .map(|row| row.agents)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
+        .map(|n| thousands(n as f64))
         .collect();
     Some(Target {
         goal: format!(

@@ -487,10 +487,10 @@ fn cut_chars(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A skill tool: what the model reads is the skill's description (bounded by `max_description_chars`), a
-/// few short examples and which agent and skill it is. The agent's own description is not repeated per skill:
-/// `list_agents` and the agent's card say it once. How to continue a conversation is in the argument
-/// descriptions and the server instructions.
+/// A skill tool: what the model reads is the skill's description (bounded by `max_description_chars`) and a
+/// few short examples; the title names the agent and the skill (and the description does, for a skill that
+/// has neither). The agent's own description is not repeated per skill: `list_agents` and the agent's card say
+/// it once. What the arguments mean is said once, in the server instructions and `send_message`'s description.
 fn skill_tool(name: &str, agent: &str, skill: &Skill, input: &Arc<JsonObject>) -> Tool {
     let mut d = String::new();
     let description = skill.description.trim();
