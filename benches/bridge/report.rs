@@ -988,6 +988,11 @@ const NOTES: &str = "
   cap, not refused); the annotations only where they differ from MCP's defaults (`destructiveHint: false`); the
   title once. Output schemas (on `send_message`, `get_task`, `cancel_task`) carry types and names, no
   descriptions.
+- **Many agents.** In `skills` mode the list grows with every skill (megabytes at 2,000 agents, and a
+  client pages through it); in `compact` mode, and in `auto` past its threshold, it is the bridge's own tools
+  and `find_skills`, the same few kilobytes however many agents there are. `find_skills` ranks every skill
+  sharing a word with the query (BM25 over one index built with the tool table), so its time grows with the
+  matches: the demo agents' identical skills make every agent match, a worst case.
 - **Growth.** `tools/list` grows with the number of tools because its answer does. A call's cost does not grow with
   the number of agents. Start-up stays 10–20 ms behind the slowest card with 50 agents and 40–70 ms with 200: the
   tool table is built once when the list is read, not once per agent.
