@@ -9,10 +9,12 @@
 //!
 //! - `peers`: the processes (agent, bridge) and the clients (MCP, direct A2A);
 //! - `measure`: latency percentiles and throughput at a fixed concurrency;
+//! - `catalog`: `tools/list` and `find_skills` with 10 to 2,000 agents in each tool mode;
 //! - `report`: the markdown tables and the targets;
 //! - `process` (shared with `tests/it`): starting the bridge and the demo agent.
 
 // Shared with the integration tests: the official SDK clients, provisioned under target/ on first use.
+mod catalog;
 #[allow(dead_code)] // the bench uses the provisioning, not the scenarios
 #[path = "../../tests/it/support/clients.rs"]
 mod clients;
@@ -69,6 +71,13 @@ pub struct Plan {
     /// warm-up calls).
     pub callgrind_calls: usize,
     pub callgrind_peer_calls: usize,
+    /// Agent counts of the catalog section (each in every tool mode).
+    pub catalog_agents: Vec<usize>,
+    /// The compact-list target is judged at this many agents and more.
+    pub catalog_judged_from: usize,
+    /// Complete `tools/list`s timed per catalog row, and `find_skills` calls where it is listed.
+    pub catalog_list_calls: usize,
+    pub catalog_find_calls: usize,
 }
 
 impl Plan {
@@ -97,6 +106,10 @@ impl Plan {
             peer_concurrency: vec![1, 16, 64],
             callgrind_calls: 1000,
             callgrind_peer_calls: 200,
+            catalog_agents: vec![10, 200, 2000],
+            catalog_judged_from: 200,
+            catalog_list_calls: 20,
+            catalog_find_calls: 500,
         }
     }
 
@@ -123,6 +136,11 @@ impl Plan {
             peer_concurrency: vec![1],
             callgrind_calls: 5,
             callgrind_peer_calls: 5,
+            // Auto mode stays `skills` with 3 agents (19 tools) and turns compact with 12 (55).
+            catalog_agents: vec![3, 12],
+            catalog_judged_from: 12,
+            catalog_list_calls: 3,
+            catalog_find_calls: 10,
         }
     }
 }
@@ -134,6 +152,9 @@ fn main() -> ExitCode {
     // `-- --instructions`: only the bridge's instructions per call (stdio and HTTP), printed; for trying a
     // change or a setting (`RUST_LOG`, `TOKIO_WORKER_THREADS` reach the bridge) in a minute.
     let instructions_only = std::env::args().any(|a| a == "--instructions");
+    // `-- --catalog`: only the catalog section (tools/list and find_skills with many agents per tool mode),
+    // printed, nothing written; with `--quick`, at the quick run's counts.
+    let catalog_only = std::env::args().any(|a| a == "--catalog");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -157,6 +178,24 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if catalog_only {
+        return match runtime.block_on(catalog_section(&plan, &work)) {
+            Ok(markdown) => {
+                println!("{markdown}");
+                eprintln!(
+                    "bench: catalog section in {:.0}s (nothing written)",
+                    started.elapsed().as_secs_f64()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let kept = work.keep();
+                eprintln!("bench: {e:#}");
+                eprintln!("bench: logs and configs kept in {}", kept.display());
                 ExitCode::FAILURE
             }
         };
@@ -387,6 +426,7 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
     for (_, bridge) in kept {
         bridge.stop().await;
     }
+    let catalog = catalog::run(plan, work, &agent).await?;
     // The bridge's column of the side-by-side table: the memory and start-up sections measured it.
     if let Some(column) = comparison.columns.get_mut(1) {
         column.idle_kib = memory.idle.peak_kib;
@@ -406,6 +446,7 @@ async fn run(plan: &Plan, work: &Workdir) -> anyhow::Result<Results> {
         payloads,
         memory,
         growth,
+        catalog,
         comparison,
         load_after: report::load_average(),
     })
@@ -942,6 +983,15 @@ fn which(program: &str) -> anyhow::Result<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
         .with_context(|| format!("no {program} on PATH"))
+}
+
+/// `--catalog`: the catalog section alone, as markdown.
+async fn catalog_section(plan: &Plan, work: &Workdir) -> anyhow::Result<String> {
+    let agent = Agent::start(work, plan.card_delay_ms).await?;
+    let rows = catalog::run(plan, work, &agent).await?;
+    let mut markdown = String::new();
+    report::render_catalog(&mut markdown, plan, &rows);
+    Ok(markdown)
 }
 
 /// `--instructions`: the bridge's instructions per echo call over stdio and HTTP, printed.

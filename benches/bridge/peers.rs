@@ -87,10 +87,15 @@ impl Agent {
 
 /// A bridge config with `agents` agents named `a0`, `a1`, … (tools `a0_echo`, `a0_work`, …).
 pub fn bridge_config(agent: &Agent, agents: usize) -> String {
-    // Results of 1 MiB must come back whole, and 1,000 calls must be allowed in flight over HTTP; one tool
-    // per skill however many agents (the list whose growth is measured).
-    let mut text = String::from(
-        "[bridge]\nmax_result_chars = 4000000\nwait_seconds = 120\ntool_mode = \"skills\"\n\n[server]\nmax_concurrent_calls = 4096\n\n",
+    // One tool per skill however many agents (the list whose growth is measured).
+    bridge_config_with_mode(agent, agents, "skills")
+}
+
+/// `bridge_config` in another `tool_mode` (`skills`, `compact` or `auto`).
+pub fn bridge_config_with_mode(agent: &Agent, agents: usize, tool_mode: &str) -> String {
+    // Results of 1 MiB must come back whole, and 1,000 calls must be allowed in flight over HTTP.
+    let mut text = format!(
+        "[bridge]\nmax_result_chars = 4000000\nwait_seconds = 120\ntool_mode = \"{tool_mode}\"\n\n[server]\nmax_concurrent_calls = 4096\n\n",
     );
     for i in 0..agents {
         text.push_str(&format!(

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::Plan;
+use crate::catalog::CatalogRow;
 use crate::measure::{Rate, Stats, ms};
 use crate::peers::Memory;
 
@@ -154,6 +155,7 @@ pub struct Results {
     pub payloads: Vec<(usize, [Stats; 3])>,
     pub memory: MemoryRun,
     pub growth: Vec<GrowthRow>,
+    pub catalog: Vec<CatalogRow>,
     pub comparison: crate::compare::Comparison,
     pub load_after: String,
 }
@@ -257,6 +259,9 @@ fn targets(r: &Results) -> Vec<Target> {
             note: WHY_STARTUP,
         });
     }
+    if let Some(t) = catalog_target(r) {
+        out.push(t);
+    }
     comparison_targets(&r.comparison, &mut out);
     if let (Some(first), Some(last)) = (r.growth.first(), r.growth.last()) {
         let (a, b) = (ms(first.call.p50), ms(last.call.p50));
@@ -272,6 +277,37 @@ fn targets(r: &Results) -> Vec<Target> {
         });
     }
     out
+}
+
+/// "A config of hundreds of agents costs the model a few kilobytes of tool list" (issue 13): the compact list
+/// (in `compact` mode, and in `auto` once it turned compact) at `catalog_judged_from` agents and more.
+fn catalog_target(r: &Results) -> Option<Target> {
+    let judged: Vec<&CatalogRow> = r
+        .catalog
+        .iter()
+        .filter(|row| row.mode != "skills" && row.agents >= r.plan.catalog_judged_from)
+        .collect();
+    let largest = judged.iter().map(|row| row.list_bytes).max()?;
+    let counts: Vec<String> = judged
+        .iter()
+        .map(|row| row.agents)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|n| thousands(n as f64))
+        .collect();
+    Some(Target {
+        goal: format!(
+            "tools/list in compact and auto mode with {} agents < 8 KiB",
+            counts.join(" and ")
+        ),
+        measured: format!(
+            "at most {:.1} KiB ({} tools)",
+            largest as f64 / 1024.0,
+            judged.iter().map(|row| row.tools).max().unwrap_or(0)
+        ),
+        met: (largest as f64) < 8.0 * 1024.0,
+        note: WHY_COMPACT_LIST,
+    })
 }
 
 /// The targets the side-by-side section judges: the Node client over HTTP, instructions per call, and the tool
@@ -388,9 +424,10 @@ const WHY_INSTR_STDIO: &str = "See \"Instructions per call\" in the notes: what 
 where the rest goes.";
 const WHY_INSTR_HTTP: &str = "A stdio call plus rmcp's Streamable HTTP server (an HTTP request, an SSE response and \
 the session's channels per call). See \"Instructions per call\" in the notes.";
-const WHY_LIST: &str = "The output schema is gone from skill tools, but each skill tool still carries about \
-1.3 KiB: the input schema with a description per argument (767 bytes), the skill's and the agent's description, \
-the title and annotations. See \"Tool list\" in the notes.";
+const WHY_LIST: &str = "Each skill tool carries the skill's description (up to `max_description_chars`) and \
+up to three examples, which the card decides; see \"Tool list\" in the notes for what else a tool holds.";
+const WHY_COMPACT_LIST: &str = "The compact list is the bridge's own tools and find_skills, whatever the number \
+of agents; it grows only with their descriptions and schemas.";
 const WHY_FLAT: &str =
     "A call finds its tool by name in a hash map; the agent count should not show.";
 
@@ -405,7 +442,8 @@ pub fn render(r: &Results) -> String {
         "What the bridge costs next to calling the A2A agent directly. Every figure comes from one run of\n\
          `cargo bench --locked --bench bridge`, which rewrites this file (about ten minutes, the peers and SDK clients\n\
          provisioned under `target/` on the first run; `-- --quick` checks the harness in seconds, provisions\n\
-         nothing and writes nothing; `-- --instructions` only counts the bridge's instructions per call).\n"
+         nothing and writes nothing; `-- --instructions` only counts the bridge's instructions per call;\n\
+         `-- --catalog` only runs the many-agents section, printed).\n"
     );
     let _ = writeln!(
         w,
@@ -625,6 +663,8 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    render_catalog(w, p, &r.catalog);
+
     let _ = writeln!(
         w,
         "\n## Result size\n\n`big N` replies with N bytes of text; p50 over {} calls per path, taking turns. Through the bridge the text appears\n\
@@ -651,6 +691,49 @@ pub fn render(r: &Results) -> String {
     render_comparison(w, r);
     let _ = writeln!(w, "{NOTES}");
     out
+}
+
+/// The catalog section: `tools/list` and `find_skills` for many agents in each tool mode.
+pub fn render_catalog(w: &mut String, p: &Plan, rows: &[CatalogRow]) {
+    let _ = writeln!(
+        w,
+        "\n## Many agents: tool modes\n\n`tools/list` and `find_skills` with {} demo agents (4 skills each, one \
+         agent process under path prefixes), one bridge (stdio) per count and `tool_mode`, started and measured \
+         in turn. KiB: the whole list as one `tools/list` result in compact JSON (the bridge sends pages of 500 \
+         tools). Start-up: spawn to the complete list. `tools/list` ms: p50 of {} complete lists (every page). \
+         `find_skills`: {} calls taking turns over five queries in the demo skills' words, every other one naming \
+         an agent; every agent has the same four skills, so a query matches one skill of every agent and all \
+         of them are ranked (a worst case for the ranking). `auto` turns compact past {} tools.\n",
+        p.catalog_agents
+            .iter()
+            .map(|n| thousands(*n as f64))
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.catalog_list_calls,
+        p.catalog_find_calls,
+        mcp_a2a_bridge::config::DEFAULT_COMPACT_ABOVE_TOOLS
+    );
+    let _ = writeln!(
+        w,
+        "| Agents | tool_mode | tools | tools/list KiB | start-up ms | tools/list ms | find_skills p50 ms | find_skills p99 ms |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        let (p50, p99) = match &row.find {
+            Some(s) => (format!("{:.3}", ms(s.p50)), format!("{:.3}", ms(s.p99))),
+            None => ("—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {:.1} | {:.1} | {:.3} | {p50} | {p99} |",
+            thousands(row.agents as f64),
+            row.mode,
+            row.tools,
+            row.list_bytes as f64 / 1024.0,
+            ms(row.startup),
+            ms(row.list.p50),
+        );
+    }
 }
 
 fn render_comparison(w: &mut String, r: &Results) {
@@ -895,13 +978,21 @@ const NOTES: &str = "
   to the agent on its own pooled HTTP/1.1 connection (the agent speaks plain HTTP/1.1, so there is no HTTP/2
   multiplexing), plus the MCP request's task and its wait timers. The 32 KiB goal is not met; a2a-mcp-skillmap
   needs about twice as much per call.
-- **Tool list.** Skill tools no longer declare an `outputSchema` (their `structuredContent` says nothing the text
-  lacks, MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them
-  and `listTools()` for 200 skills takes it about 16–20 ms (the goal was 30). The answer is still about 1.3 KiB per
-  skill tool: the input schema with a description of each argument (about 770 bytes, the same object for every
-  skill but sent once per tool), the skill's and the agent's description, title and annotations. Under 120 KiB for
-  200 skills would mean about 550 bytes per tool: argument descriptions a model no longer sees, or not repeating
-  the agent's description per skill. Left for a decision on what the model should read.
+- **Tool list.** Skill tools declare no `outputSchema` (their `structuredContent` says nothing the text lacks,
+  MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them. A skill
+  tool is about 530 bytes for the demo skills (1.3 KiB before): its description is the skill's own with up to three
+  short examples (the agent's description is in `list_agents` and its card, no longer repeated per skill); the
+  input schema, which every skill tool repeats, describes only `data` (JSON text), since the other arguments say
+  what they are by name and each result names the id to pass next, and what they all mean is said once, in the
+  server instructions and `send_message`'s description; no `wait_seconds` maximum (a longer wait is cut to the
+  cap, not refused); the annotations only where they differ from MCP's defaults (`destructiveHint: false`); the
+  title once. Output schemas (on `send_message`, `get_task`, `cancel_task`) carry types and names, no
+  descriptions.
+- **Many agents.** In `skills` mode the list grows with every skill (megabytes at 2,000 agents, and a
+  client pages through it); in `compact` mode, and in `auto` past its threshold, it is the bridge's own tools
+  and `find_skills`, the same few kilobytes however many agents there are. `find_skills` ranks every skill
+  sharing a word with the query (BM25 over one index built with the tool table), so its time grows with the
+  matches: the demo agents' identical skills make every agent match, a worst case.
 - **Growth.** `tools/list` grows with the number of tools because its answer does. A call's cost does not grow with
   the number of agents. Start-up stays 10–20 ms behind the slowest card with 50 agents and 40–70 ms with 200: the
   tool table is built once when the list is read, not once per agent.

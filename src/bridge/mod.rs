@@ -56,7 +56,7 @@ use crate::config::{BridgeSettings, Config};
 
 pub use registry::{ACCEPTED_OUTPUT_MODES, Reachability, Registry};
 pub use resources::templates as resource_templates;
-pub use tools::{sanitize, short_name};
+pub use tools::{ARGUMENTS_EXPLAINED, sanitize, short_name};
 
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;

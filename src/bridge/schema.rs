@@ -10,6 +10,10 @@
 //! declared properties below the root (a free-form object argument is typed as JSON text by its field). An
 //! optional argument is one that may be left out, so an input schema types it without `null`; an output
 //! field that may be `null` says so.
+//!
+//! Output schemas carry no descriptions: a client checks `structuredContent` against the types, the field
+//! names and the states listed say the rest, and every tool that declares the schema repeats it in
+//! `tools/list` (the doc comments of the output types stay for Rust readers; the README shows the shape).
 
 use std::sync::Arc;
 
@@ -94,6 +98,9 @@ fn plain(schema: &mut JsonObject, side: Side) {
     }
     if schema.get("additionalProperties") == Some(&Value::Bool(true)) {
         schema.remove("additionalProperties");
+    }
+    if side == Side::Output {
+        schema.remove("description");
     }
     if side == Side::Input {
         schema.remove("additionalProperties");

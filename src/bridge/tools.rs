@@ -123,8 +123,8 @@ impl ToolShapes {
                 .map(|g| (g.tool(max_wait_secs), *g))
                 .collect(),
             find_skills: GenericTool::FindSkills.tool(max_wait_secs),
-            skill_input: skill_input_schema(max_wait_secs),
-            skill_input_files: super::files::with_files(&skill_input_schema(max_wait_secs)),
+            skill_input: skill_input_schema(),
+            skill_input_files: super::files::with_files(&skill_input_schema()),
             max_name_len: max_name_len.max(HASH_SUFFIX_LEN + 2),
             mode: ToolMode::Skills,
             compact_above: usize::MAX,
@@ -169,6 +169,7 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
         let expose = agent.expose.unwrap_or(Expose::Skills);
         // An agent whose card lists no skills still gets one tool: the agent itself.
         let whole = expose == Expose::Agent || (expose == Expose::Skills && card.skills.is_empty());
+        let default_modes = super::files::default_input_modes(card);
         if expose == Expose::None {
             hidden = true;
         } else if whole {
@@ -178,7 +179,7 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                 agent.prefix
             };
             let name = unique_name(prefix, None, agent.name, shapes.max_name_len, &mut taken);
-            let input = shapes.skill_input(&super::files::default_input_modes(card));
+            let input = shapes.skill_input(&default_modes);
             let tool = agent_tool(&name, agent.name, card, description, input);
             let route = Route::Skill {
                 agent: index,
@@ -194,8 +195,14 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                     shapes.max_name_len,
                     &mut taken,
                 );
-                let input = shapes.skill_input(&skill.input_modes);
-                let tool = skill_tool(&name, agent.name, description, skill, input);
+                // A skill that lists no input modes takes the card's defaults (A2A v0.3 §5.5.4).
+                let modes = if skill.input_modes.is_empty() {
+                    &default_modes
+                } else {
+                    &skill.input_modes
+                };
+                let input = shapes.skill_input(modes);
+                let tool = skill_tool(&name, agent.name, skill, input);
                 let route = Route::Skill {
                     agent: index,
                     skill_id: Some(skill.id.clone()),
@@ -464,18 +471,25 @@ fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// The last line of every message-sending tool's description.
-pub const CONTINUE_HINT: &str =
-    "Pass context_id from an earlier result to continue the same conversation.";
+/// What the arguments of every message-sending tool mean, in full: said once, in `send_message`'s description
+/// and in the server instructions, because skill tools repeat their input schema and so describe each
+/// argument in a few words only (see `handlers::message::MessageArgs`).
+pub const ARGUMENTS_EXPLAINED: &str = "Arguments of every tool that sends a message: message, what to ask in \
+plain language; context_id, from an earlier result of the same agent, to continue that conversation; task_id, \
+from an input-required result, to answer the agent's question; data, a JSON object (as JSON text) sent as a data \
+part; wait_seconds, how long to wait before a task still running comes back with its task_id for get_task.";
 
-/// Annotations of a tool that sends a message to an agent.
-pub fn agent_call_annotations(title: String) -> ToolAnnotations {
-    // Agents act in the world and their answers vary: not read-only, not idempotent, open-world.
-    ToolAnnotations::with_title(title)
-        .read_only(false)
-        .destructive(false)
-        .idempotent(false)
-        .open_world(true)
+/// Most examples of a skill shown in its tool's description (the rest are searched by `find_skills`).
+const MAX_EXAMPLES: usize = 3;
+/// Most characters of one example shown in a tool's description; a longer one is cut and ends with `…`.
+const MAX_EXAMPLE_CHARS: usize = 80;
+
+/// Annotations of a tool that sends a message to an agent: its hints only where they differ from MCP's
+/// defaults (MCP 2025-11-25 `ToolAnnotations`: not read-only, destructive, not idempotent, open-world).
+/// Agents act in the world and their answers vary (the defaults), but a message is a request, not a
+/// deletion: not destructive. The title is the tool's own `title`, not repeated here.
+pub fn agent_call_annotations() -> ToolAnnotations {
+    ToolAnnotations::new().destructive(false)
 }
 
 /// Ends `text` with a period unless it already ends a sentence (a card's description usually does).
@@ -485,42 +499,49 @@ fn end_sentence(text: &mut String) {
     }
 }
 
-fn skill_tool(
-    name: &str,
-    agent: &str,
-    agent_description: &str,
-    skill: &Skill,
-    input: &Arc<JsonObject>,
-) -> Tool {
-    let mut d = String::new();
-    if !skill.description.is_empty() {
-        d.push_str(skill.description.trim());
-        d.push_str("\n\n");
+/// `text` cut to `max` characters, ending with `…` when cut.
+fn cut_chars(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", text[..end].trim_end()).into(),
+        None => text.into(),
     }
-    d.push_str(&format!(
-        "Skill \"{}\" of the A2A agent \"{agent}\"",
-        skill.name
-    ));
-    if !agent_description.trim().is_empty() {
-        d.push_str(&format!(": {}", agent_description.trim()));
-    }
-    end_sentence(&mut d);
-    if !skill.examples.is_empty() {
-        let examples: Vec<String> = skill
-            .examples
-            .iter()
-            .take(5)
-            .map(|e| format!("{e:?}"))
-            .collect();
-        d.push_str(&format!("\nExamples: {}.", examples.join(", ")));
-    }
-    d.push('\n');
-    d.push_str(CONTINUE_HINT);
-    Tool::new(name.to_owned(), d, Arc::clone(input))
-        .with_title(format!("{agent}: {}", skill.name))
-        .with_annotations(agent_call_annotations(format!("{agent}: {}", skill.name)))
 }
 
+/// A skill tool: what the model reads is the skill's description (bounded by `max_description_chars`) and a
+/// few short examples; the title names the agent and the skill (and the description does, for a skill that
+/// has neither). The agent's own description is not repeated per skill: `list_agents` and the agent's card say
+/// it once. What the arguments mean is said once, in the server instructions and `send_message`'s description.
+fn skill_tool(name: &str, agent: &str, skill: &Skill, input: &Arc<JsonObject>) -> Tool {
+    let mut d = String::new();
+    let description = skill.description.trim();
+    if !description.is_empty() {
+        d.push_str(description);
+        end_sentence(&mut d);
+    }
+    let examples: Vec<String> = skill
+        .examples
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .take(MAX_EXAMPLES)
+        .map(|e| format!("{:?}", cut_chars(e, MAX_EXAMPLE_CHARS)))
+        .collect();
+    if !examples.is_empty() {
+        if !d.is_empty() {
+            d.push('\n');
+        }
+        d.push_str(&format!("Examples: {}.", examples.join(", ")));
+    }
+    if d.is_empty() {
+        d = format!("Skill \"{}\" of the A2A agent \"{agent}\".", skill.name);
+    }
+    Tool::new(name.to_owned(), d, Arc::clone(input))
+        .with_title(format!("{agent}: {}", skill.name))
+        .with_annotations(agent_call_annotations())
+}
+
+/// The tool of an agent exposed as one tool (or whose card lists no skills): the agent's description is the
+/// only one it has, so it is kept.
 fn agent_tool(
     name: &str,
     agent: &str,
@@ -536,11 +557,9 @@ fn agent_tool(
         d.push_str(&format!(": {}", description.trim()));
     }
     end_sentence(&mut d);
-    d.push('\n');
-    d.push_str(CONTINUE_HINT);
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
-        .with_annotations(agent_call_annotations(agent.to_owned()))
+        .with_annotations(agent_call_annotations())
 }
 
 #[cfg(test)]

@@ -20,12 +20,14 @@ const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sen
 Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
 and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
 
-/// The server instructions: the fixed part, and what the tool mode adds.
+/// The server instructions: the fixed part, what the tools' arguments mean (said here and in `send_message`'s
+/// description rather than in every skill tool's schema), and what the tool mode adds.
 fn instructions(tool_mode: &str) -> String {
+    let fixed = format!("{INSTRUCTIONS} {}", crate::bridge::ARGUMENTS_EXPLAINED);
     if tool_mode.is_empty() {
-        INSTRUCTIONS.to_owned()
+        fixed
     } else {
-        format!("{INSTRUCTIONS} {tool_mode}")
+        format!("{fixed} {tool_mode}")
     }
 }
 

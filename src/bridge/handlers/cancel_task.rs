@@ -24,7 +24,7 @@ pub(super) fn tool() -> Tool {
     .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
     .with_annotations(
-        ToolAnnotations::with_title(TITLE)
+        ToolAnnotations::new()
             .destructive(true)
             .idempotent(true)
             .open_world(true),

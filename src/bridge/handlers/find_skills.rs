@@ -47,7 +47,7 @@ pub(super) fn tool() -> Tool {
     )
     .with_title(TITLE)
     .with_annotations(
-        ToolAnnotations::with_title(TITLE)
+        ToolAnnotations::new()
             .read_only(true)
             .idempotent(true)
             .open_world(false),

@@ -30,11 +30,7 @@ pub(super) fn tool() -> Tool {
         input_schema::<Args>(),
     )
     .with_title(TITLE)
-    .with_annotations(
-        ToolAnnotations::with_title(TITLE)
-            .read_only(true)
-            .open_world(true),
-    )
+    .with_annotations(ToolAnnotations::new().read_only(true).open_world(true))
 }
 
 /// The `structuredContent` (and, as JSON, the text) of `get_agent_card`. The card is what the agent

@@ -41,7 +41,7 @@ pub(super) fn tool(max_wait_secs: f64) -> Tool {
     .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
     .with_annotations(
-        ToolAnnotations::with_title(TITLE)
+        ToolAnnotations::new()
             .read_only(true)
             .open_world(true),
     )

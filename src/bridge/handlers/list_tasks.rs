@@ -82,7 +82,7 @@ pub(super) fn tool() -> Tool {
     )
     .with_title(TITLE)
     .with_annotations(
-        ToolAnnotations::with_title(TITLE)
+        ToolAnnotations::new()
             .read_only(true)
             .open_world(true),
     )

@@ -24,8 +24,8 @@ use crate::bridge::follow::Follow;
 use crate::bridge::mcp_tasks;
 use crate::bridge::progress::Progress;
 use crate::bridge::result::{self, error_result};
-use crate::bridge::schema::waiting_input_schema;
-use crate::bridge::tools::{CONTINUE_HINT, agent_call_annotations};
+use crate::bridge::schema::{input_schema, waiting_input_schema};
+use crate::bridge::tools::{ARGUMENTS_EXPLAINED, agent_call_annotations};
 
 pub const SEND_MESSAGE: &str = "send_message";
 /// The first line of a result whose question the user was asked and declined: the model must not answer it
@@ -35,27 +35,32 @@ const DECLINED: &str = "The user declined to answer the agent's question; do not
 const MAX_SKILLS_NAMED: usize = 20;
 
 /// Arguments of a skill tool: the message and how to continue.
+///
+/// Every skill tool repeats this schema, so each word here is sent once per skill in `tools/list`: only the
+/// arguments whose name and type do not say what to pass have a description (a doc comment, which becomes
+/// the schema's `description`). What every argument means in full is said once, in the server instructions
+/// and in `send_message`'s description (`tools::ARGUMENTS_EXPLAINED`), and each result says which id to pass
+/// next.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageArgs {
-    /// What to ask the agent, in plain language.
+    // What to ask, in plain language.
     #[serde(deserialize_with = "text")]
     message: String,
-    /// Continue an earlier conversation: the context_id from a previous result of this agent.
+    // An earlier result's context_id: the message continues that conversation.
     #[serde(default, deserialize_with = "opt_text")]
     context_id: Option<String>,
-    /// Answer an agent that asked for input: the task_id from that result.
+    // Only to answer an input-required task: its result says so, with the task_id to pass.
     #[serde(default, deserialize_with = "opt_text")]
     task_id: Option<String>,
-    #[schemars(
-        description = "Optional structured input for the agent: a JSON object, written as JSON text (an object is accepted too). It is sent as a data part."
-    )]
+    /// A JSON object, as JSON text
     // Typed as text in the schema: hosts' schema translators (Gemini function declarations, OpenAI strict
-    // mode) reject an object without declared properties.
+    // mode) reject an object without declared properties. An object is accepted too; it is sent as a data
+    // part.
     #[serde(default, deserialize_with = "opt_object")]
     #[schemars(with = "Option<String>")]
     data: Option<JsonObject>,
-    /// How long to wait for the result before returning a task handle to collect later with get_task.
+    // How long to wait for the result before returning a task_id to collect with get_task.
     #[serde(default, deserialize_with = "opt_number")]
     #[schemars(range(min = 0))]
     wait_seconds: Option<f64>,
@@ -80,21 +85,22 @@ pub struct SendMessageArgs {
     message: MessageArgs,
 }
 
-/// The input schema every skill tool shares.
-pub fn skill_input_schema(max_wait_secs: f64) -> Arc<JsonObject> {
-    waiting_input_schema::<MessageArgs>(max_wait_secs)
+/// The input schema every skill tool shares. Unlike `send_message`'s, its `wait_seconds` has no `maximum`:
+/// a longer wait is cut to `max_wait_seconds`, not refused, and every skill tool would repeat the number.
+pub fn skill_input_schema() -> Arc<JsonObject> {
+    input_schema::<MessageArgs>()
 }
 
 pub(super) fn send_message_tool(max_wait_secs: f64) -> Tool {
     const TITLE: &str = "Send a message to an A2A agent";
     Tool::new(
         SEND_MESSAGE,
-        format!("Send a message to any configured A2A agent by name, when no skill tool fits. {CONTINUE_HINT}"),
+        format!("Send a message to any configured A2A agent by name, when no skill tool fits. {ARGUMENTS_EXPLAINED}"),
         files::with_files(&waiting_input_schema::<SendMessageArgs>(max_wait_secs)),
     )
     .with_title(TITLE)
     .with_raw_output_schema(result::output_schema())
-    .with_annotations(agent_call_annotations(TITLE.into()))
+    .with_annotations(agent_call_annotations())
 }
 
 impl Bridge {
@@ -275,8 +281,11 @@ impl Bridge {
         let card = &agent.conn.card;
         let (accepted, taker) =
             match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
-                Some(skill) => (skill.input_modes.clone(), format!("skill {:?}", skill.id)),
-                None => (files::default_input_modes(card), "the agent".to_owned()),
+                // A skill that lists no input modes takes the card's defaults (A2A v0.3 §5.5.4).
+                Some(skill) if !skill.input_modes.is_empty() => {
+                    (skill.input_modes.clone(), format!("skill {:?}", skill.id))
+                }
+                _ => (files::default_input_modes(card), "the agent".to_owned()),
             };
         let local = if !self.local_files() {
             LocalFiles::Refused

@@ -50,7 +50,7 @@ pub(super) fn tool() -> Tool {
     )
     .with_title(TITLE)
     .with_annotations(
-        ToolAnnotations::with_title(TITLE)
+        ToolAnnotations::new()
             .read_only(true)
             .idempotent(true)
             .open_world(true),

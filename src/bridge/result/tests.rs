@@ -214,6 +214,8 @@ fn output_schema_is_plain_and_lists_every_state() {
     let schema = serde_json::Value::Object((*output_schema()).clone());
     let text = schema.to_string();
     assert!(!text.contains("$ref") && !text.contains("$defs"), "{text}");
+    // Repeated by every tool that declares it: types and names only.
+    assert!(!text.contains("description"), "{text}");
     let states = schema["properties"]["state"]["enum"].as_array().unwrap();
     assert_eq!(states.len(), 11, "{states:?}");
     assert!(states.contains(&serde_json::json!("message")));
