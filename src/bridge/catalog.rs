@@ -80,22 +80,28 @@ impl Catalog {
     /// An empty or all-stop-word query matches nothing.
     pub fn search(&self, query: &str, agent: Option<&str>, limit: usize) -> Vec<Hit> {
         let query = self.embedder.embed(query);
-        let mut hits: Vec<Hit> = self
-            .scorer
-            .matches(&query)
-            .into_iter()
-            .filter(|m| {
-                agent.is_none_or(|a| {
-                    self.entries
-                        .get(m.id)
-                        .is_some_and(|e| e.agent.eq_ignore_ascii_case(a))
+        let mut hits: Vec<Hit> = match agent {
+            // Only that agent's skills are scored, not every match of the catalog.
+            Some(agent) => self
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.agent.eq_ignore_ascii_case(agent))
+                .filter_map(|(index, _)| {
+                    let score = self.scorer.score(&index, &query)?;
+                    (score > 0.0).then_some(Hit { index, score })
                 })
-            })
-            .map(|m| Hit {
-                index: m.id,
-                score: m.score,
-            })
-            .collect();
+                .collect(),
+            None => self
+                .scorer
+                .matches(&query)
+                .into_iter()
+                .map(|m| Hit {
+                    index: m.id,
+                    score: m.score,
+                })
+                .collect(),
+        };
         // The scorer's order among equal scores depends on hashing: listing order makes it deterministic.
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
         hits.truncate(limit);
