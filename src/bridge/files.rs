@@ -404,7 +404,7 @@ async fn file_part(
                         .unwrap_or_else(|| OCTET_STREAM.into());
                     // Where it is first (outside the roots, its type is not the point), then what it is, then
                     // its content.
-                    let real = {
+                    let resolved = {
                         let path = path.clone();
                         tokio::task::spawn_blocking(move || resolve_under_roots(&path, &roots))
                             .await
@@ -412,9 +412,10 @@ async fn file_part(
                             .map_err(|e| format!("{label}: {e}"))?
                     };
                     check_type(&media_type)?;
-                    let read = tokio::task::spawn_blocking(move || read_capped(&path, &real, room))
-                        .await
-                        .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
+                    let read =
+                        tokio::task::spawn_blocking(move || read_capped(&path, &resolved, room))
+                            .await
+                            .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
                     let raw = match read {
                         Ok(raw) => raw,
                         Err(RootError::TooLarge(n)) => return Err(too_big(n)),
