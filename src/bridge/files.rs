@@ -45,6 +45,8 @@ const FILES_DESCRIPTION: &str = "Files for the agent: each {uri} (https://…, o
 pub const OCTET_STREAM: &str = "application/octet-stream";
 /// Input modes named in a refusal; the rest are counted.
 const MAX_MODES_NAMED: usize = 20;
+/// Skills named in a refusal as taking the file instead.
+const MAX_SKILLS_NAMED: usize = 3;
 /// Entries of one call's `files`; more is a mistake, not a use.
 pub const MAX_FILES: usize = 64;
 
@@ -264,6 +266,9 @@ pub struct FilePolicy<'a> {
     pub accepted: &'a [String],
     /// Who takes them, for errors: `skill "x"` or `the agent`.
     pub taker: String,
+    /// When no skill was named: the agent's skills (id, input modes), so a refusal can name those that take
+    /// the file (`send_message` with `skill`).
+    pub skills: Vec<(&'a str, &'a [String])>,
     /// Whether `file://` is read, and under which roots.
     pub local: LocalFiles,
 }
@@ -348,9 +353,24 @@ async fn file_part(
         if policy.accepted.len() > MAX_MODES_NAMED {
             takes.push(format!("{} more", policy.accepted.len() - MAX_MODES_NAMED));
         }
+        let elsewhere: Vec<String> = policy
+            .skills
+            .iter()
+            .filter(|(_, modes)| !modes.is_empty() && accepts(modes, media_type))
+            .take(MAX_SKILLS_NAMED)
+            .map(|(id, _)| format!("{:?}", clip(id)))
+            .collect();
+        let elsewhere = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the agent's skill {} takes it: name it in `skill`",
+                elsewhere.join(", ")
+            )
+        };
         Err(format!(
             "{label} is {media_type}, which {} does not accept; it takes {} (set mime_type if the file's type \
-             is not {media_type})",
+             is not {media_type}){elsewhere}",
             policy.taker,
             takes.join(", ")
         ))

@@ -14,6 +14,7 @@ fn policy(accepted: &[String], local: LocalFiles) -> FilePolicy<'_> {
         max_bytes: 16,
         accepted,
         taker: "skill \"files\"".into(),
+        skills: Vec::new(),
         local,
     }
 }
@@ -198,6 +199,27 @@ fn bad_base64_bad_types_and_oversize_files_are_refused_naming_the_file() {
     assert!(e.starts_with("files[1] (\"b\"): too large (10 bytes): the files of one call may hold at most max_file_bytes (16 bytes) together, and 6 are left"), "{e}");
     let e = run(vec![FileArg::default()], &p).unwrap_err();
     assert!(e.starts_with("files[0]: give uri"), "{e}");
+}
+
+/// Without a skill named, a refusal by the agent's default modes names the skills that take the file.
+#[test]
+fn a_refusal_by_the_agent_names_the_skills_taking_the_file() {
+    let text = modes(&["text/plain"]);
+    let images = modes(&["image/*"]);
+    let none: Vec<String> = Vec::new();
+    let mut p = policy(&text, LocalFiles::Refused);
+    p.taker = "the agent".into();
+    p.skills = vec![("echo", &text), ("ocr", &images), ("any", &none)];
+    let e = run(vec![FileArg::by_bytes(Some("a.png"), None, "AAE=")], &p).unwrap_err();
+    assert_eq!(
+        e,
+        "files[0] (\"a.png\") is image/png, which the agent does not accept; it takes text/plain (set mime_type \
+         if the file's type is not image/png); the agent's skill \"ocr\" takes it: name it in `skill`"
+    );
+    // No skill takes it: no hint.
+    p.skills = vec![("echo", &text)];
+    let e = run(vec![FileArg::by_bytes(Some("a.png"), None, "AAE=")], &p).unwrap_err();
+    assert!(e.ends_with("is not image/png)"), "{e}");
 }
 
 #[test]

@@ -273,10 +273,21 @@ impl Bridge {
             return Ok(Vec::new());
         }
         let card = &agent.conn.card;
-        let (accepted, taker) =
+        let (accepted, taker, skills) =
             match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
-                Some(skill) => (skill.input_modes.clone(), format!("skill {:?}", skill.id)),
-                None => (files::default_input_modes(card), "the agent".to_owned()),
+                Some(skill) => (
+                    skill.input_modes.clone(),
+                    format!("skill {:?}", skill.id),
+                    Vec::new(),
+                ),
+                None => (
+                    files::default_input_modes(card),
+                    "the agent".to_owned(),
+                    card.skills
+                        .iter()
+                        .map(|s| (s.id.as_str(), s.input_modes.as_slice()))
+                        .collect(),
+                ),
             };
         let local = if !self.local_files() {
             LocalFiles::Refused
@@ -289,6 +300,7 @@ impl Bridge {
             max_bytes: agent.slot.config.max_file_bytes,
             accepted: &accepted,
             taker,
+            skills,
             local,
         };
         files::file_parts(files, &policy).await
