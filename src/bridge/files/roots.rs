@@ -3,8 +3,9 @@
 //! The check is made on real paths: the file and every root are canonicalized (symlinks resolved, `.` and
 //! `..` gone), and the file must lie inside a root component by component (`/home/a/work2` is not inside
 //! `/home/a/work`). The last component is then opened without following a symlink (unix `O_NOFOLLOW`), and
-//! without blocking on a FIFO (`O_NONBLOCK`); on unix the opened file must still be the one a fresh resolve
-//! finds inside a root (same device and inode), which defeats a directory swapped for a symlink in between.
+//! without blocking on a FIFO (`O_NONBLOCK`); on unix the opened file is checked to lie inside a root (on Linux by
+//! the path of its descriptor, elsewhere by device and inode against a fresh resolve), which defeats a directory
+//! swapped for a symlink in between.
 //! Only a regular file is read, and never more than the cap + 1 bytes.
 
 use std::io::Read;
@@ -156,8 +157,7 @@ pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<Resolved, R
 /// that, having read at most `max` + 1). Blocking.
 ///
 /// A directory on the way may be swapped for a symlink between `resolve_under_roots` and the open (`O_NOFOLLOW`
-/// guards only the last component), so on unix the opened file is checked once more: `path` resolved now must
-/// still lie inside a root and be the very file opened (same device and inode).
+/// guards only the last component), so on unix the opened file is checked once more (`opened_inside`).
 pub fn read_capped(path: &Path, resolved: &Resolved, max: usize) -> Result<Vec<u8>, RootError> {
     let io = |e: std::io::Error| RootError::Io {
         path: path.to_owned(),
@@ -169,18 +169,11 @@ pub fn read_capped(path: &Path, resolved: &Resolved, max: usize) -> Result<Vec<u
         return Err(RootError::NotAFile(path.to_owned()));
     }
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let now = std::fs::canonicalize(path)
-            .ok()
-            .filter(|real| resolved.real_roots.iter().any(|r| real.starts_with(r)))
-            .and_then(|real| std::fs::metadata(real).ok());
-        if now.is_none_or(|now| (now.dev(), now.ino()) != (meta.dev(), meta.ino())) {
-            return Err(RootError::Outside {
-                path: path.to_owned(),
-                roots: resolved.roots.clone(),
-            });
-        }
+    if !opened_inside(path, &file, &meta, &resolved.real_roots) {
+        return Err(RootError::Outside {
+            path: path.to_owned(),
+            roots: resolved.roots.clone(),
+        });
     }
     let len = usize::try_from(meta.len()).ok();
     if len.is_none_or(|n| n > max) {
@@ -195,6 +188,34 @@ pub fn read_capped(path: &Path, resolved: &Resolved, max: usize) -> Result<Vec<u
         return Err(RootError::TooLarge(None));
     }
     Ok(raw)
+}
+
+/// Whether the file opened for `path` lies inside one of `real_roots`. On Linux its path is read from the open
+/// descriptor itself (`/proc/self/fd`), which no later rename can change; elsewhere (or without `/proc`), `path`
+/// resolved again must lie inside a root and be the file opened (same device and inode).
+#[cfg(unix)]
+fn opened_inside(
+    path: &Path,
+    file: &std::fs::File,
+    meta: &std::fs::Metadata,
+    real_roots: &[PathBuf],
+) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let inside = |real: &Path| real_roots.iter().any(|r| real.starts_with(r));
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return inside(&opened);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+    std::fs::canonicalize(path)
+        .ok()
+        .filter(|real| inside(real))
+        .and_then(|real| std::fs::metadata(real).ok())
+        .is_some_and(|now| (now.dev(), now.ino()) == (meta.dev(), meta.ino()))
 }
 
 /// Opens `path` for reading; on unix without following a symlink in its last component (one swapped in after
