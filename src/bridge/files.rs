@@ -141,17 +141,7 @@ pub fn takes_files(modes: &[String]) -> bool {
 /// The card's `defaultInputModes` (A2A v0.3 §5.5, A2A v1.0 §4.4.1): what the agent takes when no skill
 /// says otherwise. Entries that are not strings are skipped.
 pub fn default_input_modes(card: &AgentCard) -> Vec<String> {
-    card.raw
-        .get("defaultInputModes")
-        .and_then(Value::as_array)
-        .map(|modes| {
-            modes
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::a2a::wire::string_list(&card.raw, "defaultInputModes")
 }
 
 /// A media type without parameters, trimmed and lowercased: `Text/Plain; charset=utf-8` → `text/plain`.
