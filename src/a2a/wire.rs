@@ -442,7 +442,8 @@ fn required_str(v: &Value, key: &str, what: &str) -> Result<String, A2aError> {
     str_field(v, key).ok_or_else(|| bad(format!("{what} has no \"{key}\"")))
 }
 
-fn string_list(v: &Value, key: &str) -> Vec<String> {
+/// The strings of the list at `key` (entries that are not strings skipped); empty when there is none.
+pub(crate) fn string_list(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
         .map(|a| {

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
+use percent_encoding::percent_decode_str;
 use rmcp::RoleServer;
 use rmcp::model::JsonObject;
 use rmcp::service::RequestContext;
@@ -44,6 +45,8 @@ const FILES_DESCRIPTION: &str = "Files for the agent: each {uri} (https://…, o
 pub const OCTET_STREAM: &str = "application/octet-stream";
 /// Input modes named in a refusal; the rest are counted.
 const MAX_MODES_NAMED: usize = 20;
+/// Skills named in a refusal as taking the file instead.
+const MAX_SKILLS_NAMED: usize = 3;
 /// Entries of one call's `files`; more is a mistake, not a use.
 pub const MAX_FILES: usize = 64;
 
@@ -138,17 +141,7 @@ pub fn takes_files(modes: &[String]) -> bool {
 /// The card's `defaultInputModes` (A2A v0.3 §5.5, A2A v1.0 §4.4.1): what the agent takes when no skill
 /// says otherwise. Entries that are not strings are skipped.
 pub fn default_input_modes(card: &AgentCard) -> Vec<String> {
-    card.raw
-        .get("defaultInputModes")
-        .and_then(Value::as_array)
-        .map(|modes| {
-            modes
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::a2a::wire::string_list(&card.raw, "defaultInputModes")
 }
 
 /// A media type without parameters, trimmed and lowercased: `Text/Plain; charset=utf-8` → `text/plain`.
@@ -263,6 +256,9 @@ pub struct FilePolicy<'a> {
     pub accepted: &'a [String],
     /// Who takes them, for errors: `skill "x"` or `the agent`.
     pub taker: String,
+    /// When no skill was named: the agent's skills (id, input modes), so a refusal can name those that take
+    /// the file (`send_message` with `skill`).
+    pub skills: Vec<(&'a str, &'a [String])>,
     /// Whether `file://` is read, and under which roots.
     pub local: LocalFiles,
 }
@@ -302,10 +298,15 @@ async fn file_part(
     policy: &FilePolicy<'_>,
     room: usize,
 ) -> Result<Part, String> {
-    let label = file
-        .name
+    let FileArg {
+        uri,
+        name,
+        mime_type,
+        bytes,
+    } = file;
+    let label = name
         .as_deref()
-        .or(file.uri.as_deref())
+        .or(uri.as_deref())
         .map(|l| format!("files[{i}] ({:?})", clip(l)))
         .unwrap_or_else(|| format!("files[{i}]"));
     let max = policy.max_bytes;
@@ -320,7 +321,7 @@ async fn file_part(
             format!("{label}: too large{size}: at most max_file_bytes ({max} bytes) per file")
         }
     };
-    if let Some(m) = &file.mime_type
+    if let Some(m) = &mime_type
         && !is_media_type(m)
     {
         return Err(format!(
@@ -328,52 +329,63 @@ async fn file_part(
             clip(m)
         ));
     }
-    let given_type = file.mime_type.as_deref().map(|m| m.trim().to_owned());
+    let given_type = mime_type.as_deref().map(|m| m.trim().to_owned());
     let check_type = |media_type: &str| -> Result<(), String> {
         if accepts(policy.accepted, media_type) {
             return Ok(());
         }
-        let mut takes: Vec<&str> = policy
+        let mut takes: Vec<String> = policy
             .accepted
             .iter()
             .take(MAX_MODES_NAMED)
-            .map(|m| clip_str(m))
+            .map(|m| clip(m))
             .collect();
-        let more = policy.accepted.len().saturating_sub(MAX_MODES_NAMED);
-        let more = format!("{more} more");
         if policy.accepted.len() > MAX_MODES_NAMED {
-            takes.push(&more);
+            takes.push(format!("{} more", policy.accepted.len() - MAX_MODES_NAMED));
         }
+        let elsewhere: Vec<String> = policy
+            .skills
+            .iter()
+            .filter(|(_, modes)| !modes.is_empty() && accepts(modes, media_type))
+            .take(MAX_SKILLS_NAMED)
+            .map(|(id, _)| format!("{:?}", clip(id)))
+            .collect();
+        let elsewhere = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the agent's skill {} takes it: name it in `skill`",
+                elsewhere.join(", ")
+            )
+        };
         Err(format!(
             "{label} is {media_type}, which {} does not accept; it takes {} (set mime_type if the file's type \
-             is not {media_type})",
+             is not {media_type}){elsewhere}",
             policy.taker,
             takes.join(", ")
         ))
     };
-    match (file.uri, file.bytes) {
+    // A data URL (after `data:`) → a part with its bytes.
+    let data_part = |data: &str| -> Result<Part, String> {
+        let (media, raw) = data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
+        let media_type = media_type_of(given_type.clone(), media, name.as_deref());
+        check_type(&media_type)?;
+        Ok(bytes_part(&raw, media_type, name.clone()))
+    };
+    match (uri, bytes) {
         (Some(_), Some(_)) => Err(format!("{label}: give uri or bytes, not both")),
         (None, None) => Err(format!(
             "{label}: give uri (a link, or file:// on this machine) or bytes (base64)"
         )),
         (None, Some(bytes)) => {
+            // A data URL where bytes were expected is read for what it is.
             if let Some(data) = bytes.trim_start().strip_prefix("data:") {
-                // A data URL where bytes were expected: read for what it is.
-                let (media, raw) =
-                    data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
-                let media_type = given_type
-                    .or(media)
-                    .or_else(|| file.name.as_deref().map(guess_media_type))
-                    .unwrap_or_else(|| OCTET_STREAM.into());
-                check_type(&media_type)?;
-                return Ok(bytes_part(&raw, media_type, file.name));
+                return data_part(data);
             }
-            let media_type = given_type
-                .or_else(|| file.name.as_deref().map(guess_media_type))
-                .unwrap_or_else(|| OCTET_STREAM.into());
+            let media_type = media_type_of(given_type, None, name.as_deref());
             check_type(&media_type)?;
             let raw = decode_base64(&bytes, room).map_err(|e| too_big_or(e, &label, &too_big))?;
-            Ok(bytes_part(&raw, media_type, file.name))
+            Ok(bytes_part(&raw, media_type, name))
         }
         (Some(uri), None) => {
             let uri = uri.trim().to_owned();
@@ -396,15 +408,12 @@ async fn file_part(
                     };
                     let path =
                         roots::path_of_file_uri(&parsed).map_err(|e| format!("{label}: {e}"))?;
-                    let name = file
-                        .name
-                        .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
-                    let media_type = given_type
-                        .or_else(|| name.as_deref().map(guess_media_type))
-                        .unwrap_or_else(|| OCTET_STREAM.into());
+                    let name =
+                        name.or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
+                    let media_type = media_type_of(given_type, None, name.as_deref());
                     // Where it is first (outside the roots, its type is not the point), then what it is, then
                     // its content.
-                    let real = {
+                    let resolved = {
                         let path = path.clone();
                         tokio::task::spawn_blocking(move || resolve_under_roots(&path, &roots))
                             .await
@@ -412,9 +421,10 @@ async fn file_part(
                             .map_err(|e| format!("{label}: {e}"))?
                     };
                     check_type(&media_type)?;
-                    let read = tokio::task::spawn_blocking(move || read_capped(&path, &real, room))
-                        .await
-                        .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
+                    let read =
+                        tokio::task::spawn_blocking(move || read_capped(&path, &resolved, room))
+                            .await
+                            .map_err(|e| format!("{label}: reading the file failed: {e}"))?;
                     let raw = match read {
                         Ok(raw) => raw,
                         Err(RootError::TooLarge(n)) => return Err(too_big(n)),
@@ -422,33 +432,21 @@ async fn file_part(
                     };
                     Ok(bytes_part(&raw, media_type, name))
                 }
-                "data" => {
-                    let data = &uri[uri.find(':').map_or(0, |c| c + 1)..];
-                    let (media, raw) =
-                        data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
-                    let media_type = given_type
-                        .or(media)
-                        .or_else(|| file.name.as_deref().map(guess_media_type))
-                        .unwrap_or_else(|| OCTET_STREAM.into());
-                    check_type(&media_type)?;
-                    Ok(bytes_part(&raw, media_type, file.name))
-                }
+                "data" => data_part(&uri[uri.find(':').map_or(0, |c| c + 1)..]),
                 // `C:\report.pdf` parses as a URI with the scheme `c`.
                 s if s.len() == 1 => Err(format!(
                     "{label}: {:?} is a path, not a URI; a file on this machine is file:///C:/…, or send its bytes",
                     clip(&uri)
                 )),
                 _ => {
-                    let name = file.name.or_else(|| {
+                    let name = name.or_else(|| {
                         parsed
                             .path_segments()
                             .and_then(|mut s| s.next_back())
                             .filter(|s| !s.is_empty())
-                            .map(percent_decode)
+                            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
                     });
-                    let media_type = given_type
-                        .or_else(|| name.as_deref().map(guess_media_type))
-                        .unwrap_or_else(|| OCTET_STREAM.into());
+                    let media_type = media_type_of(given_type, None, name.as_deref());
                     check_type(&media_type)?;
                     Ok(Part::File {
                         bytes: None,
@@ -462,32 +460,13 @@ async fn file_part(
     }
 }
 
-/// Percent-decoded bytes of `text` (RFC 3986 §2.1); a `%` not followed by two hex digits stays as it is.
-fn percent_decode_bytes(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// A percent-encoded URI segment as text (invalid UTF-8 replaced).
-fn percent_decode(segment: &str) -> String {
-    String::from_utf8_lossy(&percent_decode_bytes(segment)).into_owned()
+/// A file's media type: the one the model gave, else the content's own (a data URL's), else the one `name`'s
+/// extension suggests, else `application/octet-stream`.
+fn media_type_of(given: Option<String>, content: Option<String>, name: Option<&str>) -> String {
+    given
+        .or(content)
+        .or_else(|| name.map(guess_media_type))
+        .unwrap_or_else(|| OCTET_STREAM.into())
 }
 
 /// Why content could not be decoded.
@@ -551,7 +530,7 @@ fn data_url(data: &str, max: usize) -> Result<(Option<String>, Vec<u8>), Decode>
         if content.len() / 3 > max {
             return Err(Decode::TooLarge(None));
         }
-        let raw = percent_decode_bytes(content);
+        let raw: Vec<u8> = percent_decode_str(content).collect();
         if raw.len() > max {
             return Err(Decode::TooLarge(Some(raw.len())));
         }
@@ -602,25 +581,9 @@ impl super::Bridge {
     }
 }
 
-/// At most 80 bytes of a card's input mode (cut at a character boundary), for an error.
-fn clip_str(text: &str) -> &str {
-    let mut end = text.len().min(80);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-/// At most 80 characters of something the model wrote, for an error.
+/// At most 80 bytes of something the model or a card wrote, for an error.
 fn clip(text: &str) -> String {
-    const MAX: usize = 80;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut out: String = text.chars().take(MAX).collect();
-        out.push('…');
-        out
-    }
+    crate::a2a::wire::truncate_str(text, 80)
 }
 
 #[cfg(test)]

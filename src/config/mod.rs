@@ -127,9 +127,10 @@ pub const DEFAULT_COMPACT_ABOVE_TOOLS: usize = 40;
 /// a usual config.
 pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
 
-/// Default `max_file_bytes`: a few photos or a long PDF, while the base64 of a whole call's files (4/3 of
-/// it) stays under the 16 MiB line MCP clients allow on stdio.
-pub const DEFAULT_MAX_FILE_BYTES: usize = 10 << 20;
+/// Default `max_file_bytes` (7 MiB): a few photos or a long PDF, while the base64 of a whole call's files (4/3
+/// of it, 9.3 MiB) still fits, with the message around it, in the 10 MiB request body a2a-sdk 0.3's JSON-RPC
+/// server accepts by default (past it, the agent answers "Payload too large").
+pub const DEFAULT_MAX_FILE_BYTES: usize = 7 << 20;
 /// Default `max_artifact_bytes`: artifacts of a few hundred megabytes are read in pages.
 pub const DEFAULT_MAX_ARTIFACT_BYTES: usize = 256 << 20;
 /// Default `artifact_timeout_secs`: 256 MiB at about 1 MB/s.

@@ -201,6 +201,15 @@ async fn files_reach_sdk_agents_as_file_parts() {
                     .into(),
             ),
             (
+                "send_message",
+                json!({"agent": "ag", "message": "parts:",
+                       "files": [{"name": "dot.png", "bytes": b64(&dot)}]}),
+                "files[0] (\"dot.png\") is image/png, which the agent does not accept; it takes text/plain (set \
+                 mime_type if the file's type is not image/png); the agent's skill \"files\" takes it: name it in \
+                 `skill`"
+                    .into(),
+            ),
+            (
                 "ag_files",
                 json!({"message": "parts:", "files": [
                     {"name": "ok.txt", "bytes": b64(b"fine")},

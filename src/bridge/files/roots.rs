@@ -3,8 +3,10 @@
 //! The check is made on real paths: the file and every root are canonicalized (symlinks resolved, `.` and
 //! `..` gone), and the file must lie inside a root component by component (`/home/a/work2` is not inside
 //! `/home/a/work`). The last component is then opened without following a symlink (unix `O_NOFOLLOW`), and
-//! without blocking on a FIFO (`O_NONBLOCK`); only a regular file is read, and never more than the cap + 1
-//! bytes.
+//! without blocking on a FIFO (`O_NONBLOCK`); on unix the opened file is checked to lie inside a root (on Linux by
+//! the path of its descriptor, elsewhere by device and inode against a fresh resolve), which defeats a directory
+//! swapped for a symlink in between.
+//! Only a regular file is read, and never more than the cap + 1 bytes.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -92,13 +94,28 @@ pub fn roots_of<'a>(uris: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
 /// that, having read at most `max` + 1). Blocking.
 #[cfg(test)]
 pub fn read_under_roots(path: &Path, roots: &[PathBuf], max: usize) -> Result<Vec<u8>, RootError> {
-    let real = resolve_under_roots(path, roots)?;
-    read_capped(path, &real, max)
+    let resolved = resolve_under_roots(path, roots)?;
+    read_capped(path, &resolved, max)
 }
 
-/// The real path of `path` (symlinks and `..` resolved) if it lies inside one of `roots` (resolved too; a root
-/// that does not exist allows nothing). Blocking.
-pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, RootError> {
+/// A local file found inside an allowed root: what `read_capped` opens and checks again.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The file's real path (symlinks and `..` resolved).
+    real: PathBuf,
+    /// The roots' real paths.
+    real_roots: Vec<PathBuf>,
+    /// The roots as given, for errors.
+    roots: Vec<PathBuf>,
+}
+
+/// Finds `path` inside one of `roots` (both resolved on disk; a root that does not exist allows nothing).
+/// Blocking.
+///
+/// Why a file cannot be resolved (missing, no permission) is said only when its directory really lies inside
+/// a root; otherwise the answer is `Outside`, so the model cannot probe what exists elsewhere (through `..`,
+/// a percent-encoded `/`, or a symlink out of the root).
+pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<Resolved, RootError> {
     if roots.is_empty() {
         return Err(RootError::NoRoots);
     }
@@ -106,14 +123,19 @@ pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, Ro
         .iter()
         .filter_map(|r| std::fs::canonicalize(r).ok())
         .collect();
+    let inside = |real: &Path| real_roots.iter().any(|r| real.starts_with(r));
     let outside = || RootError::Outside {
         path: path.to_owned(),
         roots: roots.to_vec(),
     };
     let real = match std::fs::canonicalize(path) {
         Ok(real) => real,
-        // Say why only for a path inside a root: outside, whether a file exists is none of the caller's business.
-        Err(e) if roots.iter().chain(&real_roots).any(|r| path.starts_with(r)) => {
+        Err(e)
+            if path
+                .parent()
+                .and_then(|dir| std::fs::canonicalize(dir).ok())
+                .is_some_and(|dir| inside(&dir)) =>
+        {
             return Err(RootError::Io {
                 path: path.to_owned(),
                 error: e.to_string(),
@@ -121,24 +143,37 @@ pub fn resolve_under_roots(path: &Path, roots: &[PathBuf]) -> Result<PathBuf, Ro
         }
         Err(_) => return Err(outside()),
     };
-    if real_roots.iter().any(|r| real.starts_with(r)) {
-        Ok(real)
-    } else {
-        Err(outside())
+    if !inside(&real) {
+        return Err(outside());
     }
+    Ok(Resolved {
+        real,
+        real_roots,
+        roots: roots.to_vec(),
+    })
 }
 
-/// Reads the regular file at `real` (resolved by `resolve_under_roots`; `path` names it in errors), at most
-/// `max` bytes (refused past that, having read at most `max` + 1). Blocking.
-pub fn read_capped(path: &Path, real: &Path, max: usize) -> Result<Vec<u8>, RootError> {
+/// Reads the regular file `resolved` found (`path` names it in errors), at most `max` bytes (refused past
+/// that, having read at most `max` + 1). Blocking.
+///
+/// A directory on the way may be swapped for a symlink between `resolve_under_roots` and the open (`O_NOFOLLOW`
+/// guards only the last component), so on unix the opened file is checked once more (`opened_inside`).
+pub fn read_capped(path: &Path, resolved: &Resolved, max: usize) -> Result<Vec<u8>, RootError> {
     let io = |e: std::io::Error| RootError::Io {
         path: path.to_owned(),
         error: e.to_string(),
     };
-    let file = open_no_follow(real).map_err(io)?;
+    let file = open_no_follow(&resolved.real).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(RootError::NotAFile(path.to_owned()));
+    }
+    #[cfg(unix)]
+    if !opened_inside(path, &file, &meta, &resolved.real_roots) {
+        return Err(RootError::Outside {
+            path: path.to_owned(),
+            roots: resolved.roots.clone(),
+        });
     }
     let len = usize::try_from(meta.len()).ok();
     if len.is_none_or(|n| n > max) {
@@ -146,13 +181,41 @@ pub fn read_capped(path: &Path, real: &Path, max: usize) -> Result<Vec<u8>, Root
     }
     // The file may grow between the look and the read: read one byte past the cap to know.
     let mut raw = Vec::with_capacity(len.unwrap_or(0).min(max));
-    file.take(max as u64 + 1)
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
         .read_to_end(&mut raw)
         .map_err(io)?;
     if raw.len() > max {
         return Err(RootError::TooLarge(None));
     }
     Ok(raw)
+}
+
+/// Whether the file opened for `path` lies inside one of `real_roots`. On Linux its path is read from the open
+/// descriptor itself (`/proc/self/fd`), which no later rename can change; elsewhere (or without `/proc`), `path`
+/// resolved again must lie inside a root and be the file opened (same device and inode).
+#[cfg(unix)]
+fn opened_inside(
+    path: &Path,
+    file: &std::fs::File,
+    meta: &std::fs::Metadata,
+    real_roots: &[PathBuf],
+) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let inside = |real: &Path| real_roots.iter().any(|r| real.starts_with(r));
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return inside(&opened);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+    std::fs::canonicalize(path)
+        .ok()
+        .filter(|real| inside(real))
+        .and_then(|real| std::fs::metadata(real).ok())
+        .is_some_and(|now| (now.dev(), now.ino()) == (meta.dev(), meta.ino()))
 }
 
 /// Opens `path` for reading; on unix without following a symlink in its last component (one swapped in after

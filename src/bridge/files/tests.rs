@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::roots::{path_of_file_uri, read_under_roots};
+use super::roots::{path_of_file_uri, read_capped, read_under_roots, resolve_under_roots};
 use super::*;
 
 fn modes(m: &[&str]) -> Vec<String> {
@@ -14,6 +14,7 @@ fn policy(accepted: &[String], local: LocalFiles) -> FilePolicy<'_> {
         max_bytes: 16,
         accepted,
         taker: "skill \"files\"".into(),
+        skills: Vec::new(),
         local,
     }
 }
@@ -200,6 +201,27 @@ fn bad_base64_bad_types_and_oversize_files_are_refused_naming_the_file() {
     assert!(e.starts_with("files[0]: give uri"), "{e}");
 }
 
+/// Without a skill named, a refusal by the agent's default modes names the skills that take the file.
+#[test]
+fn a_refusal_by_the_agent_names_the_skills_taking_the_file() {
+    let text = modes(&["text/plain"]);
+    let images = modes(&["image/*"]);
+    let none: Vec<String> = Vec::new();
+    let mut p = policy(&text, LocalFiles::Refused);
+    p.taker = "the agent".into();
+    p.skills = vec![("echo", &text), ("ocr", &images), ("any", &none)];
+    let e = run(vec![FileArg::by_bytes(Some("a.png"), None, "AAE=")], &p).unwrap_err();
+    assert_eq!(
+        e,
+        "files[0] (\"a.png\") is image/png, which the agent does not accept; it takes text/plain (set mime_type \
+         if the file's type is not image/png); the agent's skill \"ocr\" takes it: name it in `skill`"
+    );
+    // No skill takes it: no hint.
+    p.skills = vec![("echo", &text)];
+    let e = run(vec![FileArg::by_bytes(Some("a.png"), None, "AAE=")], &p).unwrap_err();
+    assert!(e.ends_with("is not image/png)"), "{e}");
+}
+
 #[test]
 fn links_go_by_uri_and_data_uris_as_bytes() {
     let accepted = modes(&["application/pdf", "text/plain"]);
@@ -329,6 +351,12 @@ fn nothing_outside_the_roots_is_read() {
     assert!(outside(&t.base.join("nope.txt")));
     let e = read_under_roots(&t.root.join("nope.txt"), &roots, 100).unwrap_err();
     assert!(matches!(e, RootError::Io { .. }), "{e:?}");
+    // A missing file reached through a percent-encoded `/` and `..`, or a symlink out of the root, is only
+    // outside: the model cannot probe what exists elsewhere.
+    let uri = format!("file://{}/sub%2F..%2F..%2Fnope.txt", t.root.display());
+    assert!(outside(&uri_path(&uri)), "{:?}", uri_path(&uri));
+    #[cfg(unix)]
+    assert!(outside(&t.root.join("dirlink").join("nope.txt")));
     // No roots: nothing at all.
     assert_eq!(
         read_under_roots(&t.root.join("inside.txt"), &[], 100),
@@ -342,6 +370,22 @@ fn nothing_outside_the_roots_is_read() {
     // Another host is not this machine.
     let e = path_of_file_uri(&url::Url::parse("file://server/share/a.txt").unwrap()).unwrap_err();
     assert!(e.contains("names the host \"server\""), "{e}");
+}
+
+/// A directory swapped for a symlink out of the root between the check and the open: the file opened is not
+/// the one checked, and nothing is read.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_symlink_after_the_check_is_refused() {
+    let t = tree();
+    let roots = vec![t.root.clone()];
+    std::fs::write(t.root.join("sub").join("secret.txt"), b"decoy").unwrap();
+    let path = t.root.join("sub").join("secret.txt");
+    let resolved = resolve_under_roots(&path, &roots).unwrap();
+    std::fs::rename(t.root.join("sub"), t.base.join("sub-moved")).unwrap();
+    std::os::unix::fs::symlink(t.base.join("root2"), t.root.join("sub")).unwrap();
+    let read = read_capped(&path, &resolved, 100);
+    assert!(matches!(read, Err(RootError::Outside { .. })), "{read:?}");
 }
 
 #[test]

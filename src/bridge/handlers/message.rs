@@ -279,13 +279,22 @@ impl Bridge {
             return Ok(Vec::new());
         }
         let card = &agent.conn.card;
-        let (accepted, taker) =
+        let (accepted, taker, skills) =
             match skill_id.and_then(|id| card.skills.iter().find(|s| s.id == id)) {
                 // A skill that lists no input modes takes the card's defaults (A2A v0.3 §5.5.4).
-                Some(skill) if !skill.input_modes.is_empty() => {
-                    (skill.input_modes.clone(), format!("skill {:?}", skill.id))
-                }
-                _ => (files::default_input_modes(card), "the agent".to_owned()),
+                Some(skill) if !skill.input_modes.is_empty() => (
+                    skill.input_modes.clone(),
+                    format!("skill {:?}", skill.id),
+                    Vec::new(),
+                ),
+                _ => (
+                    files::default_input_modes(card),
+                    "the agent".to_owned(),
+                    card.skills
+                        .iter()
+                        .map(|s| (s.id.as_str(), s.input_modes.as_slice()))
+                        .collect(),
+                ),
             };
         let local = if !self.local_files() {
             LocalFiles::Refused
@@ -298,6 +307,7 @@ impl Bridge {
             max_bytes: agent.slot.config.max_file_bytes,
             accepted: &accepted,
             taker,
+            skills,
             local,
         };
         files::file_parts(files, &policy).await
