@@ -45,7 +45,11 @@ pub struct Query {
     /// The artifact; `None`: the task's only artifact (an error when it has several or none).
     pub artifact_id: Option<String>,
     pub want: Want,
-    /// Most bytes of one data part's JSON or of a JSON-RPC error object (`max_response_bytes`).
+    /// Characters kept on either side of a `Want::Text` page (`Pager::with_margin`), so that a configured
+    /// secret cut by the page's edges is still recognised (`Scrubber::mask`).
+    pub text_margin: usize,
+    /// Most bytes of one data part's JSON, of a JSON-RPC error object, and of the base64 text of the file
+    /// part `Want::Part` keeps (`max_response_bytes`): everything the read holds whole.
     pub max_value_bytes: usize,
     /// Whether data parts come wrapped as `{"data": …}` (v0.3 HTTP+JSON, `wire::rest::unwrap_v03_data`).
     pub unwrap_v03_data: bool,
@@ -361,7 +365,7 @@ struct Reading<'q> {
 impl<'q> Reading<'q> {
     fn new(query: &'q Query) -> Self {
         let pager = match query.want {
-            Want::Text { offset, length } => Pager::new(offset, length),
+            Want::Text { offset, length } => Pager::with_margin(offset, length, query.text_margin),
             // Only the size of the text is of use.
             Want::Part(_) => Pager::new(0, 0),
         };
@@ -417,7 +421,8 @@ impl<'q> Reading<'q> {
                     json.begin_object()?;
                     while json.has_next()? {
                         let key = json.next_name_owned()?;
-                        file.field(json, &key, keep_bytes && !is_text, false, &mut self.buf)?;
+                        let keep = (keep_bytes && !is_text).then_some(self.query.max_value_bytes);
+                        file.field(json, &key, keep, false, &mut self.buf)?;
                     }
                     json.end_object()?;
                 }
@@ -435,7 +440,8 @@ impl<'q> Reading<'q> {
                 }
                 key => {
                     has_raw_or_url |= matches!(key, "raw" | "url");
-                    outer.field(json, key, keep_bytes && !is_text, true, &mut self.buf)?;
+                    let keep = (keep_bytes && !is_text).then_some(self.query.max_value_bytes);
+                    outer.field(json, key, keep, true, &mut self.buf)?;
                 }
             }
         }
@@ -469,8 +475,15 @@ impl<'q> Reading<'q> {
                             media_type: f.media_type,
                             name: f.name,
                         },
-                        (None, Some(base64)) => PartContent::Bytes {
-                            base64,
+                        (None, Some(mut base64)) => PartContent::Bytes {
+                            base64: {
+                                // a2a-sdk 0.3 over HTTP+JSON encodes file bytes twice, as
+                                // `wire::rest::unwrap_v03_data` undoes for answers held whole.
+                                if self.query.unwrap_v03_data {
+                                    super::wire::rest::sdk_v03_unwrap_bytes(&mut base64);
+                                }
+                                base64
+                            },
                             media_type: f.media_type,
                             name: f.name,
                         },
@@ -517,7 +530,7 @@ impl FileFields {
         &mut self,
         json: &mut JsonStreamReader<R>,
         key: &str,
-        keep_bytes: bool,
+        keep_bytes: Option<usize>,
         outer: bool,
         buf: &mut Vec<u8>,
     ) -> Result<(), ScanError> {
@@ -564,6 +577,9 @@ impl FileFields {
     }
 }
 
+/// The `what` of the `A2aError::TooLarge` of a file part too large to keep whole (`Query::max_value_bytes`).
+pub const BLOB_TOO_LARGE: &str = "file part (base64 text, kept whole for a blob)";
+
 /// Size of the chunks strings are read in.
 const CHUNK: usize = 64 << 10;
 
@@ -606,15 +622,16 @@ fn stream_text<R: Read, S: TextSink>(
     Ok(())
 }
 
-/// Streams a base64 string through `buf`: its decoded size, and the text itself when `keep`.
+/// Streams a base64 string through `buf`: its decoded size, and the text itself when `keep` is
+/// `Some(max)`: a text longer than `max` bytes ends the read with `A2aError::TooLarge` (`BLOB_TOO_LARGE`).
 fn stream_base64<R: Read>(
     json: &mut JsonStreamReader<R>,
-    keep: bool,
+    keep: Option<usize>,
     buf: &mut Vec<u8>,
 ) -> Result<(usize, Option<String>), ScanError> {
     let mut reader = json.next_string_reader()?;
     buf.resize(CHUNK, 0);
-    let mut kept = keep.then(Vec::new);
+    let mut kept = keep.map(|_| Vec::new());
     let mut len = 0usize;
     let mut pad = 0usize;
     loop {
@@ -626,7 +643,14 @@ fn stream_base64<R: Read>(
         for &b in &buf[..n] {
             pad = if b == b'=' { pad + 1 } else { 0 };
         }
-        if let Some(kept) = &mut kept {
+        if let (Some(kept), Some(max)) = (&mut kept, keep) {
+            if kept.len() + n > max {
+                return Err(ScanError::Agent(A2aError::TooLarge {
+                    what: BLOB_TOO_LARGE,
+                    limit: max,
+                    key: "max_response_bytes",
+                }));
+            }
             kept.extend_from_slice(&buf[..n]);
         }
     }

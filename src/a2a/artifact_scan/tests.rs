@@ -7,6 +7,7 @@ fn query(artifact_id: Option<&str>, want: Want) -> Query {
     Query {
         artifact_id: artifact_id.map(str::to_owned),
         want,
+        text_margin: 0,
         max_value_bytes: 1 << 20,
         unwrap_v03_data: false,
     }
@@ -27,7 +28,7 @@ fn same_as_decoded(task: &Value, artifact: usize) {
     let decoded = crate::a2a::wire::decode_task(task).unwrap();
     let a = &decoded.artifacts[artifact];
     let found = run(task, Envelope::Bare, &query(Some(&a.artifact_id), ALL)).unwrap();
-    assert_eq!(found.pager.page, text_of(a));
+    assert_eq!(found.pager.page(), text_of(a));
     assert_eq!(found.pager.total_chars, text_of(a).chars().count());
 }
 
@@ -69,7 +70,7 @@ fn every_dialect_reads_the_same_text_as_the_decoder() {
     });
     same_as_decoded(&draft, 1);
     let found = run(&draft, Envelope::Bare, &query(Some("artifact-1"), ALL)).unwrap();
-    assert_eq!(found.pager.page, "second");
+    assert_eq!(found.pager.page(), "second");
 }
 
 #[test]
@@ -83,17 +84,17 @@ fn envelopes_and_wrappers() {
     );
     let rpc = json!({"jsonrpc": "2.0", "id": 1, "result": v03_task()});
     let found = run(&rpc, Envelope::JsonRpc, &q).unwrap();
-    assert_eq!(found.pager.page, "éllo 😀");
+    assert_eq!(found.pager.page(), "éllo 😀");
     assert_eq!(found.artifact_id, "a2");
     assert_eq!(found.name.as_deref(), Some("report"));
     let wrapped = json!({"jsonrpc": "2.0", "result": {"task": v03_task()}, "id": 1});
     assert_eq!(
-        run(&wrapped, Envelope::JsonRpc, &q).unwrap().pager.page,
+        run(&wrapped, Envelope::JsonRpc, &q).unwrap().pager.page(),
         "éllo 😀"
     );
     let rest = json!({"task": v03_task()});
     assert_eq!(
-        run(&rest, Envelope::Bare, &q).unwrap().pager.page,
+        run(&rest, Envelope::Bare, &q).unwrap().pager.page(),
         "éllo 😀"
     );
 }
@@ -192,7 +193,7 @@ fn v03_rest_data_parts_are_unwrapped() {
     let mut q = query(Some("a"), ALL);
     q.unwrap_v03_data = true;
     assert_eq!(
-        run(&task, Envelope::Bare, &q).unwrap().pager.page,
+        run(&task, Envelope::Bare, &q).unwrap().pager.page(),
         "{\"k\":1}"
     );
 }

@@ -108,7 +108,9 @@ impl Bridge {
         };
         let total_chars = found.pager.total_chars;
         let start = offset.min(total_chars);
-        let page_text = found.pager.page.as_str();
+        // Secrets masked character by character: offsets stay those of the agent's text.
+        let page_text = self.page_text(&found.pager);
+        let page_text = page_text.as_str();
         let end_at = start + page_text.chars().count();
         let page = Page {
             agent: name,
