@@ -8,9 +8,10 @@
 //! A2A v0.3 §3.2.3). Parts are told apart as `wire::decode_part` does (v0.3 `kind` parts, v1.0 `text` / `raw`
 //! / `url` / `data` parts, v0.3 HTTP+JSON `fileWithBytes` / `fileWithUri` and `content`).
 //!
-//! Only data parts (their JSON becomes text) and the JSON-RPC error object are read whole, each within
-//! `Query::max_value_bytes`; member names and short strings are as long as the agent made them, within the
-//! caller's byte cap.
+//! Only data parts (their JSON becomes text), the JSON-RPC error object and the file part `Want::Part` asks
+//! for are read whole, each within `Query::max_value_bytes`; ids, names, media types and URIs are kept up to
+//! `MAX_SHORT_BYTES`. The JSON reader holds a member name whole, so `NameCap` refuses a name longer than
+//! `MAX_NAME_BYTES` before it is read; nesting is bounded by the reader's default depth (128).
 
 use std::io::{Read, Write};
 
@@ -119,6 +120,9 @@ impl From<std::io::Error> for ScanError {
     fn from(e: std::io::Error) -> Self {
         // The body reader's own errors (cap, time, connection) carry a `BodyError`; the string reader reports
         // malformed JSON inside a string as `InvalidData`.
+        if let Some(cap) = e.get_ref().and_then(|i| i.downcast_ref::<NameTooLong>()) {
+            return ScanError::Agent(A2aError::InvalidResponse(cap.to_string()));
+        }
         let from_body = e
             .get_ref()
             .is_some_and(|inner| inner.downcast_ref::<BodyError>().is_some());
@@ -136,13 +140,125 @@ impl From<std::io::Error> for ScanError {
 #[error("{0}")]
 pub struct BodyError(pub String);
 
+/// Longest member name read, in bytes of JSON (escapes included).
+pub const MAX_NAME_BYTES: usize = 64 << 10;
+/// Deepest nesting `NameCap` follows; the JSON reader stops at 128 before, on what it has read.
+const MAX_CAP_DEPTH: usize = 1024;
+
+/// Why `NameCap` stopped the read.
+#[derive(Debug, thiserror::Error)]
+#[error("the task's JSON has {0}")]
+pub struct NameTooLong(&'static str);
+
+/// A `Read` that follows the JSON it passes on just enough to tell member names from values, and fails once
+/// a member name is longer than `MAX_NAME_BYTES`: the JSON reader (struson) holds a name whole, so without it
+/// an agent could make the bridge hold a name as large as the answer. It never judges the JSON otherwise
+/// (the reader does); on JSON that is not valid its notion of names may be wrong, which the reader reports.
+struct NameCap<R> {
+    inner: R,
+    /// The open containers, innermost last: `true` for an object.
+    stack: Vec<bool>,
+    in_string: bool,
+    /// The string being read is a member name.
+    in_name: bool,
+    /// The last byte was a backslash inside a string.
+    escape: bool,
+    /// Bytes of the name being read.
+    name_len: usize,
+    /// The last byte outside strings that was not whitespace.
+    last: u8,
+}
+
+impl<R> NameCap<R> {
+    fn new(inner: R) -> Self {
+        NameCap {
+            inner,
+            stack: Vec::new(),
+            in_string: false,
+            in_name: false,
+            escape: false,
+            name_len: 0,
+            last: 0,
+        }
+    }
+
+    /// Follows `bytes`; `Err` once a name is too long or the nesting too deep.
+    fn follow(&mut self, bytes: &[u8]) -> Result<(), NameTooLong> {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.in_string {
+                // Straight to the next quote or backslash.
+                let rest = &bytes[i..];
+                let run = if self.escape {
+                    self.escape = false;
+                    1
+                } else {
+                    match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                        Some(at) if rest[at] == b'"' => {
+                            self.in_string = false;
+                            self.last = b'"';
+                            at + 1
+                        }
+                        Some(at) => {
+                            self.escape = true;
+                            at + 1
+                        }
+                        None => rest.len(),
+                    }
+                };
+                if self.in_name {
+                    self.name_len += run;
+                    if self.name_len > MAX_NAME_BYTES + 1 {
+                        return Err(NameTooLong("a member name longer than 64 KiB"));
+                    }
+                }
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            match b {
+                b'"' => {
+                    self.in_string = true;
+                    self.in_name =
+                        self.stack.last() == Some(&true) && matches!(self.last, b'{' | b',');
+                    self.name_len = 0;
+                }
+                b'{' | b'[' => {
+                    if self.stack.len() >= MAX_CAP_DEPTH {
+                        return Err(NameTooLong("arrays or objects nested too deep"));
+                    }
+                    self.stack.push(b == b'{');
+                    self.last = b;
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                    self.last = b;
+                }
+                b' ' | b'\t' | b'\n' | b'\r' => {}
+                _ => self.last = b,
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for NameCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.follow(&buf[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(n)
+    }
+}
+
 /// Reads `reader` (the answer's body) for `query`.
 pub fn scan<R: Read>(reader: R, envelope: Envelope, query: &Query) -> Result<Found, ScanError> {
     let settings = ReaderSettings {
         track_path: false,
         ..ReaderSettings::default()
     };
-    let mut json = JsonStreamReader::new_custom(reader, settings);
+    let mut json = JsonStreamReader::new_custom(NameCap::new(reader), settings);
     let mut scan = Scan {
         query,
         found: None,

@@ -208,3 +208,135 @@ fn a_data_part_over_the_cap_is_refused() {
         Err(ScanError::Agent(A2aError::TooLarge { .. }))
     ));
 }
+
+/// A body made as it is read: `head`, then `fill` repeated `count` times, then `tail`; counts what was read.
+struct Made {
+    parts: Vec<(Vec<u8>, usize)>,
+    at: usize,
+    served: usize,
+    read: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Made {
+    fn new(
+        head: &str,
+        fill: &str,
+        count: usize,
+        tail: &str,
+    ) -> (Made, std::rc::Rc<std::cell::Cell<usize>>) {
+        let read = std::rc::Rc::default();
+        let made = Made {
+            parts: vec![
+                (head.as_bytes().to_vec(), 1),
+                (fill.as_bytes().to_vec(), count),
+                (tail.as_bytes().to_vec(), 1),
+            ],
+            at: 0,
+            served: 0,
+            read: std::rc::Rc::clone(&read),
+        };
+        (made, read)
+    }
+}
+
+impl Read for Made {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some((bytes, left)) = self.parts.get_mut(self.at) {
+            if *left == 0 || bytes.is_empty() {
+                self.at += 1;
+                continue;
+            }
+            let n = (bytes.len() - self.served).min(buf.len());
+            buf[..n].copy_from_slice(&bytes[self.served..self.served + n]);
+            self.served += n;
+            if self.served == bytes.len() {
+                self.served = 0;
+                *left -= 1;
+            }
+            self.read.set(self.read.get() + n);
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
+/// A 200 MB member name (where the reader reads a name, and inside a skipped value) is refused after about
+/// `MAX_NAME_BYTES`, never held: the read stops long before the body ends.
+#[test]
+fn a_huge_member_name_is_refused_without_being_read() {
+    let places = [
+        (r#"{"jsonrpc":"2.0","id":1,""#, r#"":1}"#),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"result":{"id":"t","artifacts":[{"artifactId":"a","parts":[{"text":"hi",""#,
+            r#"":1}]}]}}"#,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"result":{"id":"t","history":[{"metadata":{""#,
+            r#"":1}}],"artifacts":[]}}"#,
+        ),
+    ];
+    for (head, tail) in places {
+        let (body, read) = Made::new(head, &"n".repeat(1 << 20), 200, tail);
+        let err = scan(body, Envelope::JsonRpc, &query(Some("a"), ALL)).unwrap_err();
+        match err {
+            ScanError::Agent(A2aError::InvalidResponse(m)) => {
+                assert!(m.contains("member name longer than"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(read.get() < 4 << 20, "{} bytes read", read.get());
+    }
+    // A long string value is no name: a 3 MB text part reads.
+    let (body, _) = Made::new(
+        r#"{"id":"t","artifacts":[{"artifactId":"a","parts":[{"text":""#,
+        "v\\\"w",
+        1 << 20,
+        r#""}]}]}"#,
+    );
+    let found = scan(body, Envelope::Bare, &query(Some("a"), ALL)).unwrap();
+    assert_eq!(found.pager.total_chars, 3 << 20);
+}
+
+/// Deep nesting anywhere (in a skipped value, a data part, `task` wrappers) is an error, not a stack overflow.
+#[test]
+fn deep_nesting_is_refused() {
+    let deep = |open: &str, close: &str, n| Made::new(&open.repeat(n), "", 0, &close.repeat(n)).0;
+    let cases: Vec<(Made, Envelope)> = vec![
+        (
+            Made::new(
+                &format!(r#"{{"id":"t","history":{}"#, "[".repeat(100_000)),
+                "",
+                0,
+                &format!("{}}}", "]".repeat(100_000)),
+            )
+            .0,
+            Envelope::Bare,
+        ),
+        (
+            Made::new(
+                &format!(
+                    r#"{{"id":"t","artifacts":[{{"artifactId":"a","parts":[{{"data":{}"#,
+                    "[".repeat(300)
+                ),
+                "",
+                0,
+                &format!("{}}}]}}]}}", "]".repeat(300)),
+            )
+            .0,
+            Envelope::Bare,
+        ),
+        (deep(r#"{"task":"#, "}", 5_000), Envelope::Bare),
+        (deep("[", "]", 1_000_000), Envelope::JsonRpc),
+    ];
+    for (i, (body, envelope)) in cases.into_iter().enumerate() {
+        match scan(body, envelope, &query(Some("a"), ALL)) {
+            Err(ScanError::Agent(A2aError::InvalidResponse(m))) => {
+                assert!(
+                    m.contains("nest") || m.contains("not an object"),
+                    "{i}: {m}"
+                )
+            }
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+}
