@@ -178,8 +178,9 @@ async fn rpc(body: Bytes) -> Response {
     match req["method"].as_str().unwrap_or("") {
         "GetTask" => match req["params"]["id"].as_str().unwrap_or("") {
             "big" => big_answer(id),
-            // The answer starts, then nothing more comes.
-            "stall" => {
+            // The answer starts, then nothing more comes; `stall-cancel` notes when the bridge lets it go.
+            tid @ ("stall" | "stall-cancel") => {
+                let closed = (tid == "stall-cancel").then(|| NoteClosed(&STALL_CANCEL_CLOSED));
                 let head = format!(
                     "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"id\":\"stall\",\"artifacts\":[{{\"artifactId\":\"a\",\"parts\":[{{\"text\":\"begun"
                 );
@@ -189,6 +190,10 @@ async fn rpc(body: Bytes) -> Response {
                     ),
                     futures::stream::pending(),
                 );
+                let body = futures::StreamExt::map(body, move |chunk| {
+                    let _held = &closed;
+                    chunk
+                });
                 (
                     [(header::CONTENT_TYPE, "application/json")],
                     Body::from_stream(body),
@@ -216,6 +221,19 @@ async fn rpc(body: Bytes) -> Response {
         _ => axum::Json(json!({"jsonrpc": "2.0", "id": id,
             "error": {"code": -32601, "message": "Method not found"}}))
         .into_response(),
+    }
+}
+
+/// Set when the bridge dropped the body of the `stall-cancel` answer (closed the connection).
+static STALL_CANCEL_CLOSED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Sets its flag when dropped.
+struct NoteClosed(&'static std::sync::atomic::AtomicBool);
+
+impl Drop for NoteClosed {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -397,6 +415,43 @@ async fn a_huge_artifact_is_read_in_pages_in_bounded_memory() {
         .await;
     assert!(gone.is_error());
     assert!(gone.text().contains("Task not found"), "{}", gone.text());
+}
+
+/// A read the client cancels stops at once: the bridge lets the agent's stalled answer go long before
+/// `artifact_timeout_secs` (the blocking reader does not outlive the call).
+#[tokio::test]
+async fn a_cancelled_read_lets_the_answer_go_at_once() {
+    let agent = BigAgent::start().await;
+    let bridge = bridge::start(
+        &format!(
+            "[bridge]\nartifact_timeout_secs = 120\n{}",
+            agent_toml("b", &agent.url, "")
+        ),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let handle = bridge
+        .start_call(
+            "read_artifact",
+            json!({"agent": "b", "task_id": "stall-cancel", "artifact_id": "a"}),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        !STALL_CANCEL_CLOSED.load(std::sync::atomic::Ordering::SeqCst),
+        "the answer was let go before the cancel"
+    );
+    handle.cancel(Some("gave up".into())).await.unwrap();
+    let started = std::time::Instant::now();
+    while !STALL_CANCEL_CLOSED.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the stalled answer is still held after the cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The secret the `secret` test configures (as a header value), and the text that echoes it: at characters

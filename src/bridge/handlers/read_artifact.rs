@@ -22,7 +22,7 @@ pub const NAME: &str = "read_artifact";
 pub struct Args {
     #[schemars(description = AGENT_NAME)]
     #[serde(deserialize_with = "text")]
-    agent: String,
+    pub(super) agent: String,
     /// The task_id from an earlier result.
     #[serde(deserialize_with = "text")]
     task_id: String,
