@@ -340,3 +340,31 @@ fn deep_nesting_is_refused() {
         }
     }
 }
+
+/// A v0.3 HTTP+JSON agent (a2a-sdk 0.3) sends file bytes base64-encoded twice: the blob kept is the file's
+/// base64 once, as `wire::rest::unwrap_v03_data` makes it for answers held whole; and a blob over
+/// `max_value_bytes` is refused.
+#[test]
+fn v03_rest_blobs_are_unwrapped_and_capped() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let once = b64(b"%PDF-1.4 file");
+    let task = json!({"id": "t", "status": {"state": "TASK_STATE_COMPLETED"},
+        "artifacts": [{"artifactId": "a", "parts": [
+            {"file": {"fileWithBytes": b64(once.as_bytes()), "mimeType": "application/pdf"}}]}]});
+    let mut q = query(Some("a"), Want::Part(0));
+    q.unwrap_v03_data = true;
+    match run(&task, Envelope::Bare, &q).unwrap().part {
+        Some(PartContent::Bytes { base64, .. }) => assert_eq!(base64, once),
+        other => panic!("{other:?}"),
+    }
+    q.max_value_bytes = 10;
+    assert!(matches!(
+        run(&task, Envelope::Bare, &q),
+        Err(ScanError::Agent(A2aError::TooLarge {
+            what: BLOB_TOO_LARGE,
+            limit: 10,
+            ..
+        }))
+    ));
+}
