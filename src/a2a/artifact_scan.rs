@@ -8,9 +8,10 @@
 //! A2A v0.3 §3.2.3). Parts are told apart as `wire::decode_part` does (v0.3 `kind` parts, v1.0 `text` / `raw`
 //! / `url` / `data` parts, v0.3 HTTP+JSON `fileWithBytes` / `fileWithUri` and `content`).
 //!
-//! Only data parts (their JSON becomes text) and the JSON-RPC error object are read whole, each within
-//! `Query::max_value_bytes`; member names and short strings are as long as the agent made them, within the
-//! caller's byte cap.
+//! Only data parts (their JSON becomes text), the JSON-RPC error object and the file part `Want::Part` asks
+//! for are read whole, each within `Query::max_value_bytes`; ids, names, media types and URIs are kept up to
+//! `MAX_SHORT_BYTES`. The JSON reader holds a member name whole, so `NameCap` refuses a name longer than
+//! `MAX_NAME_BYTES` before it is read; nesting is bounded by the reader's default depth (128).
 
 use std::io::{Read, Write};
 
@@ -45,7 +46,11 @@ pub struct Query {
     /// The artifact; `None`: the task's only artifact (an error when it has several or none).
     pub artifact_id: Option<String>,
     pub want: Want,
-    /// Most bytes of one data part's JSON or of a JSON-RPC error object (`max_response_bytes`).
+    /// Characters kept on either side of a `Want::Text` page (`Pager::with_margin`), so that a configured
+    /// secret cut by the page's edges is still recognised (`Scrubber::mask`).
+    pub text_margin: usize,
+    /// Most bytes of one data part's JSON, of a JSON-RPC error object, and of the base64 text of the file
+    /// part `Want::Part` keeps (`max_response_bytes`): everything the read holds whole.
     pub max_value_bytes: usize,
     /// Whether data parts come wrapped as `{"data": …}` (v0.3 HTTP+JSON, `wire::rest::unwrap_v03_data`).
     pub unwrap_v03_data: bool,
@@ -115,6 +120,9 @@ impl From<std::io::Error> for ScanError {
     fn from(e: std::io::Error) -> Self {
         // The body reader's own errors (cap, time, connection) carry a `BodyError`; the string reader reports
         // malformed JSON inside a string as `InvalidData`.
+        if let Some(cap) = e.get_ref().and_then(|i| i.downcast_ref::<NameTooLong>()) {
+            return ScanError::Agent(A2aError::InvalidResponse(cap.to_string()));
+        }
         let from_body = e
             .get_ref()
             .is_some_and(|inner| inner.downcast_ref::<BodyError>().is_some());
@@ -132,13 +140,125 @@ impl From<std::io::Error> for ScanError {
 #[error("{0}")]
 pub struct BodyError(pub String);
 
+/// Longest member name read, in bytes of JSON (escapes included).
+pub const MAX_NAME_BYTES: usize = 64 << 10;
+/// Deepest nesting `NameCap` follows; the JSON reader stops at 128 before, on what it has read.
+const MAX_CAP_DEPTH: usize = 1024;
+
+/// Why `NameCap` stopped the read.
+#[derive(Debug, thiserror::Error)]
+#[error("the task's JSON has {0}")]
+pub struct NameTooLong(&'static str);
+
+/// A `Read` that follows the JSON it passes on just enough to tell member names from values, and fails once
+/// a member name is longer than `MAX_NAME_BYTES`: the JSON reader (struson) holds a name whole, so without it
+/// an agent could make the bridge hold a name as large as the answer. It never judges the JSON otherwise
+/// (the reader does); on JSON that is not valid its notion of names may be wrong, which the reader reports.
+struct NameCap<R> {
+    inner: R,
+    /// The open containers, innermost last: `true` for an object.
+    stack: Vec<bool>,
+    in_string: bool,
+    /// The string being read is a member name.
+    in_name: bool,
+    /// The last byte was a backslash inside a string.
+    escape: bool,
+    /// Bytes of the name being read.
+    name_len: usize,
+    /// The last byte outside strings that was not whitespace.
+    last: u8,
+}
+
+impl<R> NameCap<R> {
+    fn new(inner: R) -> Self {
+        NameCap {
+            inner,
+            stack: Vec::new(),
+            in_string: false,
+            in_name: false,
+            escape: false,
+            name_len: 0,
+            last: 0,
+        }
+    }
+
+    /// Follows `bytes`; `Err` once a name is too long or the nesting too deep.
+    fn follow(&mut self, bytes: &[u8]) -> Result<(), NameTooLong> {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.in_string {
+                // Straight to the next quote or backslash.
+                let rest = &bytes[i..];
+                let run = if self.escape {
+                    self.escape = false;
+                    1
+                } else {
+                    match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                        Some(at) if rest[at] == b'"' => {
+                            self.in_string = false;
+                            self.last = b'"';
+                            at + 1
+                        }
+                        Some(at) => {
+                            self.escape = true;
+                            at + 1
+                        }
+                        None => rest.len(),
+                    }
+                };
+                if self.in_name {
+                    self.name_len += run;
+                    if self.name_len > MAX_NAME_BYTES + 1 {
+                        return Err(NameTooLong("a member name longer than 64 KiB"));
+                    }
+                }
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            match b {
+                b'"' => {
+                    self.in_string = true;
+                    self.in_name =
+                        self.stack.last() == Some(&true) && matches!(self.last, b'{' | b',');
+                    self.name_len = 0;
+                }
+                b'{' | b'[' => {
+                    if self.stack.len() >= MAX_CAP_DEPTH {
+                        return Err(NameTooLong("arrays or objects nested too deep"));
+                    }
+                    self.stack.push(b == b'{');
+                    self.last = b;
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                    self.last = b;
+                }
+                b' ' | b'\t' | b'\n' | b'\r' => {}
+                _ => self.last = b,
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for NameCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.follow(&buf[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(n)
+    }
+}
+
 /// Reads `reader` (the answer's body) for `query`.
 pub fn scan<R: Read>(reader: R, envelope: Envelope, query: &Query) -> Result<Found, ScanError> {
     let settings = ReaderSettings {
         track_path: false,
         ..ReaderSettings::default()
     };
-    let mut json = JsonStreamReader::new_custom(reader, settings);
+    let mut json = JsonStreamReader::new_custom(NameCap::new(reader), settings);
     let mut scan = Scan {
         query,
         found: None,
@@ -361,7 +481,7 @@ struct Reading<'q> {
 impl<'q> Reading<'q> {
     fn new(query: &'q Query) -> Self {
         let pager = match query.want {
-            Want::Text { offset, length } => Pager::new(offset, length),
+            Want::Text { offset, length } => Pager::with_margin(offset, length, query.text_margin),
             // Only the size of the text is of use.
             Want::Part(_) => Pager::new(0, 0),
         };
@@ -417,7 +537,8 @@ impl<'q> Reading<'q> {
                     json.begin_object()?;
                     while json.has_next()? {
                         let key = json.next_name_owned()?;
-                        file.field(json, &key, keep_bytes && !is_text, false, &mut self.buf)?;
+                        let keep = (keep_bytes && !is_text).then_some(self.query.max_value_bytes);
+                        file.field(json, &key, keep, false, &mut self.buf)?;
                     }
                     json.end_object()?;
                 }
@@ -435,7 +556,8 @@ impl<'q> Reading<'q> {
                 }
                 key => {
                     has_raw_or_url |= matches!(key, "raw" | "url");
-                    outer.field(json, key, keep_bytes && !is_text, true, &mut self.buf)?;
+                    let keep = (keep_bytes && !is_text).then_some(self.query.max_value_bytes);
+                    outer.field(json, key, keep, true, &mut self.buf)?;
                 }
             }
         }
@@ -469,8 +591,15 @@ impl<'q> Reading<'q> {
                             media_type: f.media_type,
                             name: f.name,
                         },
-                        (None, Some(base64)) => PartContent::Bytes {
-                            base64,
+                        (None, Some(mut base64)) => PartContent::Bytes {
+                            base64: {
+                                // a2a-sdk 0.3 over HTTP+JSON encodes file bytes twice, as
+                                // `wire::rest::unwrap_v03_data` undoes for answers held whole.
+                                if self.query.unwrap_v03_data {
+                                    super::wire::rest::sdk_v03_unwrap_bytes(&mut base64);
+                                }
+                                base64
+                            },
                             media_type: f.media_type,
                             name: f.name,
                         },
@@ -517,7 +646,7 @@ impl FileFields {
         &mut self,
         json: &mut JsonStreamReader<R>,
         key: &str,
-        keep_bytes: bool,
+        keep_bytes: Option<usize>,
         outer: bool,
         buf: &mut Vec<u8>,
     ) -> Result<(), ScanError> {
@@ -564,6 +693,9 @@ impl FileFields {
     }
 }
 
+/// The `what` of the `A2aError::TooLarge` of a file part too large to keep whole (`Query::max_value_bytes`).
+pub const BLOB_TOO_LARGE: &str = "file part (base64 text, kept whole for a blob)";
+
 /// Size of the chunks strings are read in.
 const CHUNK: usize = 64 << 10;
 
@@ -606,15 +738,16 @@ fn stream_text<R: Read, S: TextSink>(
     Ok(())
 }
 
-/// Streams a base64 string through `buf`: its decoded size, and the text itself when `keep`.
+/// Streams a base64 string through `buf`: its decoded size, and the text itself when `keep` is
+/// `Some(max)`: a text longer than `max` bytes ends the read with `A2aError::TooLarge` (`BLOB_TOO_LARGE`).
 fn stream_base64<R: Read>(
     json: &mut JsonStreamReader<R>,
-    keep: bool,
+    keep: Option<usize>,
     buf: &mut Vec<u8>,
 ) -> Result<(usize, Option<String>), ScanError> {
     let mut reader = json.next_string_reader()?;
     buf.resize(CHUNK, 0);
-    let mut kept = keep.then(Vec::new);
+    let mut kept = keep.map(|_| Vec::new());
     let mut len = 0usize;
     let mut pad = 0usize;
     loop {
@@ -626,7 +759,14 @@ fn stream_base64<R: Read>(
         for &b in &buf[..n] {
             pad = if b == b'=' { pad + 1 } else { 0 };
         }
-        if let Some(kept) = &mut kept {
+        if let (Some(kept), Some(max)) = (&mut kept, keep) {
+            if kept.len() + n > max {
+                return Err(ScanError::Agent(A2aError::TooLarge {
+                    what: BLOB_TOO_LARGE,
+                    limit: max,
+                    key: "max_response_bytes",
+                }));
+            }
             kept.extend_from_slice(&buf[..n]);
         }
     }

@@ -144,16 +144,22 @@ pub fn base64_len(b64: &str) -> usize {
     base64_len_of(b64.len()).saturating_sub(pad.min(2))
 }
 
-/// A `TextSink` that keeps characters `[offset, offset + length)` of the text and counts all of it: one page
-/// of an artifact read from a stream, in memory bounded by the page.
+/// A `TextSink` that keeps characters `[offset, offset + length)` of the text (the page) and counts all of
+/// it: one page of an artifact read from a stream, in memory bounded by the page. With a `margin`, it also
+/// keeps up to `margin` characters on either side of the page (the window), so that a configured secret cut
+/// by the page's edges can still be recognised (`Scrubber::mask`).
 #[derive(Debug)]
 pub struct Pager {
-    /// First character kept.
+    /// First character of the page.
     pub offset: usize,
-    /// One past the last character kept (`offset + length`, saturated).
+    /// One past the last character of the page (`offset + length`, saturated).
     pub end: usize,
-    /// The characters kept.
-    pub page: String,
+    /// First character kept (`offset - margin`, saturated).
+    from: usize,
+    /// One past the last character kept (`end + margin`, saturated).
+    to: usize,
+    /// The characters kept: `[from, to)` of the text, as far as the text goes.
+    window: String,
     /// Characters of the whole text so far.
     pub total_chars: usize,
     /// UTF-8 bytes of the whole text so far.
@@ -163,13 +169,49 @@ pub struct Pager {
 impl Pager {
     /// Keeps `length` characters from `offset`.
     pub fn new(offset: usize, length: usize) -> Pager {
+        Pager::with_margin(offset, length, 0)
+    }
+
+    /// Keeps `length` characters from `offset`, and `margin` more on either side.
+    pub fn with_margin(offset: usize, length: usize, margin: usize) -> Pager {
+        let end = offset.saturating_add(length);
         Pager {
             offset,
-            end: offset.saturating_add(length),
-            page: String::new(),
+            end,
+            from: offset.saturating_sub(margin),
+            to: end.saturating_add(margin),
+            window: String::new(),
             total_chars: 0,
             total_bytes: 0,
         }
+    }
+
+    /// The page: characters `[offset, end)` of the text (fewer when the text ends first).
+    pub fn page(&self) -> &str {
+        &self.window[self.page_range()]
+    }
+
+    /// The page with its margins (`with_margin`).
+    pub fn window(&self) -> &str {
+        &self.window
+    }
+
+    /// Where the page lies in `window()`, in bytes.
+    pub fn page_range(&self) -> std::ops::Range<usize> {
+        let skip = self.offset - self.from;
+        let take = self.end.min(self.total_chars).saturating_sub(self.offset);
+        let mut at = self
+            .window
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([self.window.len()]);
+        let start = at.nth(skip).unwrap_or(self.window.len());
+        let end = if take == 0 {
+            start
+        } else {
+            at.nth(take - 1).unwrap_or(self.window.len())
+        };
+        start..end
     }
 }
 
@@ -179,17 +221,17 @@ impl TextSink for Pager {
         let count = piece.chars().count();
         self.total_chars += count;
         self.total_bytes += piece.len();
-        if self.total_chars <= self.offset || start >= self.end {
+        if self.total_chars <= self.from || start >= self.to {
             return;
         }
-        // The piece overlaps the page: keep the overlapping characters.
-        let skip = self.offset.saturating_sub(start);
-        let take = self.end.min(self.total_chars) - start - skip;
+        // The piece overlaps the window: keep the overlapping characters.
+        let skip = self.from.saturating_sub(start);
+        let take = self.to.min(self.total_chars) - start - skip;
         let mut indices = piece.char_indices().map(|(i, _)| i).chain([piece.len()]);
         let from = indices.nth(skip).unwrap_or(piece.len());
         let to = indices.nth(take.saturating_sub(1)).unwrap_or(piece.len());
         let to = if take == 0 { from } else { to };
-        self.page.push_str(&piece[from..to]);
+        self.window.push_str(&piece[from..to]);
     }
 }
 
@@ -234,29 +276,38 @@ mod tests {
     }
 
     #[test]
-    fn a_pager_keeps_exactly_its_page_across_pieces() {
+    fn a_pager_keeps_exactly_its_page_and_margins_across_pieces() {
         let text = "añb€c😀d".repeat(7);
         let chars: Vec<char> = text.chars().collect();
         for offset in 0..chars.len() + 2 {
             for length in 1..12 {
                 for piece in 1..6 {
-                    let mut pager = Pager::new(offset, length);
-                    let mut rest = text.as_str();
-                    while !rest.is_empty() {
-                        let cut = rest
-                            .char_indices()
-                            .nth(piece)
-                            .map_or(rest.len(), |(i, _)| i);
-                        pager.push(&rest[..cut]);
-                        rest = &rest[cut..];
+                    for margin in [0, 1, 3] {
+                        let mut pager = Pager::with_margin(offset, length, margin);
+                        let mut rest = text.as_str();
+                        while !rest.is_empty() {
+                            let cut = rest
+                                .char_indices()
+                                .nth(piece)
+                                .map_or(rest.len(), |(i, _)| i);
+                            pager.push(&rest[..cut]);
+                            rest = &rest[cut..];
+                        }
+                        let case = format!(
+                            "offset {offset} length {length} piece {piece} margin {margin}"
+                        );
+                        let want: String = chars.iter().skip(offset).take(length).collect();
+                        assert_eq!(pager.page(), want, "{case}");
+                        let from = offset.saturating_sub(margin);
+                        let window: String = chars
+                            .iter()
+                            .skip(from)
+                            .take(offset - from + length + margin)
+                            .collect();
+                        assert_eq!(pager.window(), window, "{case}");
+                        assert_eq!(pager.total_chars, chars.len());
+                        assert_eq!(pager.total_bytes, text.len());
                     }
-                    let want: String = chars.iter().skip(offset).take(length).collect();
-                    assert_eq!(
-                        pager.page, want,
-                        "offset {offset} length {length} piece {piece}"
-                    );
-                    assert_eq!(pager.total_chars, chars.len());
-                    assert_eq!(pager.total_bytes, text.len());
                 }
             }
         }

@@ -3,8 +3,9 @@
 //! An agent (or a token endpoint) that echoes the request's credentials in an error body, a JSON-RPC error or
 //! a task's text must not get them relayed into a tool result or a log. `Scrubber` knows every secret value
 //! the bridge holds (secret headers, `auth` values and their Basic/base64 forms, OAuth2 client secrets and the
-//! tokens obtained with them) and replaces each occurrence with `[redacted]`. Values shorter than
-//! `MIN_SECRET_LEN` are not scrubbed: replacing every "ab" would wreck the text without protecting anything.
+//! tokens obtained with them) and replaces each occurrence with `[redacted]` (or, in a page of a text read in
+//! pages, masks each of its characters with `*`, so offsets stay those of the whole text: `Scrubber::mask`).
+//! Values shorter than `MIN_SECRET_LEN` are not scrubbed: replacing every "ab" would wreck the text without protecting anything.
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ use super::oauth::ClientCredentials;
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[redacted]";
+/// What each character of a secret is replaced with in a page of a text read in pages (`Scrubber::mask`),
+/// which keeps the text's length.
+pub const MASK: char = '*';
 /// Shorter values are not scrubbed.
 pub const MIN_SECRET_LEN: usize = 4;
 
@@ -72,21 +76,69 @@ impl Scrubber {
         }
     }
 
-    /// `text` with every secret replaced by `[redacted]`.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        let dynamic: Vec<String> = self
-            .inner
+    /// The forms of the OAuth2 values as they are now (tokens change at run time).
+    fn dynamic(&self) -> Vec<String> {
+        self.inner
             .oauth
             .iter()
             .flat_map(|o| o.secret_values())
             .flat_map(|s| forms(&s))
             .filter(|s| s.len() >= MIN_SECRET_LEN)
-            .collect();
+            .collect()
+    }
+
+    /// `text` with every secret replaced by `[redacted]`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        let dynamic = self.dynamic();
         for secret in self.inner.fixed.iter().chain(&dynamic) {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), REDACTED);
             }
+        }
+        out
+    }
+
+    /// Bytes of the longest secret form (0 with none): an occurrence spans at most this many characters.
+    pub fn longest(&self) -> usize {
+        let dynamic = self.dynamic();
+        let fixed = self.inner.fixed.iter();
+        fixed.chain(&dynamic).map(String::len).max().unwrap_or(0)
+    }
+
+    /// The part `keep` (a byte range on character boundaries) of `window` with every character that belongs
+    /// to an occurrence of a secret in `window` replaced by `MASK`, so the result has as many characters as
+    /// `window[keep]`: for one page of a text read in pages, where offsets must stay those of the whole text.
+    /// `window` holds the page with `longest() - 1` characters of the text on either side (as far as the
+    /// text goes), so that an occurrence cut by the page's edges is masked too. Occurrences may overlap.
+    pub fn mask(&self, window: &str, keep: std::ops::Range<usize>) -> String {
+        let page = &window[keep.clone()];
+        let mut hidden: Vec<(usize, usize)> = Vec::new();
+        let dynamic = self.dynamic();
+        for secret in self.inner.fixed.iter().chain(&dynamic) {
+            let mut at = 0;
+            while let Some(i) = window[at..].find(secret.as_str()) {
+                let start = at + i;
+                hidden.push((start, start + secret.len()));
+                // The next occurrence may start inside this one: one character on.
+                at = start + window[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        if hidden.is_empty() {
+            return page.to_owned();
+        }
+        hidden.sort_unstable();
+        let mut out = String::with_capacity(page.len());
+        let mut next = 0;
+        // The furthest end of the occurrences started so far.
+        let mut covered = 0;
+        for (i, c) in page.char_indices() {
+            let pos = keep.start + i;
+            while next < hidden.len() && hidden[next].0 <= pos {
+                covered = covered.max(hidden[next].1);
+                next += 1;
+            }
+            out.push(if pos < covered { MASK } else { c });
         }
         out
     }
@@ -253,5 +305,38 @@ mod tests {
     fn short_values_are_left_alone() {
         let s = Scrubber::new(["ab".to_owned()], [], Vec::new());
         assert_eq!(s.scrub("abc"), "abc");
+    }
+
+    #[test]
+    fn a_page_masks_every_character_of_secrets_cut_by_its_edges() {
+        let s = Scrubber::new(["sekret-99".to_owned()], [], Vec::new());
+        let margin = s.longest() - 1;
+        let text = "abc sekret-99 def sekret-99sekret-99 ghi ééé sekret-99";
+        let chars: Vec<char> = text.chars().collect();
+        let whole = s.mask(text, 0..text.len());
+        assert_eq!(whole.chars().count(), chars.len());
+        assert!(
+            !whole.contains("sekret") && !whole.contains("-99"),
+            "{whole}"
+        );
+        // Every page, cut anywhere, shows no character of an occurrence and keeps its length.
+        for offset in 0..chars.len() {
+            for length in 1..12 {
+                let from = offset.saturating_sub(margin);
+                let to = (offset + length + margin).min(chars.len());
+                let window: String = chars[from..to].iter().collect();
+                let byte = |n: usize| {
+                    window
+                        .char_indices()
+                        .nth(n)
+                        .map_or(window.len(), |(i, _)| i)
+                };
+                let end = (offset + length).min(chars.len());
+                let page = s.mask(&window, byte(offset - from)..byte(end - from));
+                let want: String = whole.chars().skip(offset).take(length).collect();
+                assert_eq!(page, want, "offset {offset} length {length}");
+            }
+        }
+        assert_eq!(s.mask("aaa", 1..2), "a");
     }
 }

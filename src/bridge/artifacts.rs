@@ -17,8 +17,9 @@ use super::Bridge;
 use super::handlers::Agent;
 use super::resources::Target;
 use super::view::TaskView;
-use crate::a2a::artifact_scan::{Found, MAX_LISTED_IDS, Query, Want};
-use crate::a2a::artifact_text::{base64_len, text_of};
+use crate::a2a::A2aError;
+use crate::a2a::artifact_scan::{BLOB_TOO_LARGE, Found, MAX_LISTED_IDS, Query, Want};
+use crate::a2a::artifact_text::{Pager, base64_len, text_of};
 use crate::a2a::client::{ArtifactError, ArtifactLimits};
 use crate::a2a::{Artifact, Part};
 
@@ -52,6 +53,7 @@ impl Bridge {
         let query = Query {
             artifact_id: artifact_id.map(str::to_owned),
             want,
+            text_margin: self.registry.scrubber.longest().saturating_sub(1),
             max_value_bytes: agent.slot.config.max_response_bytes,
             unwrap_v03_data: false,
         };
@@ -67,6 +69,16 @@ impl Bridge {
             .await
         {
             Ok(found) => Ok(found),
+            Err(ArtifactError::Agent(
+                e @ A2aError::TooLarge {
+                    what: BLOB_TOO_LARGE,
+                    ..
+                },
+            )) => Err(ReadFailure::Agent(format!(
+                "agent \"{name}\": task {task_id}: {e}. A file part is read whole as a blob, so it is capped by \
+                 the agent's max_response_bytes: raise that key for agent \"{name}\", or ask the agent to \
+                 return the file by URI (a file part with a uri is served as that link)"
+            ))),
             Err(ArtifactError::Agent(e)) => Err(ReadFailure::Agent(format!(
                 "agent \"{name}\": task {task_id}: {e}"
             ))),
@@ -89,6 +101,17 @@ impl Bridge {
                 )))
             }
         }
+    }
+}
+
+impl Bridge {
+    /// The page `pager` kept, with every character of a configured secret masked (`Scrubber::mask`): the
+    /// page has as many characters as the agent's text there, so offsets and `total_chars` stay true, and a
+    /// secret cut by the page's edges is masked too (`read_from_agent` keeps the margins for it).
+    pub(super) fn page_text(&self, pager: &Pager) -> String {
+        self.registry
+            .scrubber
+            .mask(pager.window(), pager.page_range())
     }
 }
 

@@ -1,16 +1,17 @@
-//! MCP resources (MCP 2025-11-25 resources) for what agents hold: each agent's card, `a2a://{agent}/card`, and
-//! each artifact of a task, `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`.
-//!
-//! and each file part of an artifact, `…/artifacts/{artifact_id}/parts/{index}`.
+//! MCP resources (MCP 2025-11-25 resources) for what agents hold: each agent's card, `a2a://{agent}/card`; each
+//! artifact of a task, `a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}`; and each file part of an
+//! artifact, `…/artifacts/{artifact_id}/parts/{index}`.
 //!
 //! Nothing is stored in the bridge: reading an artifact fetches the task from its agent (A2A v0.3 `tasks/get`,
 //! v1.0 `GetTask`), so any bridge process answers. The answer is streamed and only one page of the artifact's
 //! text is kept (`bridge::artifacts`): an artifact URI reads as its text (`a2a::artifact_text`), a page at a
-//! time: `?offset=N&length=M` in characters (default and most: `MAX_RESOURCE_PAGE_CHARS` from 0), with the page's place in the `_meta` of the contents (`offset`, `length`,
-//! `totalChars`, and `nextUri` while there is more). A part URI reads as the part: file bytes as a blob with
-//! their media type, a file URI as `text/uri-list`. What is read is scrubbed of configured secrets (text only;
-//! a secret cut by a page boundary is not recognised). Segments of the URIs are percent-encoded, so ids with
-//! `/` or spaces round-trip.
+//! time: `?offset=N&length=M` in characters (default and most: `MAX_RESOURCE_PAGE_CHARS` from 0), with the
+//! page's place in the `_meta` of the contents (`offset`, `length`, `totalChars`, and `nextUri` while there
+//! is more). A part URI reads as the part: file bytes as a blob with their media type (within the agent's
+//! `max_response_bytes` of base64, since a blob is held whole), a file URI as `text/uri-list`. Configured
+//! secrets are masked in pages character by character (`*`), so offsets stay those of the agent's text, a
+//! secret cut by a page's edge included (`Bridge::page_text`); blobs are passed as they are. Segments of the
+//! URIs are percent-encoded, so ids with `/` or spaces round-trip.
 
 use rmcp::ErrorData as McpError;
 use rmcp::model::{MetaObject, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
@@ -149,7 +150,7 @@ impl Target {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(segment: &str) -> String {
+pub(super) fn encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -315,7 +316,8 @@ impl Bridge {
                     .map_err(failed)?;
                 let total = found.pager.total_chars;
                 let start = offset.min(total);
-                let got = found.pager.page.chars().count();
+                let page = self.page_text(&found.pager);
+                let got = page.chars().count();
                 let mut meta = json!({
                     "offset": start,
                     "length": got,
@@ -329,8 +331,7 @@ impl Bridge {
                 let serde_json::Value::Object(meta) = meta else {
                     unreachable!("built as an object")
                 };
-                ResourceContents::text(self.registry.scrubber.scrub(&found.pager.page), uri)
-                    .with_meta(MetaObject(meta))
+                ResourceContents::text(page, uri).with_meta(MetaObject(meta))
             }
             Target::Part {
                 task_id,

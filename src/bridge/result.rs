@@ -143,64 +143,69 @@ pub fn result_from_view(
 
     let status_text = view.status_text();
 
-    let mut collect = |parts: &[Part], artifact_id: &str, texts: &mut Vec<String>| {
-        let mut lines: Vec<String> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let reading = read_part(part);
-            if let Reading::Shown(t) = &reading
-                && !t.is_empty()
-            {
-                lines.push(t.clone());
-            }
-            match part {
-                Part::Text { .. } => {}
-                Part::Data { data: d, .. } => {
-                    data.push(d.clone());
-                    if reading == Reading::Raw {
-                        raw_data.push(d.clone());
+    // `is_artifact`: the parts are an artifact's (which `resources/read` serves), not a direct reply's.
+    let mut collect =
+        |parts: &[Part], artifact_id: &str, is_artifact: bool, texts: &mut Vec<String>| {
+            let mut lines: Vec<String> = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                let reading = read_part(part);
+                if let Reading::Shown(t) = &reading
+                    && !t.is_empty()
+                {
+                    lines.push(t.clone());
+                }
+                match part {
+                    Part::Text { .. } => {}
+                    Part::Data { data: d, .. } => {
+                        data.push(d.clone());
+                        if reading == Reading::Raw {
+                            raw_data.push(d.clone());
+                        }
+                    }
+                    Part::File {
+                        bytes,
+                        uri,
+                        media_type,
+                        name,
+                    } => {
+                        let mime = media_type
+                            .clone()
+                            .unwrap_or_else(|| "application/octet-stream".into());
+                        let label = name.clone().unwrap_or_else(|| format!("{artifact_id}-{i}"));
+                        files.push(FileRef {
+                            name: label.clone(),
+                            media_type: mime.clone(),
+                            uri: uri.clone(),
+                        });
+                        if let Some(b64) = bytes {
+                            let served = match (&view.task_id, is_artifact) {
+                                (Some(task_id), true) => Some(super::resources::Target::Part {
+                                    agent: agent.to_owned(),
+                                    task_id: task_id.clone(),
+                                    artifact_id: artifact_id.to_owned(),
+                                    index: i,
+                                }),
+                                _ => None,
+                            };
+                            media.push(file_block(b64, &mime, agent, artifact_id, i, served));
+                        } else if let Some(u) = uri {
+                            media.push(ContentBlock::resource_link(
+                                Resource::new(u.clone(), label).with_mime_type(mime),
+                            ));
+                        }
                     }
                 }
-                Part::File {
-                    bytes,
-                    uri,
-                    media_type,
-                    name,
-                } => {
-                    let mime = media_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".into());
-                    let label = name.clone().unwrap_or_else(|| format!("{artifact_id}-{i}"));
-                    files.push(FileRef {
-                        name: label.clone(),
-                        media_type: mime.clone(),
-                        uri: uri.clone(),
-                    });
-                    if let Some(b64) = bytes {
-                        media.push(file_block(
-                            b64,
-                            &mime,
-                            &label,
-                            view.task_id.as_deref(),
-                            artifact_id,
-                        ));
-                    } else if let Some(u) = uri {
-                        media.push(ContentBlock::resource_link(
-                            Resource::new(u.clone(), label).with_mime_type(mime),
-                        ));
-                    }
-                }
             }
-        }
-        if !lines.is_empty() {
-            texts.push(lines.join("\n"));
-        }
-    };
+            if !lines.is_empty() {
+                texts.push(lines.join("\n"));
+            }
+        };
 
     if let Some(reply) = &view.reply {
-        collect(&reply.parts, "reply", &mut texts);
+        collect(&reply.parts, "reply", false, &mut texts);
     }
     for artifact in &view.artifacts {
-        collect(&artifact.parts, &artifact.artifact_id, &mut texts);
+        collect(&artifact.parts, &artifact.artifact_id, true, &mut texts);
     }
     let produced = !(texts.is_empty() && data.is_empty() && files.is_empty());
     // The words of a settled task's status message are part of its answer; its data parts too.
@@ -344,24 +349,32 @@ pub fn error_result(agent: &str, message: &str, view: Option<&TaskView>) -> Call
     result
 }
 
+/// A file part with bytes as a content block: an image or audio by its media type, else an embedded resource
+/// under the URI `resources/read` serves it at (`a2a://{agent}/tasks/{task_id}/artifacts/{artifact_id}/parts/
+/// {index}`, `served`); a part the bridge cannot read again (a direct reply's, or a view without a task) is
+/// named `urn:a2a-bridge:inline:{agent}:{artifact_id or "reply"}:{index}`, which is not a resource URI: its
+/// bytes are all there is.
 fn file_block(
     b64: &str,
     mime: &str,
-    label: &str,
-    task_id: Option<&str>,
+    agent: &str,
     artifact_id: &str,
+    index: usize,
+    served: Option<super::resources::Target>,
 ) -> ContentBlock {
     if mime.starts_with("image/") {
         ContentBlock::image(b64.to_owned(), mime.to_owned())
     } else if mime.starts_with("audio/") {
         ContentBlock::audio(b64.to_owned(), mime.to_owned())
     } else {
-        let uri = format!(
-            "a2a://task/{}/artifact/{}/{}",
-            task_id.unwrap_or("none"),
-            artifact_id,
-            label
-        );
+        let uri = match served {
+            Some(target) => target.uri(),
+            None => format!(
+                "urn:a2a-bridge:inline:{}:{}:{index}",
+                super::resources::encode(agent),
+                super::resources::encode(artifact_id)
+            ),
+        };
         ContentBlock::resource(
             ResourceContents::blob(b64.to_owned(), uri).with_mime_type(mime.to_owned()),
         )

@@ -210,11 +210,17 @@ impl ServerHandler for BridgeServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let watch = Watch::start("resources/read", None, &context);
-        let answer = self
-            .bridge
-            .read_resource(&request.uri)
-            .instrument(watch.span.clone())
-            .await;
+        // A cancelled request drops the read, which stops it at once (`A2aClient::read_artifact`).
+        let answer = tokio::select! {
+            answer = self
+                .bridge
+                .read_resource(&request.uri)
+                .instrument(watch.span.clone()) => answer,
+            () = context.ct.cancelled() => Err(McpError::internal_error(
+                format!("{}: the read was cancelled by the client", request.uri),
+                None,
+            )),
+        };
         watch.finish(answer.as_ref().err());
         Ok(answer?.into())
     }

@@ -178,8 +178,9 @@ async fn rpc(body: Bytes) -> Response {
     match req["method"].as_str().unwrap_or("") {
         "GetTask" => match req["params"]["id"].as_str().unwrap_or("") {
             "big" => big_answer(id),
-            // The answer starts, then nothing more comes.
-            "stall" => {
+            // The answer starts, then nothing more comes; `stall-cancel` notes when the bridge lets it go.
+            tid @ ("stall" | "stall-cancel") => {
+                let closed = (tid == "stall-cancel").then(|| NoteClosed(&STALL_CANCEL_CLOSED));
                 let head = format!(
                     "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"id\":\"stall\",\"artifacts\":[{{\"artifactId\":\"a\",\"parts\":[{{\"text\":\"begun"
                 );
@@ -189,12 +190,25 @@ async fn rpc(body: Bytes) -> Response {
                     ),
                     futures::stream::pending(),
                 );
+                let body = futures::StreamExt::map(body, move |chunk| {
+                    let _held = &closed;
+                    chunk
+                });
                 (
                     [(header::CONTENT_TYPE, "application/json")],
                     Body::from_stream(body),
                 )
                     .into_response()
             }
+            // An artifact that echoes the configured secret (`SECRET`), and one with a 12,000-byte file.
+            "secret" => axum::Json(json!({"jsonrpc": "2.0", "id": id,
+                "result": {"id": "secret", "contextId": "c", "status": {"state": "TASK_STATE_COMPLETED"},
+                    "artifacts": [
+                        {"artifactId": "s", "parts": [{"text": secret_text()}]},
+                        {"artifactId": "f", "parts": [{"raw": base64::engine::general_purpose::STANDARD
+                            .encode(vec![7u8; 12_000]), "mediaType": "application/zip"}]}
+                    ]}}))
+            .into_response(),
             tid @ ("task-chunks" | "task-mixed") => axum::Json(json!({"jsonrpc": "2.0", "id": id,
                 "result": {"id": tid, "contextId": "c", "status": {"state": "TASK_STATE_COMPLETED"},
                     "artifacts": small_artifacts(tid)}}))
@@ -207,6 +221,19 @@ async fn rpc(body: Bytes) -> Response {
         _ => axum::Json(json!({"jsonrpc": "2.0", "id": id,
             "error": {"code": -32601, "message": "Method not found"}}))
         .into_response(),
+    }
+}
+
+/// Set when the bridge dropped the body of the `stall-cancel` answer (closed the connection).
+static STALL_CANCEL_CLOSED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Sets its flag when dropped.
+struct NoteClosed(&'static std::sync::atomic::AtomicBool);
+
+impl Drop for NoteClosed {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -388,6 +415,134 @@ async fn a_huge_artifact_is_read_in_pages_in_bounded_memory() {
         .await;
     assert!(gone.is_error());
     assert!(gone.text().contains("Task not found"), "{}", gone.text());
+}
+
+/// A read the client cancels stops at once: the bridge lets the agent's stalled answer go long before
+/// `artifact_timeout_secs` (the blocking reader does not outlive the call).
+#[tokio::test]
+async fn a_cancelled_read_lets_the_answer_go_at_once() {
+    let agent = BigAgent::start().await;
+    let bridge = bridge::start(
+        &format!(
+            "[bridge]\nartifact_timeout_secs = 120\n{}",
+            agent_toml("b", &agent.url, "")
+        ),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let handle = bridge
+        .start_call(
+            "read_artifact",
+            json!({"agent": "b", "task_id": "stall-cancel", "artifact_id": "a"}),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        !STALL_CANCEL_CLOSED.load(std::sync::atomic::Ordering::SeqCst),
+        "the answer was let go before the cancel"
+    );
+    handle.cancel(Some("gave up".into())).await.unwrap();
+    let started = std::time::Instant::now();
+    while !STALL_CANCEL_CLOSED.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the stalled answer is still held after the cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The secret the `secret` test configures (as a header value), and the text that echoes it: at characters
+/// 95..115, then twice more, back to back, from 200.
+const SECRET: &str = "SECRET-abcdef-123456";
+
+fn secret_text() -> String {
+    format!(
+        "{}{SECRET}{}{SECRET}{SECRET}{}",
+        "a".repeat(95),
+        "b".repeat(85),
+        "c".repeat(30)
+    )
+}
+
+/// A configured secret is masked in every page of an artifact, even when a page boundary cuts it: no page
+/// shows any of its characters, and offsets stay those of the agent's text (each character becomes `*`). A
+/// file part larger than the agent's `max_response_bytes` is refused as a blob with a way to get it.
+#[tokio::test]
+async fn pages_mask_a_secret_cut_by_their_edges_and_a_big_blob_is_refused() {
+    let agent = BigAgent::start().await;
+    let bridge = bridge::start_with_env(
+        &agent_toml(
+            "b",
+            &agent.url,
+            "max_response_bytes = 8000\nheaders = { \"X-Api-Key\" = { env = \"BIG_KEY\" } }",
+        ),
+        Generation::Legacy,
+        Recorder::default(),
+        &[("BIG_KEY", SECRET)],
+    )
+    .await;
+    let text = secret_text();
+    let masked = text.replace(SECRET, &"*".repeat(SECRET.len()));
+    let total = text.chars().count();
+    for length in [1, 7, 100, 101, 113, 1000] {
+        let mut read = String::new();
+        let mut offset = 0;
+        for _ in 0..=total {
+            let page = bridge
+                .call(
+                    "read_artifact",
+                    json!({"agent": "b", "task_id": "secret", "artifact_id": "s", "offset": offset, "length": length}),
+                )
+                .await;
+            assert!(!page.is_error(), "{}", page.text());
+            let s = page.structured();
+            let got = s["text"].as_str().unwrap();
+            assert_eq!(
+                got,
+                chars(&masked, offset, length),
+                "offset {offset} length {length}"
+            );
+            assert_eq!(s["total_chars"], total);
+            read.push_str(got);
+            match s["next_offset"].as_u64() {
+                Some(next) => offset = next as usize,
+                None => break,
+            }
+        }
+        assert_eq!(read, masked, "pages of {length}");
+    }
+    // The same through resources/read, the boundary inside the first occurrence.
+    let base = "a2a://b/tasks/secret/artifacts/s";
+    for (offset, length) in [(0, 100), (100, 100), (205, 10)] {
+        let res = bridge
+            .client
+            .peer()
+            .read_resource(ReadResourceRequestParams::new(format!(
+                "{base}?offset={offset}&length={length}"
+            )))
+            .await
+            .unwrap();
+        let (got, meta) = text_and_meta(&res.contents[0]);
+        assert_eq!(got, chars(&masked, offset, length));
+        assert_eq!(meta["length"], length);
+    }
+    // The file part: 16,000 characters of base64, over max_response_bytes.
+    let err = bridge
+        .client
+        .peer()
+        .read_resource(ReadResourceRequestParams::new(
+            "a2a://b/tasks/secret/artifacts/f/parts/0",
+        ))
+        .await
+        .expect_err("a blob over max_response_bytes");
+    let err = err.to_string();
+    assert!(
+        err.contains("agent \"b\"") && err.contains("max_response_bytes") && err.contains("by URI"),
+        "{err}"
+    );
 }
 
 /// `max_artifact_bytes` bounds what one read takes in: past it, a tool error names the agent and the key.

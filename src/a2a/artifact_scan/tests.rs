@@ -7,6 +7,7 @@ fn query(artifact_id: Option<&str>, want: Want) -> Query {
     Query {
         artifact_id: artifact_id.map(str::to_owned),
         want,
+        text_margin: 0,
         max_value_bytes: 1 << 20,
         unwrap_v03_data: false,
     }
@@ -27,7 +28,7 @@ fn same_as_decoded(task: &Value, artifact: usize) {
     let decoded = crate::a2a::wire::decode_task(task).unwrap();
     let a = &decoded.artifacts[artifact];
     let found = run(task, Envelope::Bare, &query(Some(&a.artifact_id), ALL)).unwrap();
-    assert_eq!(found.pager.page, text_of(a));
+    assert_eq!(found.pager.page(), text_of(a));
     assert_eq!(found.pager.total_chars, text_of(a).chars().count());
 }
 
@@ -69,7 +70,7 @@ fn every_dialect_reads_the_same_text_as_the_decoder() {
     });
     same_as_decoded(&draft, 1);
     let found = run(&draft, Envelope::Bare, &query(Some("artifact-1"), ALL)).unwrap();
-    assert_eq!(found.pager.page, "second");
+    assert_eq!(found.pager.page(), "second");
 }
 
 #[test]
@@ -83,17 +84,17 @@ fn envelopes_and_wrappers() {
     );
     let rpc = json!({"jsonrpc": "2.0", "id": 1, "result": v03_task()});
     let found = run(&rpc, Envelope::JsonRpc, &q).unwrap();
-    assert_eq!(found.pager.page, "éllo 😀");
+    assert_eq!(found.pager.page(), "éllo 😀");
     assert_eq!(found.artifact_id, "a2");
     assert_eq!(found.name.as_deref(), Some("report"));
     let wrapped = json!({"jsonrpc": "2.0", "result": {"task": v03_task()}, "id": 1});
     assert_eq!(
-        run(&wrapped, Envelope::JsonRpc, &q).unwrap().pager.page,
+        run(&wrapped, Envelope::JsonRpc, &q).unwrap().pager.page(),
         "éllo 😀"
     );
     let rest = json!({"task": v03_task()});
     assert_eq!(
-        run(&rest, Envelope::Bare, &q).unwrap().pager.page,
+        run(&rest, Envelope::Bare, &q).unwrap().pager.page(),
         "éllo 😀"
     );
 }
@@ -192,7 +193,7 @@ fn v03_rest_data_parts_are_unwrapped() {
     let mut q = query(Some("a"), ALL);
     q.unwrap_v03_data = true;
     assert_eq!(
-        run(&task, Envelope::Bare, &q).unwrap().pager.page,
+        run(&task, Envelope::Bare, &q).unwrap().pager.page(),
         "{\"k\":1}"
     );
 }
@@ -205,5 +206,165 @@ fn a_data_part_over_the_cap_is_refused() {
     assert!(matches!(
         run(&task, Envelope::Bare, &q),
         Err(ScanError::Agent(A2aError::TooLarge { .. }))
+    ));
+}
+
+/// A body made as it is read: `head`, then `fill` repeated `count` times, then `tail`; counts what was read.
+struct Made {
+    parts: Vec<(Vec<u8>, usize)>,
+    at: usize,
+    served: usize,
+    read: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Made {
+    fn new(
+        head: &str,
+        fill: &str,
+        count: usize,
+        tail: &str,
+    ) -> (Made, std::rc::Rc<std::cell::Cell<usize>>) {
+        let read = std::rc::Rc::default();
+        let made = Made {
+            parts: vec![
+                (head.as_bytes().to_vec(), 1),
+                (fill.as_bytes().to_vec(), count),
+                (tail.as_bytes().to_vec(), 1),
+            ],
+            at: 0,
+            served: 0,
+            read: std::rc::Rc::clone(&read),
+        };
+        (made, read)
+    }
+}
+
+impl Read for Made {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some((bytes, left)) = self.parts.get_mut(self.at) {
+            if *left == 0 || bytes.is_empty() {
+                self.at += 1;
+                continue;
+            }
+            let n = (bytes.len() - self.served).min(buf.len());
+            buf[..n].copy_from_slice(&bytes[self.served..self.served + n]);
+            self.served += n;
+            if self.served == bytes.len() {
+                self.served = 0;
+                *left -= 1;
+            }
+            self.read.set(self.read.get() + n);
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
+/// A 200 MB member name (where the reader reads a name, and inside a skipped value) is refused after about
+/// `MAX_NAME_BYTES`, never held: the read stops long before the body ends.
+#[test]
+fn a_huge_member_name_is_refused_without_being_read() {
+    let places = [
+        (r#"{"jsonrpc":"2.0","id":1,""#, r#"":1}"#),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"result":{"id":"t","artifacts":[{"artifactId":"a","parts":[{"text":"hi",""#,
+            r#"":1}]}]}}"#,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"result":{"id":"t","history":[{"metadata":{""#,
+            r#"":1}}],"artifacts":[]}}"#,
+        ),
+    ];
+    for (head, tail) in places {
+        let (body, read) = Made::new(head, &"n".repeat(1 << 20), 200, tail);
+        let err = scan(body, Envelope::JsonRpc, &query(Some("a"), ALL)).unwrap_err();
+        match err {
+            ScanError::Agent(A2aError::InvalidResponse(m)) => {
+                assert!(m.contains("member name longer than"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(read.get() < 4 << 20, "{} bytes read", read.get());
+    }
+    // A long string value is no name: a 3 MB text part reads.
+    let (body, _) = Made::new(
+        r#"{"id":"t","artifacts":[{"artifactId":"a","parts":[{"text":""#,
+        "v\\\"w",
+        1 << 20,
+        r#""}]}]}"#,
+    );
+    let found = scan(body, Envelope::Bare, &query(Some("a"), ALL)).unwrap();
+    assert_eq!(found.pager.total_chars, 3 << 20);
+}
+
+/// Deep nesting anywhere (in a skipped value, a data part, `task` wrappers) is an error, not a stack overflow.
+#[test]
+fn deep_nesting_is_refused() {
+    let deep = |open: &str, close: &str, n| Made::new(&open.repeat(n), "", 0, &close.repeat(n)).0;
+    let cases: Vec<(Made, Envelope)> = vec![
+        (
+            Made::new(
+                &format!(r#"{{"id":"t","history":{}"#, "[".repeat(100_000)),
+                "",
+                0,
+                &format!("{}}}", "]".repeat(100_000)),
+            )
+            .0,
+            Envelope::Bare,
+        ),
+        (
+            Made::new(
+                &format!(
+                    r#"{{"id":"t","artifacts":[{{"artifactId":"a","parts":[{{"data":{}"#,
+                    "[".repeat(300)
+                ),
+                "",
+                0,
+                &format!("{}}}]}}]}}", "]".repeat(300)),
+            )
+            .0,
+            Envelope::Bare,
+        ),
+        (deep(r#"{"task":"#, "}", 5_000), Envelope::Bare),
+        (deep("[", "]", 1_000_000), Envelope::JsonRpc),
+    ];
+    for (i, (body, envelope)) in cases.into_iter().enumerate() {
+        match scan(body, envelope, &query(Some("a"), ALL)) {
+            Err(ScanError::Agent(A2aError::InvalidResponse(m))) => {
+                assert!(
+                    m.contains("nest") || m.contains("not an object"),
+                    "{i}: {m}"
+                )
+            }
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+}
+
+/// A v0.3 HTTP+JSON agent (a2a-sdk 0.3) sends file bytes base64-encoded twice: the blob kept is the file's
+/// base64 once, as `wire::rest::unwrap_v03_data` makes it for answers held whole; and a blob over
+/// `max_value_bytes` is refused.
+#[test]
+fn v03_rest_blobs_are_unwrapped_and_capped() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let once = b64(b"%PDF-1.4 file");
+    let task = json!({"id": "t", "status": {"state": "TASK_STATE_COMPLETED"},
+        "artifacts": [{"artifactId": "a", "parts": [
+            {"file": {"fileWithBytes": b64(once.as_bytes()), "mimeType": "application/pdf"}}]}]});
+    let mut q = query(Some("a"), Want::Part(0));
+    q.unwrap_v03_data = true;
+    match run(&task, Envelope::Bare, &q).unwrap().part {
+        Some(PartContent::Bytes { base64, .. }) => assert_eq!(base64, once),
+        other => panic!("{other:?}"),
+    }
+    q.max_value_bytes = 10;
+    assert!(matches!(
+        run(&task, Envelope::Bare, &q),
+        Err(ScanError::Agent(A2aError::TooLarge {
+            what: BLOB_TOO_LARGE,
+            limit: 10,
+            ..
+        }))
     ));
 }

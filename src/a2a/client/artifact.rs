@@ -6,12 +6,14 @@
 //! The body is not held: it is parsed as it arrives, on a blocking thread fed through `SyncIoBridge`, so the
 //! memory a read takes is the page (or the part) plus small metadata, whatever the artifact's size. Instead of
 //! `max_response_bytes`, the read is bounded by `ArtifactLimits`: the bytes of the body (`max_artifact_bytes`)
-//! and the time to read it (`artifact_timeout_secs`). A read whose caller gave up stops at the next chunk.
+//! and the time to read it (`artifact_timeout_secs`). A read whose caller gave up stops at once, even while
+//! waiting for the agent's next chunk (the blocking thread does not outlive the call).
 
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::{A2aClient, Route, rpc_error_in_http_error};
 use crate::a2a::artifact_scan::{self, BodyError, Envelope, Found, Query, ScanError};
@@ -100,8 +102,8 @@ impl A2aClient {
         let mut query = query.clone();
         query.unwrap_v03_data = self.is_v03_rest(version);
         let failure: Arc<Mutex<Option<A2aError>>> = Arc::default();
-        let abandoned = Arc::new(AtomicBool::new(false));
-        let _stop_when_dropped = StopOnDrop(abandoned.clone());
+        let abandoned = CancellationToken::new();
+        let _stop_when_dropped = abandoned.clone().drop_guard();
         let deadline = started + limits.timeout;
         let body = body_reader(resp, deadline, limits, failure.clone(), abandoned);
         let scanned =
@@ -123,25 +125,17 @@ impl A2aClient {
     }
 }
 
-/// Sets its flag when dropped: the caller of a read gave up (or the read ended), and the blocking reader
-/// stops at its next chunk.
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
 /// The body of `resp` as a blocking `Read` (for `spawn_blocking`): at most `limits.max_bytes`, until
-/// `deadline`, while the caller waits. The cause of an error it returns is left in `failure` as the
-/// `A2aError` to report.
+/// `deadline`, while the caller waits: once `abandoned` is cancelled (the caller's future was dropped), a
+/// read waiting for the next chunk returns at once with an error, so the blocking thread and the connection
+/// are not held until the deadline. The cause of an error it returns is left in `failure` as the `A2aError`
+/// to report.
 fn body_reader(
     resp: reqwest::Response,
     deadline: tokio::time::Instant,
     limits: ArtifactLimits,
     failure: Arc<Mutex<Option<A2aError>>>,
-    abandoned: Arc<AtomicBool>,
+    abandoned: CancellationToken,
 ) -> impl Read + Send + 'static {
     let url = crate::a2a::error::redact_url(resp.url().as_str());
     let timeout = limits.timeout;
@@ -155,12 +149,20 @@ fn body_reader(
             std::io::Error::other(BodyError(text))
         }
     };
+    let stop = abandoned.clone();
     let chunks = futures::stream::unfold(Some(resp), move |state| {
         let set = set.clone();
         let url = url.clone();
+        let stop = stop.clone();
         async move {
             let mut resp = state?;
-            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+            let next = tokio::select! {
+                _ = stop.cancelled() => {
+                    return Some((Err(set(A2aError::InvalidResponse("the read was abandoned".into()))), None));
+                }
+                next = tokio::time::timeout_at(deadline, resp.chunk()) => next,
+            };
+            match next {
                 Err(_) => Some((Err(set(A2aError::Timeout(timeout))), None)),
                 Ok(Err(e)) => Some((Err(set(A2aError::from_reqwest(e, &url, timeout))), None)),
                 Ok(Ok(None)) => None,
@@ -185,7 +187,7 @@ struct CappedRead<R> {
     left: usize,
     limit: usize,
     failure: Arc<Mutex<Option<A2aError>>>,
-    abandoned: Arc<AtomicBool>,
+    abandoned: CancellationToken,
 }
 
 impl<R: Read> Read for CappedRead<R> {
@@ -197,7 +199,7 @@ impl<R: Read> Read for CappedRead<R> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
             std::io::Error::other(BodyError(text))
         };
-        if self.abandoned.load(Ordering::Relaxed) {
+        if self.abandoned.is_cancelled() {
             return Err(fail(
                 &self.failure,
                 A2aError::InvalidResponse("the read was abandoned".into()),

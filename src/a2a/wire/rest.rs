@@ -194,7 +194,7 @@ fn sdk_v03_bytes(base64_text: &str) -> String {
 
 /// The inverse of `sdk_v03_bytes` for answers: a `fileWithBytes` whose decoding is base64 text again was
 /// encoded twice (a2a-sdk 0.3); anything else is taken as it is.
-fn sdk_v03_unwrap_bytes(bytes: &mut String) {
+pub fn sdk_v03_unwrap_bytes(bytes: &mut String) {
     use base64::Engine;
     let engine = &base64::engine::general_purpose::STANDARD;
     if let Ok(inner) = engine.decode(bytes.as_bytes())

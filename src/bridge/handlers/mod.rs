@@ -283,7 +283,15 @@ impl Bridge {
                 self.list_tasks(parse_args(tool, args)?).await.into()
             }
             Route::Generic(GenericTool::ReadArtifact) => {
-                self.read_artifact(parse_args(tool, args)?).await.into()
+                let args: read_artifact::Args = parse_args(tool, args)?;
+                let agent = args.agent.clone();
+                // A cancelled call drops the read, which stops it at once (`A2aClient::read_artifact`).
+                tokio::select! {
+                    result = self.read_artifact(args) => result.into(),
+                    () = ctx.ct.cancelled() => {
+                        error_result(&agent, "the read was cancelled by the client", None).into()
+                    }
+                }
             }
             Route::Generic(GenericTool::FindSkills) => {
                 self.find_skills(parse_args(tool, args)?).into()

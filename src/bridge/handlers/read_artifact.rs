@@ -22,7 +22,7 @@ pub const NAME: &str = "read_artifact";
 pub struct Args {
     #[schemars(description = AGENT_NAME)]
     #[serde(deserialize_with = "text")]
-    agent: String,
+    pub(super) agent: String,
     /// The task_id from an earlier result.
     #[serde(deserialize_with = "text")]
     task_id: String,
@@ -108,7 +108,9 @@ impl Bridge {
         };
         let total_chars = found.pager.total_chars;
         let start = offset.min(total_chars);
-        let page_text = found.pager.page.as_str();
+        // Secrets masked character by character: offsets stay those of the agent's text.
+        let page_text = self.page_text(&found.pager);
+        let page_text = page_text.as_str();
         let end_at = start + page_text.chars().count();
         let page = Page {
             agent: name,

@@ -125,6 +125,50 @@ fn files_map_to_images_resources_and_links() {
         })
         .collect();
     assert_eq!(kinds, ["image", "resource", "link", "text"]);
+    // The embedded blob is named by the URI resources/read serves it at.
+    let uris: Vec<String> = r
+        .content
+        .iter()
+        .filter_map(|c| match c {
+            ContentBlock::Resource(e) => match &e.resource {
+                ResourceContents::BlobResourceContents { uri, .. } => Some(uri.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(uris, ["a2a://a/tasks/t1/artifacts/a1/parts/1"]);
+    assert!(crate::bridge::resources::Target::parse(&uris[0]).is_some());
+}
+
+#[test]
+fn a_direct_replys_blob_is_not_named_as_a_resource_to_read() {
+    let view = TaskView::from_response(crate::a2a::SendResponse::Message(Message {
+        message_id: "m".into(),
+        role: Role::Agent,
+        parts: vec![Part::File {
+            bytes: Some("aGk=".into()),
+            uri: None,
+            media_type: Some("application/zip".into()),
+            name: Some("x y.zip".into()),
+        }],
+        context_id: None,
+        task_id: None,
+        metadata: None,
+    }));
+    let r = result_from_view("my agent", &view, Ending::Settled, 1000);
+    let uri = r
+        .content
+        .iter()
+        .find_map(|c| match c {
+            ContentBlock::Resource(e) => match &e.resource {
+                ResourceContents::BlobResourceContents { uri, .. } => Some(uri.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("an embedded blob");
+    assert_eq!(uri, "urn:a2a-bridge:inline:my%20agent:reply:0");
 }
 
 #[test]
