@@ -134,6 +134,9 @@ fn main() -> ExitCode {
     // `-- --instructions`: only the bridge's instructions per call (stdio and HTTP), printed; for trying a
     // change or a setting (`RUST_LOG`, `TOKIO_WORKER_THREADS` reach the bridge) in a minute.
     let instructions_only = std::env::args().any(|a| a == "--instructions");
+    // `-- --instructions --keep`: the work directory (callgrind's dumps, the bridge's log) is left in place
+    // and its path printed, for reading the profile with `callgrind_annotate`.
+    let keep = std::env::args().any(|a| a == "--keep");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -153,7 +156,11 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     if instructions_only {
-        return match runtime.block_on(count_instructions(&plan, &work)) {
+        let counted = runtime.block_on(count_instructions(&plan, &work));
+        if keep {
+            eprintln!("bench: work directory kept: {}", work.keep().display());
+        }
+        return match counted {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e:#}");
