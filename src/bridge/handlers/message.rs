@@ -182,7 +182,8 @@ impl Bridge {
             Resume::Fresh => args.into_message(skill_id),
             Resume::Answer(message) => message,
             Resume::Declined { task_id } => {
-                return result::with_note(self.look(agent, &task_id).await, DECLINED).into();
+                return result::with_note(Box::pin(self.look(agent, &task_id)).await, DECLINED)
+                    .into();
             }
             Resume::Foreign => {
                 return error_result(
@@ -200,7 +201,8 @@ impl Bridge {
             && let Some(task_id) = message.task_id.clone()
             && let Ok(Ok(task)) = tokio::time::timeout(
                 agent.conn.client.request_timeout(),
-                agent.conn.client.get_task(&task_id),
+                // Boxed: only answers take this path (see `Follow::budget_spent`).
+                Box::pin(agent.conn.client.get_task(&task_id)),
             )
             .await
             && !task.context_id.is_empty()
