@@ -585,7 +585,7 @@ impl A2aClient {
         let url = self.route_url(route, method);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let watch = self.watch(version, method, &params);
-        let body = rpc::request(version, id, method, params);
+        let body = rpc::request_body(id, method.name(version), &params);
         self.post_body(version, url, body, watch, accept, timeout, whole)
             .await
     }
@@ -600,14 +600,14 @@ impl A2aClient {
         &self,
         version: ProtocolVersion,
         url: Option<reqwest::Url>,
-        body: Value,
+        body: Result<Vec<u8>, serde_json::Error>,
         watch: Option<crate::telemetry::A2aRequest>,
         accept: &'static str,
         timeout: Duration,
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
         let body =
-            bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
+            bytes::Bytes::from(body.map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
             })?);
         let endpoint = &self.inner.endpoint;
