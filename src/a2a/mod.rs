@@ -10,12 +10,14 @@
 //! - `card_auth`: the card's security schemes set against the config (token URL, API-key header, what is missing);
 //! - `origin`: where an agent's requests (and credentials) may go;
 //! - `scrub`: configured secrets scrubbed out of what peers send back;
+//! - `ids`: the ids of the messages the bridge sends (a random per-process base and a counter);
 //! - `error`: `A2aError`.
 
 pub mod card_auth;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod ids;
 pub mod oauth;
 pub mod origin;
 pub mod scrub;

@@ -205,7 +205,7 @@ impl PendingInput {
 /// The user's answer, sent as the next message of the task that asked.
 pub fn answer_message(answer: String, pending: &PendingInput) -> Message {
     Message {
-        message_id: uuid::Uuid::new_v4().to_string(),
+        message_id: crate::a2a::ids::new_message_id(),
         role: Role::User,
         parts: vec![Part::text(answer)],
         context_id: pending.context_id.clone(),

@@ -257,7 +257,7 @@ impl MessageArgs {
             parts.push(Part::data(Value::Object(data)));
         }
         Message {
-            message_id: uuid::Uuid::new_v4().to_string(),
+            message_id: crate::a2a::ids::new_message_id(),
             role: Role::User,
             parts,
             context_id: self.context_id.filter(|s| !s.is_empty()),
