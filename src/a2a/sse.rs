@@ -109,6 +109,10 @@ impl Frames {
     /// Reads the lines `chunk` ends; the rest waits for the next chunk. An error (an event over the cap, data
     /// that is not UTF-8) is the sentence for the error.
     fn feed(&mut self, chunk: &[u8]) -> Result<(), String> {
+        if chunk.is_empty() {
+            // Nothing to read, and a CR that ended the last chunk still waits for a possible LF.
+            return Ok(());
+        }
         let mut rest = chunk;
         if std::mem::take(&mut self.after_cr) && rest.first() == Some(&b'\n') {
             rest = &rest[1..];

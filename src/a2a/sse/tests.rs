@@ -126,3 +126,18 @@ async fn a_leading_byte_order_mark_is_dropped() {
         "{events:?}"
     );
 }
+
+/// An empty chunk between the CR and the LF of one line end does not make them two line ends (which would end
+/// the event early).
+#[tokio::test]
+async fn an_empty_chunk_inside_a_crlf_keeps_it_one_line_end() {
+    let frames = frames_of(
+        &[
+            b"data: a\r".to_vec(),
+            Vec::new(),
+            b"\ndata: b\r\n\r\n".to_vec(),
+        ],
+        1 << 10,
+    );
+    assert_eq!(frames, (vec![(false, "a\nb".to_owned())], false));
+}
