@@ -590,8 +590,9 @@ impl A2aClient {
             .await
     }
 
-    /// POSTs the JSON-RPC request `body` to `url` (`None`: the endpoint as configured), as `post_on` does,
-    /// with `watch`'s trace context and duration when telemetry is on.
+    /// POSTs the JSON-RPC request `body` (its bytes from `rpc::request_body`, or why it could not be encoded) to
+    /// `url` (`None`: the endpoint as configured), as `post_on` does, with `watch`'s trace context and duration
+    /// when telemetry is on.
     #[expect(
         clippy::too_many_arguments,
         reason = "one private call path, each argument a different concern"
