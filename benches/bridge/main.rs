@@ -155,6 +155,9 @@ fn main() -> ExitCode {
     // `-- --catalog`: only the catalog section (tools/list and find_skills with many agents per tool mode),
     // printed, nothing written; with `--quick`, at the quick run's counts.
     let catalog_only = std::env::args().any(|a| a == "--catalog");
+    // `-- --instructions --keep`: the work directory (callgrind's dumps, the bridge's log) is left in place
+    // and its path printed, for reading the profile with `callgrind_annotate`.
+    let keep = std::env::args().any(|a| a == "--keep");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -174,7 +177,11 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     if instructions_only {
-        return match runtime.block_on(count_instructions(&plan, &work)) {
+        let counted = runtime.block_on(count_instructions(&plan, &work));
+        if keep {
+            eprintln!("bench: work directory kept: {}", work.keep().display());
+        }
+        return match counted {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e:#}");

@@ -955,10 +955,11 @@ const NOTES: &str = "
   and, through reqwest's `tcp_nodelay(true)`, on every connection it opens; the clients table shows the TypeScript
   client over HTTP as fast as the Python one (faster, at p50). Its p99 and maximum follow the machine's load: the
   Python client's are as high.
-- **Instructions per call: what was tried.** Counted with `-- --instructions` (callgrind, 1,000 stdio echo calls):
+- **Instructions per call: what was tried.** Counted with `-- --instructions` (callgrind, 1,000 echo calls per
+  transport; `-- --instructions --keep` leaves the dumps for `callgrind_annotate`). Stdio / HTTP per call:
   - the tool call's future boxed (`Box::pin` in `call_tool`), so tokio no longer moves rmcp's whole per-request
     state machine: kept (issue 16 counted 376 K per stdio call before, and −27% for this change in a scratch copy;
-    this tree counts about 300 K);
+    the tree then counted about 300 K);
   - the per-call `info` log line: 301 K with it, 279 K at `RUST_LOG=warn` (−7%). Kept at `info`: it is the
     operator's one record of each call;
   - one runtime worker (`TOKIO_WORKER_THREADS=1`, the effect of a current-thread runtime on the instruction count):
@@ -966,18 +967,50 @@ const NOTES: &str = "
     instructions, which this machine's load hides. Not changed;
   - outbound requests: each agent URL is parsed once (`A2aClient`); `TCP_NODELAY` set explicitly. Same-origin
     redirects stay (a security rule, `bridge::same_origin_redirects`);
-  - not done in this round: typed structs instead of `serde_json::Value` for the A2A request, cheaper message ids
-    (a `getrandom` syscall is kernel time, which callgrind does not count), `format!`-free results.
-  Where the rest goes was not profiled again in this round; the earlier `perf` profile of this bench put the
-  largest parts in libraries: hyper/reqwest for the agent request and its SSE response (about a quarter), rmcp's
-  stdio transport and dispatch (about a sixth), malloc/free (about 8%). The 150 K goal is not met.
+  - then profiled (323.6 K / 479.3 K at the start of this round): 18% of the instructions were `memcpy`, 31 K per
+    call copying the tool call's 15.8 KB future twice (into its box and into its `Instrumented` wrapper; valgrind
+    counts `rep movsb` per byte). Boxing every other `ServerHandler` method as well changed nothing (325.4 K). What
+    helped: the call boxed before it is instrumented, `Follow::race` taking a boxed request future (an `async fn`
+    keeps its argument and the pinned copy side by side), and the rare paths (budget spent, cancel, recovery,
+    polling, progress and elicitation futures) boxed: the future went from 15.8 to 9.0 KB (debug build), memcpy
+    from 58.4 K to 34.8 K per call;
+  - scrubbing skipped when no secret is configured (it copied every text of every result and round-tripped the
+    structured content through JSON): about −13 K per call;
+  - the JSON-RPC envelope serialized straight to bytes (a typed struct) instead of `json!`, which deep-copied the
+    params through `to_value`: envelope 16.5 K → 6.5 K, about −15 K per call with the Value no longer serialized
+    again;
+  - message ids from a random per-process base plus a counter (UUID-shaped) instead of a random UUID per call:
+    no change in the count (the `getrandom` system call it saves is kernel time, which callgrind does not
+    count);
+  - the four above together: 274.0 K / 427.1 K;
+  - the SSE decoder replaced by our own single pass over each chunk (it copied every chunk twice and parsed
+    line by line through nom): 262.9 K / 419.5 K (−4% / −2%). It is checked against the old decoder by a
+    property test, which also found that the old one panicked on a stream starting with a byte order mark;
+  - one tool-table lookup fewer per call: 262.4 K / 417.7 K;
+  - not done: the A2A params still go through a `serde_json::Value` (`wire::send_params`, about 6 K), and events
+    are read into a `Value` before the typed `StreamEvent` (about 7 K per event); the log line's format.
+
+  Where a stdio echo call's 263 K instructions go now (callgrind inclusive costs, non-overlapping): rmcp reading
+  and parsing the request 40 K (15%; its request parsing tries one request type after another, building and
+  dropping an error for each, about 8 K), rmcp writing the result 13 K (5%), rmcp's dispatch in the request task
+  11 K (4%); reqwest and hyper for the agent request 49 K (18%; reqwest parses the URL twice per request in its
+  redirect layer, 12 K, whatever the redirect policy) plus the agent connection's task 16 K (6%); the bridge's own
+  call 90 K (34%: the event JSON 14 K, the A2A params and envelope 13 K, the result 13 K, copying the call's
+  future into its box 9 K, tracing's span and log line, timers); the rest, 45 K (17%), is the runtime's
+  scheduling, rmcp's serve loop and channels, and the log writer thread. Across all of it, malloc/free are 18%
+  and memcpy 13%. Libraries account for more than 150 K of the 263 K, so the 150 K goal cannot be met by the
+  bridge's code alone: even a bridge whose own call cost nothing would count about 170 K. Over HTTP, rmcp's
+  Streamable HTTP server adds about 157 K per call (an HTTP request, an SSE response and the session's channels);
+  with the 170 K the libraries take of every call, that is over 320 K before any of the bridge's own work, so the
+  250 K goal cannot be met either without changing rmcp, reqwest or hyper.
 - **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs about 0.3 ms more per round trip
   than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
   an SSE response and the session's channels per call), plus more CPU in the rmcp client (the CPU table).
 - **Memory per call.** 1,000 calls in flight cost 40–55 KiB each in the runs so far. Each keeps an open SSE stream
   to the agent on its own pooled HTTP/1.1 connection (the agent speaks plain HTTP/1.1, so there is no HTTP/2
   multiplexing), plus the MCP request's task and its wait timers. The 32 KiB goal is not met; a2a-mcp-skillmap
-  needs about twice as much per call.
+  needs about twice as much per call. The tool call's future, which each call in flight keeps on the heap, went
+  from 15.8 to 9.0 KB in this round (debug-build sizes; see \"Instructions per call\").
 - **Tool list.** Skill tools declare no `outputSchema` (their `structuredContent` says nothing the text lacks,
   MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them. A skill
   tool is about 530 bytes for the demo skills (1.3 KiB before): its description is the skill's own with up to three

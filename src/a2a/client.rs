@@ -587,13 +587,14 @@ impl A2aClient {
         let url = self.route_url(route, method);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let watch = self.watch(version, method, &params);
-        let body = rpc::request(version, id, method, params);
+        let body = rpc::request_body(id, method.name(version), &params);
         self.post_body(version, url, body, watch, accept, timeout, whole)
             .await
     }
 
-    /// POSTs the JSON-RPC request `body` to `url` (`None`: the endpoint as configured), as `post_on` does,
-    /// with `watch`'s trace context and duration when telemetry is on.
+    /// POSTs the JSON-RPC request `body` (its bytes from `rpc::request_body`, or why it could not be encoded) to
+    /// `url` (`None`: the endpoint as configured), as `post_on` does, with `watch`'s trace context and duration
+    /// when telemetry is on.
     #[expect(
         clippy::too_many_arguments,
         reason = "one private call path, each argument a different concern"
@@ -602,14 +603,14 @@ impl A2aClient {
         &self,
         version: ProtocolVersion,
         url: Option<reqwest::Url>,
-        body: Value,
+        body: Result<Vec<u8>, serde_json::Error>,
         watch: Option<crate::telemetry::A2aRequest>,
         accept: &'static str,
         timeout: Duration,
         whole: bool,
     ) -> Result<reqwest::Response, A2aError> {
         let body =
-            bytes::Bytes::from(serde_json::to_vec(&body).map_err(|e| {
+            bytes::Bytes::from(body.map_err(|e| {
                 A2aError::InvalidResponse(format!("cannot encode the request: {e}"))
             })?);
         let endpoint = &self.inner.endpoint;

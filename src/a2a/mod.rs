@@ -12,6 +12,7 @@
 //! - `scrub`: configured secrets scrubbed out of what peers send back;
 //! - `artifact_text`: the one definition of an artifact's text, and a pager that keeps one page of it;
 //! - `artifact_scan`: one artifact read out of a streamed `tasks/get` answer, keeping only a page or a part;
+//! - `ids`: the ids of the messages the bridge sends (a random per-process base and a counter);
 //! - `error`: `A2aError`.
 
 pub mod artifact_scan;
@@ -20,6 +21,7 @@ pub mod card_auth;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod ids;
 pub mod oauth;
 pub mod origin;
 pub mod scrub;

@@ -118,9 +118,12 @@ pub async fn until_answered<'a>(
         let channel = channel(ctx);
         match (state, channel.via) {
             (TaskState::InputRequired, Via::Request) if channel.form => {
-                let asked = ctx
-                    .peer
-                    .create_elicitation(question_form(agent, said.as_deref()));
+                // Boxed (as every await of this loop): asking is rare, and unboxed these futures would sit in
+                // every tool call's future, which the runtime and rmcp move as a whole (issue 16).
+                let asked = Box::pin(
+                    ctx.peer
+                        .create_elicitation(question_form(agent, said.as_deref())),
+                );
                 let answer = tokio::select! {
                     () = ctx.ct.cancelled() => None,
                     () = stopping.cancelled() => None,
@@ -136,9 +139,8 @@ pub async fn until_answered<'a>(
                     },
                 };
                 let Some(answer) = answer else { break };
-                outcome = follow()
-                    .send(&answer_message(answer, &pending), progress)
-                    .await;
+                outcome =
+                    Box::pin(follow().send(&answer_message(answer, &pending), progress)).await;
             }
             (TaskState::InputRequired, Via::Mrtr) if channel.form => {
                 return Asked::InputRequired(InputRequiredResult::new(
@@ -150,11 +152,11 @@ pub async fn until_answered<'a>(
                 let (Some(said), Some(link)) = (&said, said.as_deref().and_then(find_url)) else {
                     break;
                 };
-                let asked = ctx.peer.elicit_url(
+                let asked = Box::pin(ctx.peer.elicit_url(
                     format!("The agent \"{agent}\" needs you to sign in: {said}"),
                     link,
                     uuid::Uuid::new_v4().to_string(),
-                );
+                ));
                 let accepted = tokio::select! {
                     () = ctx.ct.cancelled() => None,
                     () = stopping.cancelled() => None,
@@ -166,7 +168,7 @@ pub async fn until_answered<'a>(
                     None => break,
                 }
                 // Signed in out of band: follow the task again; if it still waits, say so.
-                outcome = follow().resume(&pending.task_id, progress).await;
+                outcome = Box::pin(follow().resume(&pending.task_id, progress)).await;
                 if matches!(&outcome, Outcome::Done(v, _) if v.state == Some(TaskState::AuthRequired))
                 {
                     break;
@@ -203,7 +205,7 @@ impl PendingInput {
 /// The user's answer, sent as the next message of the task that asked.
 pub fn answer_message(answer: String, pending: &PendingInput) -> Message {
     Message {
-        message_id: uuid::Uuid::new_v4().to_string(),
+        message_id: crate::a2a::ids::new_message_id(),
         role: Role::User,
         parts: vec![Part::text(answer)],
         context_id: pending.context_id.clone(),

@@ -156,7 +156,11 @@ impl<'a> Follow<'a> {
         view.limit_output(self.max_output_bytes);
         if self.streaming {
             match self
-                .race(self.client.stream_message(message), progress, &view)
+                .race(
+                    Box::pin(self.client.stream_message(message)),
+                    progress,
+                    &view,
+                )
                 .await
             {
                 Raced::Ready(Ok(stream)) => {
@@ -180,7 +184,7 @@ impl<'a> Follow<'a> {
             };
             match self
                 .race(
-                    self.send_with_push(message, blocking, waiter.as_ref()),
+                    Box::pin(self.send_with_push(message, blocking, waiter.as_ref())),
                     progress,
                     &view,
                 )
@@ -298,11 +302,12 @@ impl<'a> Follow<'a> {
                     };
                     let before = view.state;
                     match self
-                        .race(self.client.get_task(&task_id), progress, &view)
+                        .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
-                            self.merge_snapshot(&mut view, task, progress).await;
+                            // Boxed (here and below): recovery is not the common path (see `budget_spent`).
+                            Box::pin(self.merge_snapshot(&mut view, task, progress)).await;
                             if view.is_settled() {
                                 return Outcome::Done(view, Ending::Settled);
                             }
@@ -313,7 +318,11 @@ impl<'a> Follow<'a> {
                                 // that is merely slow is not taken for a stuck one.
                                 let seen = view.clone();
                                 match self
-                                    .race(tokio::time::sleep(STUCK_CHECK), progress, &view)
+                                    .race(
+                                        Box::pin(tokio::time::sleep(STUCK_CHECK)),
+                                        progress,
+                                        &view,
+                                    )
                                     .await
                                 {
                                     Raced::Ready(()) => {}
@@ -321,11 +330,12 @@ impl<'a> Follow<'a> {
                                     Raced::Canceled => return self.cancel(&view).await,
                                 }
                                 match self
-                                    .race(self.client.get_task(&task_id), progress, &view)
+                                    .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
                                     .await
                                 {
                                     Raced::Ready(Ok(task)) => {
-                                        self.merge_snapshot(&mut view, task, progress).await;
+                                        Box::pin(self.merge_snapshot(&mut view, task, progress))
+                                            .await;
                                         if view.is_settled() {
                                             return Outcome::Done(view, Ending::Settled);
                                         }
@@ -354,7 +364,7 @@ impl<'a> Follow<'a> {
                     if self.streaming && resubscribes < MAX_RESUBSCRIBES {
                         resubscribes += 1;
                         match self
-                            .race(self.client.resubscribe(&task_id), progress, &view)
+                            .race(Box::pin(self.client.resubscribe(&task_id)), progress, &view)
                             .await
                         {
                             Raced::Ready(Ok(stream)) => Phase::Stream(stream),
@@ -374,7 +384,11 @@ impl<'a> Follow<'a> {
                         return Outcome::Failed(A2aError::StreamEnded, view);
                     };
                     match self
-                        .race(pause_or_push(poll_interval, push), progress, &view)
+                        .race(
+                            Box::pin(pause_or_push(poll_interval, push)),
+                            progress,
+                            &view,
+                        )
                         .await
                     {
                         Raced::Ready(Woke::Pushed) => {
@@ -391,12 +405,12 @@ impl<'a> Follow<'a> {
                         Raced::Canceled => return self.cancel(&view).await,
                     }
                     match self
-                        .race(self.client.get_task(&task_id), progress, &view)
+                        .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
                             poll_failures = 0;
-                            self.merge_snapshot(&mut view, task, progress).await;
+                            Box::pin(self.merge_snapshot(&mut view, task, progress)).await;
                             if view.is_settled() {
                                 return Outcome::Done(view, Ending::Settled);
                             }
@@ -501,9 +515,13 @@ impl<'a> Follow<'a> {
 
     /// Awaits `fut` unless the time is up or the client cancels, sending heartbeats meanwhile. The time is
     /// the budget once anything came back about the task (`view`), else `first_deadline`.
-    async fn race<F: Future>(
+    ///
+    /// `fut` is `Unpin` (callers box an A2A request's future): an async fn keeps its argument and the pinned
+    /// copy of it side by side, so a request future raced by value took twice its size in the call's future,
+    /// which the runtime and rmcp move as a whole (issue 16).
+    async fn race<F: Future + Unpin>(
         &self,
-        fut: F,
+        mut fut: F,
         progress: &mut Progress,
         view: &TaskView,
     ) -> Raced<F::Output> {
@@ -513,7 +531,6 @@ impl<'a> Follow<'a> {
             self.deadline
         };
         let state = view.state;
-        tokio::pin!(fut);
         loop {
             // At least 100 ms: a line held back by progress coalescing does not count as sent, and a zero
             // pause would spin until the next one may go.
@@ -539,7 +556,19 @@ impl<'a> Follow<'a> {
 
     /// The budget is spent: the task so far, with the agent's own state. Nothing back at all is an error
     /// naming what was sent; a task known only by its id is looked up once, so its state is the agent's.
-    async fn budget_spent(&self, mut view: TaskView, sent: Option<&Message>) -> Outcome {
+    ///
+    /// Boxed, as are `cancel` and the recovery paths of `follow`: they are rare, and unboxed their state would
+    /// be part of every call's future, which the runtime and rmcp move as a whole (issue 16: the copies of that
+    /// future were the largest single cost of an echo call).
+    fn budget_spent<'b>(
+        &'b self,
+        view: TaskView,
+        sent: Option<&'b Message>,
+    ) -> futures::future::BoxFuture<'b, Outcome> {
+        Box::pin(self.budget_spent_now(view, sent))
+    }
+
+    async fn budget_spent_now(&self, mut view: TaskView, sent: Option<&Message>) -> Outcome {
         crate::telemetry::event(
             "a2a.budget.spent",
             &[("a2a.task.id", view.task_id.as_deref().unwrap_or_default())],
@@ -577,7 +606,12 @@ impl<'a> Follow<'a> {
         Outcome::Done(view, Ending::BudgetSpent)
     }
 
-    async fn cancel(&self, view: &TaskView) -> Outcome {
+    /// The client canceled the call (or the bridge is stopping): see `cancel_now`. Boxed, as `budget_spent` is.
+    fn cancel<'b>(&'b self, view: &'b TaskView) -> futures::future::BoxFuture<'b, Outcome> {
+        Box::pin(self.cancel_now(view))
+    }
+
+    async fn cancel_now(&self, view: &TaskView) -> Outcome {
         if self.stopping.is_cancelled() && !self.ct.is_cancelled() {
             // Not the client's wish: the task keeps running, and its id goes back so it can be collected
             // through another bridge.

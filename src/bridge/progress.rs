@@ -147,7 +147,9 @@ impl Progress {
         };
         let param = ProgressNotificationParam::new(token.clone(), f64::from(self.step))
             .with_message(message);
-        match peer.notify_progress(param).await {
+        // Boxed: rmcp's notification future is large, and unboxed it would sit in every call's future (and in
+        // every `race` of `Follow`), which is moved as a whole, whether the call sends progress or not.
+        match Box::pin(peer.notify_progress(param)).await {
             Ok(()) => {
                 self.delivered = true;
                 if let Some(m) = crate::telemetry::metrics() {
@@ -173,7 +175,8 @@ impl Progress {
         let Some((peer, _)) = &self.target else {
             return;
         };
-        let ping = peer.send_request(ServerRequest::PingRequest(PingRequest::default()));
+        // Boxed, as in `deliver`.
+        let ping = Box::pin(peer.send_request(ServerRequest::PingRequest(PingRequest::default())));
         match tokio::time::timeout(CONFIRM_TIMEOUT, ping).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::debug!(error = %e, "progress confirmation ping failed"),

@@ -12,6 +12,10 @@ use crate::a2a::scrub::Scrubber;
 
 /// `response` with every configured secret replaced by `[redacted]`.
 pub fn scrub_response(scrubber: &Scrubber, response: CallToolResponse) -> CallToolResponse {
+    if scrubber.is_empty() {
+        // Nothing to replace: skip copying every text and the JSON round trips.
+        return response;
+    }
     match response {
         CallToolResponse::Complete(result) => {
             CallToolResponse::Complete(scrub_result(scrubber, result))
@@ -28,6 +32,9 @@ pub fn scrub_response(scrubber: &Scrubber, response: CallToolResponse) -> CallTo
 /// `result` with its text blocks, links, embedded resources and structured content scrubbed. Image and audio
 /// bytes are left alone.
 pub fn scrub_result(scrubber: &Scrubber, mut result: CallToolResult) -> CallToolResult {
+    if scrubber.is_empty() {
+        return result;
+    }
     for block in &mut result.content {
         match block {
             ContentBlock::Text(t) => t.text = scrubber.scrub(&t.text),

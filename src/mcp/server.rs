@@ -259,12 +259,11 @@ impl ServerHandler for BridgeServer {
         };
         // Boxed: the call's state machine is large, and unboxed it would be moved along with rmcp's
         // per-request future (issue 16 counted about a quarter fewer instructions per echo call with the box).
-        let answer = Box::pin(
-            self.bridge
-                .call_tool(request, context)
-                .instrument(span.clone()),
-        )
-        .await;
+        // Boxed before it is instrumented, so that it is copied once (into the box), not once more into the
+        // `Instrumented` wrapper first.
+        let answer = Box::pin(self.bridge.call_tool(request, context))
+            .instrument(span.clone())
+            .await;
         match &answer {
             Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {
                 telemetry::span_failed(&span, "tool_error");

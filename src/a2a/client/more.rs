@@ -65,7 +65,7 @@ impl A2aClient {
             .post_body(
                 version,
                 self.inner.endpoint_url.clone(),
-                rpc::request_named(id, name, params),
+                rpc::request_body(id, name, &params),
                 None,
                 "application/json",
                 timeout,

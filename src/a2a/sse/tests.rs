@@ -58,7 +58,7 @@ async fn garbage_frame_is_an_error_not_a_panic() {
 
 #[test]
 fn error_event_name_without_json_rpc_error() {
-    assert!(decode_frame("error", "{\"detail\":\"boom\"}").is_err());
+    assert!(decode_frame(true, "{\"detail\":\"boom\"}").is_err());
 }
 
 #[tokio::test]
@@ -109,4 +109,35 @@ async fn lone_cr_and_crlf_split_over_chunks_are_line_ends() {
             TaskState::InputRequired
         ]
     );
+}
+
+/// A stream may start with a byte order mark (split over chunks, here); the decoder `sse` replaced panicked on it.
+#[tokio::test]
+async fn a_leading_byte_order_mark_is_dropped() {
+    let bom = "\u{feff}".as_bytes();
+    let message = "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"kind\":\"message\",\"messageId\":\"m\",\"role\":\"agent\",\"parts\":[{\"kind\":\"text\",\"text\":\"hi\"}]}}\n\n";
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(bom[..1].to_vec()),
+        Ok([&bom[1..], message.as_bytes()].concat()),
+    ];
+    let events: Vec<_> = decode_events(futures::stream::iter(chunks)).collect().await;
+    assert!(
+        matches!(&events[..], [Ok(StreamEvent::Message(m))] if m.text() == "hi"),
+        "{events:?}"
+    );
+}
+
+/// An empty chunk between the CR and the LF of one line end does not make them two line ends (which would end
+/// the event early).
+#[tokio::test]
+async fn an_empty_chunk_inside_a_crlf_keeps_it_one_line_end() {
+    let frames = frames_of(
+        &[
+            b"data: a\r".to_vec(),
+            Vec::new(),
+            b"\ndata: b\r\n\r\n".to_vec(),
+        ],
+        1 << 10,
+    );
+    assert_eq!(frames, (vec![(false, "a\nb".to_owned())], false));
 }

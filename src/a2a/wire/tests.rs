@@ -444,8 +444,15 @@ fn requests_and_responses_round_trip() {
                 Method::from_name(method.name(version)),
                 Some((version, method))
             );
-            let body = rpc::request(version, 9, method, json!({"id": "t"})).to_string();
-            let read = rpc::decode_request(body.as_bytes()).unwrap();
+            let body = rpc::request_body(9, method.name(version), &json!({"id": "t"})).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&body).unwrap(),
+                format!(
+                    r#"{{"id":9,"jsonrpc":"2.0","method":"{}","params":{{"id":"t"}}}}"#,
+                    method.name(version)
+                )
+            );
+            let read = rpc::decode_request(&body).unwrap();
             assert_eq!(
                 (read.id, read.version, read.method),
                 (json!(9), version, method)

@@ -200,7 +200,8 @@ impl Bridge {
             }
             Resume::Answer(message) => message,
             Resume::Declined { task_id } => {
-                return result::with_note(self.look(agent, &task_id).await, DECLINED).into();
+                return result::with_note(Box::pin(self.look(agent, &task_id)).await, DECLINED)
+                    .into();
             }
             Resume::Foreign => {
                 return error_result(
@@ -218,7 +219,8 @@ impl Bridge {
             && let Some(task_id) = message.task_id.clone()
             && let Ok(Ok(task)) = tokio::time::timeout(
                 agent.conn.client.request_timeout(),
-                agent.conn.client.get_task(&task_id),
+                // Boxed: only answers take this path (see `Follow::budget_spent`).
+                Box::pin(agent.conn.client.get_task(&task_id)),
             )
             .await
             && !task.context_id.is_empty()
@@ -324,7 +326,7 @@ impl MessageArgs {
         }
         parts.extend(files);
         Message {
-            message_id: uuid::Uuid::new_v4().to_string(),
+            message_id: crate::a2a::ids::new_message_id(),
             role: Role::User,
             parts,
             context_id: self.context_id.filter(|s| !s.is_empty()),

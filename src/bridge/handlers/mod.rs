@@ -172,8 +172,9 @@ impl Bridge {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let mut table = self.registry.table();
-        let generic = matches!(table.get(&params.name), Some((_, Route::Generic(_))));
-        if table.get(&params.name).is_none() || generic {
+        // One lookup decides (each costs a hash of the name): unknown or generic tools wait for discovery.
+        let known_skill = matches!(table.get(&params.name), Some((_, Route::Skill { .. })));
+        if !known_skill {
             // A client may call before start-up discovery has finished: one that cached its tool list (the skill
             // tool is not listed yet), or a 2026-07-28 client, which has no handshake and can name an agent in a
             // generic tool at once. Both wait for the first card fetches (bounded), as `tools/list` does; once
