@@ -131,6 +131,8 @@ impl Frames {
             if self.partial.is_empty() {
                 self.line(line, end_len)?;
             } else {
+                // Checked before the line's two halves are joined: an oversized line is never held whole.
+                self.check_size(line.len() + end_len)?;
                 let mut whole = std::mem::take(&mut self.partial);
                 whole.extend_from_slice(line);
                 let read = self.line(&whole, end_len);
@@ -139,10 +141,14 @@ impl Frames {
                 read?;
             }
         }
+        // Checked before the start of the next line is kept, so what is held of one event never exceeds the cap,
+        // whatever the size of the chunk that brought it.
+        self.check_size(rest.len())?;
         self.partial.extend_from_slice(rest);
-        self.check_size(0)
+        Ok(())
     }
 
+    /// Refuses the event being read if, with `more` bytes added to what is held of it, it would exceed the cap.
     fn check_size(&self, more: usize) -> Result<(), String> {
         if self.open_bytes + self.partial.len() + more > self.max_event_bytes {
             return Err(format!(

@@ -141,3 +141,23 @@ async fn an_empty_chunk_inside_a_crlf_keeps_it_one_line_end() {
     );
     assert_eq!(frames, (vec![(false, "a\nb".to_owned())], false));
 }
+
+#[test]
+fn an_oversized_line_is_refused_before_it_is_held() {
+    // A chunk with no line end, larger than the cap: refused without keeping it.
+    let mut frames = Frames::new(64);
+    assert!(frames.feed(&[b'a'; 1000]).is_err());
+    assert!(frames.partial.len() <= 64, "held {}", frames.partial.len());
+
+    // The start of a line held from one chunk, its too-long end in the next: not joined to read it.
+    let mut frames = Frames::new(64);
+    frames.feed(b"data: aaaa").unwrap();
+    let mut tail = vec![b'a'; 1000];
+    tail.push(b'\n');
+    assert!(frames.feed(&tail).is_err());
+    assert!(
+        frames.partial.capacity() < 1000,
+        "grew to {}",
+        frames.partial.capacity()
+    );
+}
