@@ -55,13 +55,18 @@ where
                 let next = event.is_ok().then_some((bytes, frames));
                 return Some((event, next));
             }
+            if let Some(e) = frames.broken.take() {
+                let error = A2aError::InvalidResponse(format!("broken event stream: {e}"));
+                return Some((Err(error), None));
+            }
             let fed = match bytes.next().await? {
                 Ok(chunk) => frames.feed(chunk.as_ref()),
                 Err(e) => Err(format!("Transport error: {e}")),
             };
             if let Err(e) = fed {
-                let error = A2aError::InvalidResponse(format!("broken event stream: {e}"));
-                return Some((Err(error), None));
+                // Reported after the events that the chunk completed before the broken line: they are whole,
+                // and the last of them may be the task's final state.
+                frames.broken = Some(e);
             }
         }
     })
@@ -90,6 +95,8 @@ struct Frames {
     max_event_bytes: usize,
     /// Events read, not yet handed out.
     ready: VecDeque<Frame>,
+    /// Why the stream broke, to report once `ready` is handed out; nothing is read after it.
+    broken: Option<String>,
 }
 
 impl Frames {
@@ -103,6 +110,7 @@ impl Frames {
             open_bytes: 0,
             max_event_bytes,
             ready: VecDeque::new(),
+            broken: None,
         }
     }
 

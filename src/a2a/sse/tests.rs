@@ -161,3 +161,18 @@ fn an_oversized_line_is_refused_before_it_is_held() {
         frames.partial.capacity()
     );
 }
+
+#[tokio::test]
+async fn events_before_a_broken_line_in_the_same_chunk_are_delivered_first() {
+    let mut chunk = b"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"kind\":\"status-update\",\"taskId\":\"t\",\"contextId\":\"c\",\"final\":true,\"status\":{\"state\":\"completed\"}}}\n\n".to_vec();
+    chunk.extend_from_slice(b"data: \xff\xfe\n\n");
+    let events: Vec<_> = decode_events(futures::stream::iter([Ok::<_, std::io::Error>(chunk)]))
+        .collect()
+        .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(
+        &events[0],
+        Ok(StreamEvent::Status { is_final: true, .. })
+    ));
+    assert!(matches!(&events[1], Err(A2aError::InvalidResponse(m)) if m.contains("UTF8")));
+}
