@@ -4,7 +4,8 @@
 //! §4.1.4 `Message`). A random UUID per message costs a `getrandom` call and a formatting each; here one random
 //! 128-bit value is drawn per process and every id is that value with a counter in its last 48 bits. The ids
 //! stay UUID-shaped (version-4 and variant bits kept, for agents that check the shape), unique within the
-//! process for 2^48 ids, and across processes as unlikely to collide as the random part is wide (80 bits).
+//! process for 2^48 ids, and across processes as unlikely to collide as the random part above the counter is
+//! wide (74 bits: the 80 bits above the counter less the 4 version and 2 variant bits).
 //! They are not secrets: nothing may rely on them being unguessable (push tokens use their own randomness).
 
 use std::sync::OnceLock;
