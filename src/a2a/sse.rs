@@ -5,9 +5,11 @@
 //! lost every event after the first with other decoders: a2aproject/a2a-js#714); a leading byte order mark is
 //! dropped; `:` lines are comments (keep-alives); `data:` lines are joined by `\n`; a blank line ends an event.
 //! Only `data` and `event` matter here (`id` and `retry` serve reconnection, which the bridge does with
-//! `tasks/resubscribe` instead). The size of one event is capped, and each event's data goes to `wire::rpc`, which
-//! reads the JSON-RPC response it carries. The first error (an `event: error` frame, a JSON-RPC error object, a
-//! broken frame) ends the stream.
+//! `tasks/resubscribe` instead). An event the stream ends inside (no blank line after it) is discarded, as the
+//! rules say and as `eventsource-stream` did: the follower then looks the task up. The size of one event is
+//! capped, and each event's data goes to `wire::rpc`, which reads the JSON-RPC response it carries. The first
+//! error (an `event: error` frame, a JSON-RPC error object, a broken frame) ends the stream, after the events
+//! completed before it.
 //!
 //! The decoder is our own (it was `eventsource-stream`): it reads each chunk once, in place, and copies only
 //! an event's data, where the other copied every chunk to normalise line ends, then into a string buffer, then

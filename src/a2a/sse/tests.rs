@@ -176,3 +176,17 @@ async fn events_before_a_broken_line_in_the_same_chunk_are_delivered_first() {
     ));
     assert!(matches!(&events[1], Err(A2aError::InvalidResponse(m)) if m.contains("UTF8")));
 }
+
+#[test]
+fn an_event_the_stream_ends_inside_is_not_dispatched() {
+    // WHATWG HTML, interpreting an event stream: at the end of the stream, an event not ended by a blank line
+    // is discarded (eventsource-stream did the same). The follower then looks the task up instead.
+    let chunks = vec![
+        b"data: 1\n\n".to_vec(),
+        b"data: 2\n".to_vec(),
+        b"data: 3".to_vec(),
+    ];
+    let (frames, failed) = frames_of(&chunks, 1024);
+    assert_eq!(frames, vec![(false, "1".to_owned())]);
+    assert!(!failed);
+}
