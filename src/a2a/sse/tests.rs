@@ -190,3 +190,18 @@ fn an_event_the_stream_ends_inside_is_not_dispatched() {
     assert_eq!(frames, vec![(false, "1".to_owned())]);
     assert!(!failed);
 }
+
+/// Only the stream's first byte order mark is dropped: one anywhere else is part of the field name, which is
+/// then unknown and ignored.
+#[test]
+fn a_byte_order_mark_after_the_start_is_not_dropped() {
+    let chunks = vec![
+        "\u{feff}\u{feff}data: 1\n\n: c\n\u{feff}data: 2\n\ndata: 3\n\n"
+            .as_bytes()
+            .to_vec(),
+    ];
+    assert_eq!(
+        frames_of(&chunks, 1024),
+        (vec![(false, "3".to_owned())], false)
+    );
+}
