@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource, ResourceContents};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ResourceContents};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -189,9 +189,12 @@ pub fn result_from_view(
                             };
                             media.push(file_block(b64, &mime, agent, artifact_id, i, served));
                         } else if let Some(u) = uri {
-                            media.push(ContentBlock::resource_link(
-                                Resource::new(u.clone(), label).with_mime_type(mime),
-                            ));
+                            // Plain text, not a resource_link: a link is a URI the client may fetch or
+                            // subscribe to (MCP 2025-11-25 tools, resource links), and hosts read links with
+                            // resources/read, which serves only the bridge's own a2a:// URIs. The agent's URL is
+                            // for whoever can reach it (MCP 2025-11-25 resources: https:// only when the client
+                            // fetches it itself).
+                            media.push(ContentBlock::text(format!("File {label} ({mime}): {u}")));
                         }
                     }
                 }
@@ -307,6 +310,10 @@ pub fn failure_result(
     let message = match (&view.task_id, view.state) {
         (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
         (Some(id), None) => format!("{error} (task {id})"),
+        // Too large to read, so its task id is unknown: the agent may well have taken the message.
+        _ if matches!(error, crate::a2a::A2aError::TooLarge { .. }) => format!(
+            "{error}; the agent may have received the message: list_tasks shows its recent tasks"
+        ),
         _ => error.to_string(),
     };
     error_result(agent, &message, Some(view))

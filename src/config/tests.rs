@@ -359,3 +359,42 @@ fn file_roots_and_max_file_bytes() {
         "{e}"
     );
 }
+
+#[test]
+fn warnings_name_file_and_keys() {
+    let c = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n").unwrap();
+    // The defaults work together, over stdio and HTTP.
+    assert_eq!(c.warnings(false), Vec::<String>::new());
+    assert_eq!(c.warnings(true), Vec::<String>::new());
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("later");
+    let c = parse(&format!(
+        "[bridge]\nmax_file_bytes = 7340032\nfile_roots = [{:?}, {:?}]\n\
+         [[agents]]\nname = \"a\"\nurl = \"http://x/\"\n\
+         [[agents]]\nname = \"b\"\nurl = \"http://y/\"\nmax_response_bytes = 33554432\n",
+        dir.path().display().to_string(),
+        missing.display().to_string()
+    ))
+    .unwrap();
+    let stdio = c.warnings(false);
+    assert_eq!(stdio.len(), 2, "{stdio:?}");
+    assert!(
+        stdio[0].starts_with("/etc/bridge.toml: agents[0] (\"a\"): max_file_bytes (7340032)")
+            && stdio[0].contains("max_response_bytes (4194304)"),
+        "{stdio:?}"
+    );
+    assert!(
+        stdio[1].starts_with("/etc/bridge.toml: bridge.file_roots[1]: ")
+            && stdio[1].contains("later"),
+        "{stdio:?}"
+    );
+    let http = c.warnings(true);
+    assert_eq!(http.len(), 4, "{http:?}");
+    assert!(
+        http.iter()
+            .filter(|w| w.contains("server.max_body_bytes (4194304)"))
+            .count()
+            == 2,
+        "{http:?}"
+    );
+}
