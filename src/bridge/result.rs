@@ -312,7 +312,7 @@ pub fn failure_result(
         (Some(id), None) => format!("{error} (task {id})"),
         // Too large to read, so its task id is unknown: the agent may well have taken the message.
         _ if matches!(error, crate::a2a::A2aError::TooLarge { .. }) => format!(
-            "{error}; the agent may have received the message: list_tasks shows its recent tasks"
+            "{error}; the agent may have received the message: list_tasks (A2A 1.0 agents) shows its recent tasks"
         ),
         _ => error.to_string(),
     };
