@@ -254,22 +254,50 @@ impl Config {
     pub fn warnings(&self, http: bool) -> Vec<String> {
         let file = self.path.display();
         let mut out = Vec::new();
+        // One warning for the agents that take the [bridge] values, one per agent that sets its own.
+        let bridge = &self.bridge;
+        let mut bridge_response = false;
+        let mut bridge_body = false;
         for (i, agent) in self.agents.iter().enumerate() {
             let needed = base64_len(agent.max_file_bytes).saturating_add(FILE_MARGIN_BYTES);
-            if needed > agent.max_response_bytes {
+            let own = agent.max_file_bytes != bridge.max_file_bytes
+                || agent.max_response_bytes != bridge.max_response_bytes;
+            let (file_key, response_key) = if own {
+                (
+                    format!("agents[{i}].max_file_bytes"),
+                    format!("agents[{i}].max_response_bytes"),
+                )
+            } else {
+                (
+                    "bridge.max_file_bytes".to_owned(),
+                    "bridge.max_response_bytes".to_owned(),
+                )
+            };
+            if needed > agent.max_response_bytes
+                && (own || !std::mem::replace(&mut bridge_response, true))
+            {
                 out.push(format!(
-                    "{file}: agents[{i}] ({:?}): max_file_bytes ({}) as base64 does not fit max_response_bytes \
-                     ({}); an agent that echoes the message in its events will fail on large files: lower \
-                     max_file_bytes or raise max_response_bytes to at least {needed}",
-                    agent.name, agent.max_file_bytes, agent.max_response_bytes
+                    "{file}: {file_key} ({}) as base64 does not fit {response_key} ({}); an agent that echoes \
+                     the message in its events will fail on large files: lower max_file_bytes or raise \
+                     max_response_bytes to at least {needed}",
+                    agent.max_file_bytes, agent.max_response_bytes
                 ));
             }
-            if http && needed > self.server.max_body_bytes {
+            let own = agent.max_file_bytes != bridge.max_file_bytes;
+            if http
+                && needed > self.server.max_body_bytes
+                && (own || !std::mem::replace(&mut bridge_body, true))
+            {
+                let file_key = if own {
+                    format!("agents[{i}].max_file_bytes")
+                } else {
+                    "bridge.max_file_bytes".to_owned()
+                };
                 out.push(format!(
-                    "{file}: agents[{i}] ({:?}): max_file_bytes ({}) as base64 does not fit \
-                     server.max_body_bytes ({}); over HTTP large files are refused with 413: lower \
-                     max_file_bytes or raise server.max_body_bytes to at least {needed}",
-                    agent.name, agent.max_file_bytes, self.server.max_body_bytes
+                    "{file}: {file_key} ({}) as base64 does not fit server.max_body_bytes ({}); over HTTP \
+                     large files are refused with 413: lower max_file_bytes or raise server.max_body_bytes to \
+                     at least {needed}",
+                    agent.max_file_bytes, self.server.max_body_bytes
                 ));
             }
         }
