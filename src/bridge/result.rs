@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ResourceContents};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource, ResourceContents};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -189,12 +189,18 @@ pub fn result_from_view(
                             };
                             media.push(file_block(b64, &mime, agent, artifact_id, i, served));
                         } else if let Some(u) = uri {
-                            // Plain text, not a resource_link: a link is a URI the client may fetch or
-                            // subscribe to (MCP 2025-11-25 tools, resource links), and hosts read links with
-                            // resources/read, which serves only the bridge's own a2a:// URIs. The agent's URL is
-                            // for whoever can reach it (MCP 2025-11-25 resources: https:// only when the client
-                            // fetches it itself).
-                            media.push(ContentBlock::text(format!("File {label} ({mime}): {u}")));
+                            // A link is a URI the client may fetch or subscribe to (MCP 2025-11-25 tools,
+                            // resource links), and hosts read links with resources/read, which serves only the
+                            // bridge's own a2a:// URIs (an outlined part, `artifacts`): those stay links. The
+                            // agent's own URL is for whoever can reach it (MCP 2025-11-25 resources: https://
+                            // only when the client fetches it itself), so it is plain text.
+                            media.push(if super::resources::Target::parse(u).is_some() {
+                                ContentBlock::resource_link(
+                                    Resource::new(u.clone(), label).with_mime_type(mime),
+                                )
+                            } else {
+                                ContentBlock::text(format!("File {label} ({mime}): {u}"))
+                            });
                         }
                     }
                 }
