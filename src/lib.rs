@@ -70,12 +70,10 @@ pub async fn run(
     transport: Transport,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let bridge: Arc<Bridge> = Bridge::new(&config)?;
+    // Over stdio the bridge is on the user's machine: `file://` URIs under the allowed roots may be sent
+    // (bridge::files).
+    let bridge: Arc<Bridge> = Bridge::new(&config, matches!(transport, Transport::Stdio))?;
     bridge.start(shutdown.child_token());
-    if matches!(transport, Transport::Stdio) {
-        // On the user's machine: `file://` URIs under the allowed roots may be sent (bridge::files).
-        bridge.allow_local_files();
-    }
     tracing::info!(
         config = %config.path.display(),
         agents = config.agents.len(),

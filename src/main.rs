@@ -76,6 +76,9 @@ fn main() -> ExitCode {
         Ok(None) => Transport::Stdio,
         Err(e) => return config_error(e),
     };
+    for warning in config.warnings(matches!(transport, Transport::Http(_))) {
+        tracing::warn!("{warning}");
+    }
     block_on(|shutdown| run(config, transport, shutdown))
 }
 

@@ -815,8 +815,7 @@ impl A2aClient {
             .unwrap_or("")
             .to_ascii_lowercase();
         if content_type.starts_with("text/event-stream") {
-            let max_event = sse::MAX_EVENT_BYTES.min(self.inner.guards.max_response_bytes);
-            let events = sse::decode_events_limited(resp.bytes_stream(), max_event);
+            let events = self.decode_events(resp.bytes_stream());
             return Ok(with_idle_timeout(events, idle));
         }
         // Servers answer errors before the stream starts as plain JSON (a2a-sdk 1.x does, for v1).
@@ -967,6 +966,47 @@ pub fn retry_after_secs(value: &str, now: std::time::SystemTime) -> Option<u64> 
     let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
     let at = u64::try_from(date.timestamp()).ok()?;
     Some(at.saturating_sub(now).min(MAX_RETRY_AFTER_SECS))
+}
+
+impl A2aClient {
+    /// The events of an SSE body (A2A v0.3 §7.2, A2A v1.0 §3.3), each at most `max_response_bytes` (and the
+    /// decoder's own `sse::MAX_EVENT_BYTES`). An event past the cap ends the stream with `A2aError::TooLarge`
+    /// naming the setting, so the tool error tells the user what to raise.
+    fn decode_events<S, B, E>(
+        &self,
+        bytes: S,
+    ) -> impl Stream<Item = Result<StreamEvent, A2aError>> + use<S, B, E>
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        let max_response_bytes = self.inner.guards.max_response_bytes;
+        let max_event = sse::MAX_EVENT_BYTES.min(max_response_bytes);
+        sse::decode_events_limited(bytes, max_event)
+            .map(move |event| event.map_err(|e| event_cap_named(e, max_event, max_response_bytes)))
+    }
+}
+
+/// `error` as `A2aError::TooLarge` naming `max_response_bytes` when it is the decoder's "an event is larger
+/// than `max_event` bytes" (the decoder knows no config keys); other errors unchanged.
+fn event_cap_named(error: A2aError, max_event: usize, max_response_bytes: usize) -> A2aError {
+    match error {
+        A2aError::InvalidResponse(m)
+            if m.contains(&format!("an event is larger than {max_event} bytes")) =>
+        {
+            A2aError::TooLarge {
+                what: "stream event",
+                limit: max_event,
+                key: if max_event == max_response_bytes {
+                    "max_response_bytes"
+                } else {
+                    "the bridge's fixed limit on one event"
+                },
+            }
+        }
+        other => other,
+    }
 }
 
 /// Ends the stream with `A2aError::Timeout` when no event arrives for `idle`.
@@ -1169,5 +1209,44 @@ mod version_memory_tests {
         );
         // The card now names 0.3 (the agent changed): what was learned for the 1.0 card no longer applies.
         assert_eq!(memory.get(ProtocolVersion::V0_3), None);
+    }
+}
+
+#[cfg(test)]
+mod event_cap_tests {
+    use super::*;
+
+    /// An event past the cap becomes `TooLarge` naming `max_response_bytes`; everything else is left as it was.
+    #[tokio::test]
+    async fn an_oversize_event_names_max_response_bytes() {
+        // No blank line yet: the event is still open when the cap is passed.
+        let big = format!("data: {}", "x".repeat(300));
+        let chunks = vec![Ok::<_, std::convert::Infallible>(big.into_bytes())];
+        let mut events = Box::pin(
+            sse::decode_events_limited(futures::stream::iter(chunks), 100)
+                .map(|e| e.map_err(|e| event_cap_named(e, 100, 100))),
+        );
+        let error = events.next().await.unwrap().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the agent's stream event is larger than 100 bytes (max_response_bytes); nothing past the cap was read"
+        );
+        let error = event_cap_named(
+            A2aError::InvalidResponse("an event is larger than 7 bytes".into()),
+            100,
+            100,
+        );
+        assert!(matches!(error, A2aError::InvalidResponse(_)), "{error}");
+        let error = event_cap_named(
+            A2aError::InvalidResponse(
+                "broken event stream: an event is larger than 100 bytes".into(),
+            ),
+            100,
+            200,
+        );
+        assert!(
+            error.to_string().contains("the bridge's fixed limit"),
+            "{error}"
+        );
     }
 }

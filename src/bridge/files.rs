@@ -39,8 +39,16 @@ use crate::a2a::{AgentCard, Part};
 
 pub use roots::{RootError, read_capped, resolve_under_roots, roots_of};
 
-/// The description of the `files` argument (one line: it is repeated in every tool that takes files).
-const FILES_DESCRIPTION: &str = "Files for the agent: each {uri} (https://…, or file://… on this machine) or {name, mime_type, bytes} with base64 bytes.";
+/// The description of the `files` argument (one line: it is repeated in every tool that takes files), where
+/// `file://` is refused (Streamable HTTP). `for_transport` swaps in `FILES_DESCRIPTION_LOCAL` over stdio.
+const FILES_DESCRIPTION: &str =
+    "Files for the agent: each {uri} (https://…) or {name, mime_type, bytes} with base64 bytes.";
+/// The description of the `files` argument over stdio, where `file://` URIs under the allowed roots are read.
+const FILES_DESCRIPTION_LOCAL: &str = "Files for the agent: each {uri} (https://…, or file://… on this machine) or {name, mime_type, bytes} with base64 bytes.";
+/// Media types a skill tool's description names (`files_line`); the rest are counted.
+const MAX_MODES_DESCRIBED: usize = 4;
+/// Longest media type a skill tool's description names, in characters.
+const MAX_MODE_CHARS: usize = 40;
 /// When no media type is given and none can be guessed (RFC 2046 §4.5.1).
 pub const OCTET_STREAM: &str = "application/octet-stream";
 /// Input modes named in a refusal; the rest are counted.
@@ -126,6 +134,49 @@ pub fn with_files(schema: &JsonObject) -> Arc<JsonObject> {
         properties.insert("files".into(), files);
     }
     Arc::new(schema)
+}
+
+/// `schema` (one from `with_files`) with the `files` description for the transport: `local` (stdio) says
+/// `file://` works; otherwise the schema is returned as it is, without `file://`.
+pub fn for_transport(schema: &Arc<JsonObject>, local: bool) -> Arc<JsonObject> {
+    if !local {
+        return Arc::clone(schema);
+    }
+    let mut schema = JsonObject::clone(schema);
+    if let Some(Value::Object(files)) = schema
+        .get_mut("properties")
+        .and_then(|p| p.get_mut("files"))
+    {
+        files.insert("description".into(), FILES_DESCRIPTION_LOCAL.into());
+    }
+    Arc::new(schema)
+}
+
+/// The line a skill tool's description ends with when the skill takes files: the media types it takes
+/// besides plain text, at most `MAX_MODES_DESCRIBED` (each cut at `MAX_MODE_CHARS`), e.g.
+/// `Files: image/*, application/pdf.`; `None` when it takes none (`takes_files`).
+pub fn files_line(modes: &[String]) -> Option<String> {
+    if !takes_files(modes) {
+        return None;
+    }
+    let extra: Vec<&str> = modes
+        .iter()
+        .map(|m| m.trim())
+        .filter(|m| {
+            let e = essence(m);
+            !e.is_empty() && e != "text/plain" && e != "text"
+        })
+        .collect();
+    let named: Vec<String> = extra
+        .iter()
+        .take(MAX_MODES_DESCRIBED)
+        .map(|m| crate::a2a::wire::truncate_str(m, MAX_MODE_CHARS))
+        .collect();
+    let more = match extra.len() - named.len() {
+        0 => String::new(),
+        n => format!(", {n} more"),
+    };
+    Some(format!("Files: {}{more}.", named.join(", ")))
 }
 
 /// Whether a skill with these input modes gets the `files` argument: it accepts something besides plain
@@ -370,7 +421,9 @@ async fn file_part(
         let (media, raw) = data_url(data, room).map_err(|e| too_big_or(e, &label, &too_big))?;
         let media_type = media_type_of(given_type.clone(), media, name.as_deref());
         check_type(&media_type)?;
-        Ok(bytes_part(&raw, media_type, name.clone()))
+        // A data URL has no name; agents file what they get by name, so it gets one from its type.
+        let name = name.clone().or_else(|| Some(default_name(&media_type)));
+        Ok(bytes_part(&raw, media_type, name))
     };
     match (uri, bytes) {
         (Some(_), Some(_)) => Err(format!("{label}: give uri or bytes, not both")),
@@ -406,6 +459,15 @@ async fn file_part(
                         }
                         LocalFiles::Under(roots) => roots.clone(),
                     };
+                    // `file:roots/x` parses as `file:///roots/x` (WHATWG URL): a relative path taken for an
+                    // absolute one. RFC 8089 §2: a file URI's path is absolute, `file:/p` or `file:///p`.
+                    if !uri[uri.find(':').map_or(0, |c| c + 1)..].starts_with('/') {
+                        return Err(format!(
+                            "{label}: {:?} is not an absolute file URI; write file:///absolute/path (a relative \
+                             path has no meaning to the bridge)",
+                            clip(&uri)
+                        ));
+                    }
                     let path =
                         roots::path_of_file_uri(&parsed).map_err(|e| format!("{label}: {e}"))?;
                     let name =
@@ -467,6 +529,29 @@ fn media_type_of(given: Option<String>, content: Option<String>, name: Option<&s
         .or(content)
         .or_else(|| name.map(guess_media_type))
         .unwrap_or_else(|| OCTET_STREAM.into())
+}
+
+/// A name for a file that came without one: `file.<ext>` with the media type's usual extension (the subtype
+/// when it is one, `pdf`; else a usual one, `txt` for `text/plain`; else the first whose own guess is this
+/// type), else `file`.
+fn default_name(media_type: &str) -> String {
+    let essence = essence(media_type);
+    let Some(exts) = mime_guess::get_mime_extensions_str(&essence) else {
+        return "file".to_owned();
+    };
+    let subtype = essence.split('/').nth(1).unwrap_or_default();
+    // The usual ones where the table lists a rarer extension first (`asm` for text/plain, `jfif` for JPEG).
+    const USUAL: [&str; 5] = ["txt", "jpg", "html", "mp3", "svg"];
+    let ext = exts
+        .iter()
+        .find(|e| **e == subtype)
+        .or_else(|| exts.iter().find(|e| USUAL.contains(e)))
+        .or_else(|| {
+            exts.iter()
+                .find(|e| mime_guess::from_ext(e).first_raw() == Some(essence.as_str()))
+        })
+        .or(exts.first());
+    ext.map_or_else(|| "file".to_owned(), |ext| format!("file.{ext}"))
 }
 
 /// Why content could not be decoded.

@@ -92,12 +92,15 @@ pub struct Bridge {
     registry: Arc<Registry>,
     settings: BridgeSettings,
     /// Whether `file://` URIs may be read (under the roots): only when MCP is served over stdio.
-    local_files: std::sync::atomic::AtomicBool,
+    local_files: bool,
 }
 
 impl Bridge {
-    /// Builds the bridge (one HTTP client for every agent) without contacting anyone yet.
-    pub fn new(config: &Config) -> anyhow::Result<Arc<Bridge>> {
+    /// Builds the bridge (one HTTP client for every agent) without contacting anyone yet. `local_files`: calls
+    /// may send `file://` URIs under the allowed roots (`bridge.file_roots`, the client's MCP roots), and the
+    /// `files` argument says so; for MCP over stdio, where the bridge runs on the user's machine. Over
+    /// Streamable HTTP (`false`) every `file://` is refused.
+    pub fn new(config: &Config, local_files: bool) -> anyhow::Result<Arc<Bridge>> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("mcp-a2a-bridge/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(
@@ -113,23 +116,15 @@ impl Bridge {
             .redirect(same_origin_redirects())
             .build()?;
         Ok(Arc::new(Bridge {
-            registry: Registry::new(config, http),
+            registry: Registry::new(config, http, local_files),
             settings: config.bridge.clone(),
-            local_files: std::sync::atomic::AtomicBool::new(false),
+            local_files,
         }))
     }
 
-    /// Lets calls send `file://` URIs under the allowed roots (`bridge.file_roots`, the client's MCP roots):
-    /// for MCP over stdio, where the bridge runs on the user's machine. Off until called, so over
-    /// Streamable HTTP every `file://` is refused.
-    pub fn allow_local_files(&self) {
-        self.local_files
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Whether `allow_local_files` was called.
+    /// Whether `file://` URIs may be read (`Bridge::new`'s `local_files`).
     fn local_files(&self) -> bool {
-        self.local_files.load(std::sync::atomic::Ordering::Relaxed)
+        self.local_files
     }
 
     /// Where the HTTP server hands the agents' push notifications (`push::PushHub::deliver`).

@@ -137,7 +137,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(config: &Config, http: reqwest::Client) -> Arc<Registry> {
+    pub fn new(config: &Config, http: reqwest::Client, local_files: bool) -> Arc<Registry> {
         let agents = config
             .agents
             .iter()
@@ -177,7 +177,8 @@ impl Registry {
                 config.bridge.max_wait.as_secs_f64(),
                 config.bridge.max_tool_name_len,
             )
-            .with_mode(config.bridge.tool_mode, config.bridge.compact_above_tools),
+            .with_mode(config.bridge.tool_mode, config.bridge.compact_above_tools)
+            .with_local_files(local_files),
             tool_mode: config.bridge.tool_mode,
             compact_above: config.bridge.compact_above_tools,
             compact: std::sync::atomic::AtomicBool::new(false),

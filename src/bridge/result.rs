@@ -189,9 +189,18 @@ pub fn result_from_view(
                             };
                             media.push(file_block(b64, &mime, agent, artifact_id, i, served));
                         } else if let Some(u) = uri {
-                            media.push(ContentBlock::resource_link(
-                                Resource::new(u.clone(), label).with_mime_type(mime),
-                            ));
+                            // A link is a URI the client may fetch or subscribe to (MCP 2025-11-25 tools,
+                            // resource links), and hosts read links with resources/read, which serves only the
+                            // bridge's own a2a:// URIs (an outlined part, `artifacts`): those stay links. The
+                            // agent's own URL is for whoever can reach it (MCP 2025-11-25 resources: https://
+                            // only when the client fetches it itself), so it is plain text.
+                            media.push(if super::resources::Target::parse(u).is_some() {
+                                ContentBlock::resource_link(
+                                    Resource::new(u.clone(), label).with_mime_type(mime),
+                                )
+                            } else {
+                                ContentBlock::text(format!("File {label} ({mime}): {u}"))
+                            });
                         }
                     }
                 }
@@ -307,6 +316,10 @@ pub fn failure_result(
     let message = match (&view.task_id, view.state) {
         (Some(id), Some(state)) => format!("{error} (task {id}, last reported {state})"),
         (Some(id), None) => format!("{error} (task {id})"),
+        // Too large to read, so its task id is unknown: the agent may well have taken the message.
+        _ if matches!(error, crate::a2a::A2aError::TooLarge { .. }) => format!(
+            "{error}; the agent may have received the message: list_tasks (A2A 1.0 agents) shows its recent tasks"
+        ),
         _ => error.to_string(),
     };
     error_result(agent, &message, Some(view))

@@ -140,6 +140,20 @@ impl ToolShapes {
         }
     }
 
+    /// Whether `file://` URIs are read (stdio): the `files` argument's description says so only then
+    /// (`files::for_transport`).
+    pub fn with_local_files(mut self, local: bool) -> Self {
+        self.skill_input_files = super::files::for_transport(&self.skill_input_files, local);
+        for (tool, _) in self
+            .generic
+            .iter_mut()
+            .filter(|(_, g)| *g == GenericTool::SendMessage)
+        {
+            tool.input_schema = super::files::for_transport(&tool.input_schema, local);
+        }
+        self
+    }
+
     /// `tool_mode` and, for `auto`, `compact_above_tools` from the config.
     pub fn with_mode(mut self, mode: ToolMode, compact_above: usize) -> Self {
         self.mode = mode;
@@ -202,7 +216,12 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                     &skill.input_modes
                 };
                 let input = shapes.skill_input(modes);
-                let tool = skill_tool(&name, agent.name, skill, input);
+                let mut tool = skill_tool(&name, agent.name, skill, input);
+                // The media types it takes, so the model knows what to put in `files`.
+                if let Some(line) = super::files::files_line(modes) {
+                    let d = tool.description.as_deref().unwrap_or_default();
+                    tool.description = Some(format!("{d}\n{line}").into());
+                }
                 let route = Route::Skill {
                     agent: index,
                     skill_id: Some(skill.id.clone()),
@@ -477,7 +496,8 @@ fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
 pub const ARGUMENTS_EXPLAINED: &str = "Arguments of every tool that sends a message: message, what to ask in \
 plain language; context_id, from an earlier result of the same agent, to continue that conversation; task_id, \
 from an input-required result, to answer the agent's question; data, a JSON object (as JSON text) sent as a data \
-part; wait_seconds, how long to wait before a task still running comes back with its task_id for get_task.";
+part; files, where a tool takes them, files of the types its description names; wait_seconds, how long to wait before \
+a task still running comes back with its task_id for get_task.";
 
 /// Most examples of a skill shown in its tool's description (the rest are searched by `find_skills`).
 const MAX_EXAMPLES: usize = 3;

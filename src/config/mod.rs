@@ -127,10 +127,19 @@ pub const DEFAULT_COMPACT_ABOVE_TOOLS: usize = 40;
 /// a usual config.
 pub const DEFAULT_TOOLS_PAGE_SIZE: usize = 500;
 
-/// Default `max_file_bytes` (7 MiB): a few photos or a long PDF, while the base64 of a whole call's files (4/3
-/// of it, 9.3 MiB) still fits, with the message around it, in the 10 MiB request body a2a-sdk 0.3's JSON-RPC
-/// server accepts by default (past it, the agent answers "Payload too large").
-pub const DEFAULT_MAX_FILE_BYTES: usize = 7 << 20;
+/// Default `max_file_bytes` (2 MiB): a few photos or a short PDF, while the base64 of a whole call's files (4/3
+/// of it, 2.7 MiB) with room to spare fits both the 4 MiB `max_response_bytes` (a2a-sdk agents echo the
+/// user's message, base64 included, in their stream events and task history) and the 4 MiB
+/// `[server] max_body_bytes` of a call over Streamable HTTP.
+pub const DEFAULT_MAX_FILE_BYTES: usize = 2 << 20;
+/// Room for the JSON around a call's files (the message, the task, the JSON-RPC envelope) when checking that
+/// `max_file_bytes` fits `max_response_bytes` and `max_body_bytes` (`Config::warnings`).
+const FILE_MARGIN_BYTES: usize = 64 << 10;
+
+/// The bytes of `n` bytes written as base64 (RFC 4648 §4, padded).
+pub fn base64_len(n: usize) -> usize {
+    n.div_ceil(3).saturating_mul(4)
+}
 /// Default `max_artifact_bytes`: artifacts of a few hundred megabytes are read in pages.
 pub const DEFAULT_MAX_ARTIFACT_BYTES: usize = 256 << 20;
 /// Default `artifact_timeout_secs`: 256 MiB at about 1 MB/s.
@@ -236,6 +245,72 @@ impl Config {
             message: format!("cannot read the config file: {e}"),
         })?;
         Config::parse(&text, path)
+    }
+
+    /// Start-up warnings (each naming the file and keys) for settings that are valid but work against each
+    /// other or against the machine: `max_file_bytes` whose base64 does not fit `max_response_bytes` (agents
+    /// that echo the message in their events) or, when serving Streamable HTTP (`http`), `[server]
+    /// max_body_bytes`; a `file_roots` directory that does not exist (yet).
+    pub fn warnings(&self, http: bool) -> Vec<String> {
+        let file = self.path.display();
+        let mut out = Vec::new();
+        // One warning for the agents that take the [bridge] values, one per agent that sets its own.
+        let bridge = &self.bridge;
+        let mut bridge_response = false;
+        let mut bridge_body = false;
+        for (i, agent) in self.agents.iter().enumerate() {
+            let needed = base64_len(agent.max_file_bytes).saturating_add(FILE_MARGIN_BYTES);
+            let own = agent.max_file_bytes != bridge.max_file_bytes
+                || agent.max_response_bytes != bridge.max_response_bytes;
+            let (file_key, response_key) = if own {
+                (
+                    format!("agents[{i}].max_file_bytes"),
+                    format!("agents[{i}].max_response_bytes"),
+                )
+            } else {
+                (
+                    "bridge.max_file_bytes".to_owned(),
+                    "bridge.max_response_bytes".to_owned(),
+                )
+            };
+            if needed > agent.max_response_bytes
+                && (own || !std::mem::replace(&mut bridge_response, true))
+            {
+                out.push(format!(
+                    "{file}: {file_key} ({}) as base64 does not fit {response_key} ({}); an agent that echoes \
+                     the message in its events will fail on large files: lower max_file_bytes or raise \
+                     max_response_bytes to at least {needed}",
+                    agent.max_file_bytes, agent.max_response_bytes
+                ));
+            }
+            let own = agent.max_file_bytes != bridge.max_file_bytes;
+            if http
+                && needed > self.server.max_body_bytes
+                && (own || !std::mem::replace(&mut bridge_body, true))
+            {
+                let file_key = if own {
+                    format!("agents[{i}].max_file_bytes")
+                } else {
+                    "bridge.max_file_bytes".to_owned()
+                };
+                out.push(format!(
+                    "{file}: {file_key} ({}) as base64 does not fit server.max_body_bytes ({}); over HTTP \
+                     large files are refused with 413: lower max_file_bytes or raise server.max_body_bytes to \
+                     at least {needed}",
+                    agent.max_file_bytes, self.server.max_body_bytes
+                ));
+            }
+        }
+        for (i, root) in self.bridge.file_roots.iter().enumerate() {
+            if !root.is_dir() {
+                out.push(format!(
+                    "{file}: bridge.file_roots[{i}]: {} is not a directory (yet); no file:// URI under it is \
+                     sent until it exists",
+                    root.display()
+                ));
+            }
+        }
+        out
     }
 
     /// Parses and validates config text; `path` names it in errors and anchors relative secret files.

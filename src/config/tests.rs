@@ -359,3 +359,55 @@ fn file_roots_and_max_file_bytes() {
         "{e}"
     );
 }
+
+#[test]
+fn warnings_name_file_and_keys() {
+    let c = parse("[[agents]]\nname = \"a\"\nurl = \"http://x/\"\n").unwrap();
+    // The defaults work together, over stdio and HTTP.
+    assert_eq!(c.warnings(false), Vec::<String>::new());
+    assert_eq!(c.warnings(true), Vec::<String>::new());
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("later");
+    let c = parse(&format!(
+        "[bridge]\nmax_file_bytes = 7340032\nfile_roots = [{:?}, {:?}]\n\
+         [[agents]]\nname = \"a\"\nurl = \"http://x/\"\n\
+         [[agents]]\nname = \"b\"\nurl = \"http://y/\"\nmax_response_bytes = 33554432\n",
+        dir.path().display().to_string(),
+        missing.display().to_string()
+    ))
+    .unwrap();
+    let stdio = c.warnings(false);
+    assert_eq!(stdio.len(), 2, "{stdio:?}");
+    // Agent "a" takes the [bridge] values; "b" has its own answer cap, which fits.
+    assert_eq!(
+        stdio[0],
+        "/etc/bridge.toml: bridge.max_file_bytes (7340032) as base64 does not fit bridge.max_response_bytes \
+         (4194304); an agent that echoes the message in its events will fail on large files: lower \
+         max_file_bytes or raise max_response_bytes to at least 9852248"
+    );
+    assert!(
+        stdio[1].starts_with("/etc/bridge.toml: bridge.file_roots[1]: ")
+            && stdio[1].contains("later"),
+        "{stdio:?}"
+    );
+    // Over HTTP the body cap too, said once for both agents.
+    let http = c.warnings(true);
+    assert_eq!(http.len(), 3, "{http:?}");
+    assert!(
+        http[1].starts_with(
+            "/etc/bridge.toml: bridge.max_file_bytes (7340032) as base64 does not fit server.max_body_bytes (4194304)"
+        ),
+        "{http:?}"
+    );
+    let c = parse(
+        "[[agents]]\nname = \"a\"\nurl = \"http://x/\"\nmax_file_bytes = 4194304\n\
+         [[agents]]\nname = \"b\"\nurl = \"http://y/\"\n",
+    )
+    .unwrap();
+    let w = c.warnings(false);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("/etc/bridge.toml: agents[0].max_file_bytes (4194304) as base64 does not fit agents[0].max_response_bytes"),
+        "{w:?}"
+    );
+}

@@ -229,7 +229,8 @@ async fn gate_post(gate: Gate, request: Request, next: Next) -> Response {
     }
 }
 
-/// The body, up to `max` bytes: past it 413 (as rmcp answers), and 400 if it cannot be read.
+/// The body, up to `max` bytes (`[server] max_body_bytes`): past it 413 with a JSON-RPC error body (id null, the
+/// request's id is past the cut) naming the key, so MCP clients show the reason; 400 if it cannot be read.
 async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, Response> {
     let mut chunks = body.into_data_stream();
     let mut collected = bytes::BytesMut::new();
@@ -242,11 +243,15 @@ async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, Response> {
                 .into_response()
         })?;
         if chunk.len() > max.saturating_sub(collected.len()) {
-            return Err((
+            return Err(jsonrpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Payload Too Large: request body exceeds {max} bytes"),
-            )
-                .into_response());
+                serde_json::Value::Null,
+                -32600,
+                &format!(
+                    "Payload Too Large: the request body is larger than {max} bytes ([server] max_body_bytes of \
+                     the bridge's config); send large files by https URI, or raise max_body_bytes"
+                ),
+            ));
         }
         collected.extend_from_slice(&chunk);
     }

@@ -166,9 +166,10 @@ async fn data_artifact_becomes_structured_content() {
     .await;
 }
 
-/// File parts: bytes become an image block, a URI a resource link.
+/// File parts: bytes become an image block, a URI a line of text with the URL (not a resource link, which
+/// hosts would read with resources/read).
 #[tokio::test]
-async fn files_become_image_and_resource_link() {
+async fn files_become_image_and_text_with_the_url() {
     let args = json!({"message": "file:"});
     check(
         &bridges().await,
@@ -179,7 +180,7 @@ async fn files_become_image_and_resource_link() {
         ---
         [image image/png]
         ---
-        [resource_link application/pdf https://example.com/report.pdf report.pdf]
+        File report.pdf (application/pdf): https://example.com/report.pdf
         ---
         [agent: ag | state: completed | task_id: <task_id> | context_id: <context_id>]
         To follow up in the same conversation, call again with context_id "<context_id>".

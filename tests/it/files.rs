@@ -381,3 +381,64 @@ async fn files_reach_a_draft_agent_as_type_file_parts() {
         "the refused message reached the agent"
     );
 }
+
+/// The defaults work together: a file just under the default `max_file_bytes` gets through a2a-sdk 0.3 and 1.3
+/// agents, which echo the message (its base64 included) in their stream events and task history, over stdio
+/// and over Streamable HTTP (whose request carries the base64 too). Where `max_response_bytes` is too small for
+/// the echo, the tool error names the agent and the key. The `files` description promises `file://` only over
+/// stdio.
+#[tokio::test]
+async fn a_file_just_under_the_default_cap_gets_through_stdio_and_http() {
+    const DEFAULT_MAX_FILE_BYTES: usize = 2 << 20;
+    // Text (printable ASCII), which the agents' default input modes take.
+    let file: Vec<u8> = (0..DEFAULT_MAX_FILE_BYTES - 1024)
+        .map(|i| b' ' + (i * 7 % 90) as u8)
+        .collect();
+    let args = |marker: &str| {
+        json!({"agent": "ag", "message": format!("parts: {marker}"), "files": [
+            {"name": "big.txt", "bytes": STANDARD.encode(&file)}]})
+    };
+    let files_description = |tools: &[rmcp::model::Tool]| {
+        let send = tools.iter().find(|t| t.name == "send_message").unwrap();
+        send.input_schema["properties"]["files"]["description"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for which in [Shared::V03, Shared::V1] {
+        let agent = agents::shared(which).await;
+        let config = agent_toml("ag", &agent.url, "");
+
+        let stdio = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+        assert!(files_description(&stdio.tools().await).contains("file://"));
+        let call = stdio.call("send_message", args("stdio")).await;
+        assert_eq!(
+            parts_of(&call)[1],
+            bytes_part("big.txt", "text/plain", &file)
+        );
+        drop(stdio);
+
+        let server = HttpBridge::start(&config, &[], &[]).await;
+        let client: Session = http::connect(&server.mcp_url(), None, Generation::Legacy)
+            .await
+            .expect("connect over HTTP");
+        assert!(!files_description(&client.tools().await).contains("file://"));
+        let call = client.call("send_message", args("http")).await;
+        assert_eq!(
+            parts_of(&call)[1],
+            bytes_part("big.txt", "text/plain", &file)
+        );
+        drop(client);
+        drop(server);
+
+        // An answer cap below the echo: the error says which key to raise.
+        let config = agent_toml("ag", &agent.url, "max_response_bytes = 1048576");
+        let stdio = bridge::start(&config, Generation::Legacy, Recorder::default()).await;
+        let call = stdio.call("send_message", args("small cap")).await;
+        refused(
+            &call,
+            "ag",
+            "larger than 1048576 bytes (max_response_bytes)",
+        );
+    }
+}

@@ -264,7 +264,7 @@ async fn requests_without_the_right_token_get_401() {
 }
 
 /// A Host or Origin outside the allowlists is 403 (loopback by default, configurable), and a body past
-/// `max_body_bytes` is 413.
+/// `max_body_bytes` is 413 with a JSON-RPC error naming the key.
 #[tokio::test]
 async fn bad_host_or_origin_is_403_and_an_oversized_body_is_413() {
     let auth = format!("Bearer {TOKEN}");
@@ -293,10 +293,26 @@ async fn bad_host_or_origin_is_403_and_an_oversized_body_is_413() {
         let resp = post(&bridge, &all, body.clone()).await;
         assert_eq!(resp.status(), want, "{headers:?}");
     }
-    let big =
-        json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x".repeat(4096)}});
-    let resp = post(&bridge, &[("authorization", &auth)], big.to_string()).await;
-    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Just past the cap, and far past it (the answer comes before the body is read): a JSON-RPC error MCP
+    // clients can show, naming the key.
+    for pad in [4096, 1 << 20] {
+        let big = json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x".repeat(pad)}});
+        let resp = post(&bridge, &[("authorization", &auth)], big.to_string()).await;
+        assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            resp.headers()[reqwest::header::CONTENT_TYPE],
+            "application/json"
+        );
+        let error: Value = resp.json().await.unwrap();
+        assert_eq!(error["jsonrpc"], "2.0", "{error}");
+        assert_eq!(error["id"], Value::Null, "{error}");
+        assert_eq!(error["error"]["code"], -32600, "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("larger than 2048 bytes ([server] max_body_bytes"),
+            "{message}"
+        );
+    }
     drop(bridge);
 
     // Configured lists replace the defaults.

@@ -12,7 +12,6 @@ use super::{
     read_capped, status_error, with_idle_timeout,
 };
 use crate::a2a::error::{A2aError, redact_url};
-use crate::a2a::sse;
 use crate::a2a::types::{ProtocolVersion, StreamEvent};
 use crate::a2a::wire::{self, Method, rest::RestRequest};
 
@@ -107,9 +106,8 @@ impl A2aClient {
             .to_ascii_lowercase();
         if content_type.starts_with("text/event-stream") {
             use futures::StreamExt;
-            let max_event = sse::MAX_EVENT_BYTES.min(self.inner.guards.max_response_bytes);
             // Each event's data is a bare StreamResponse; `wire::rpc::decode_event` reads those too.
-            let events = sse::decode_events_limited(resp.bytes_stream(), max_event).map(fix);
+            let events = self.decode_events(resp.bytes_stream()).map(fix);
             return Ok(with_idle_timeout(events, idle));
         }
         // One JSON answer instead of a stream: a single StreamResponse.

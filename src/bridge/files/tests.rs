@@ -245,8 +245,25 @@ fn links_go_by_uri_and_data_uris_as_bytes() {
     );
     assert_eq!(
         one_file(&parts[1]),
-        (Some("YSBiK2M="), None, Some("text/plain"), None)
+        (Some("YSBiK2M="), None, Some("text/plain"), Some("file.txt"))
     );
+    // A data URL gets a name from its media type; one given is kept.
+    let accepted = modes(&["*/*"]);
+    let any = policy(&accepted, LocalFiles::Refused);
+    let parts = run(
+        vec![
+            FileArg::by_uri("data:application/pdf;base64,JVBE"),
+            FileArg::by_uri("data:application/x-unheard-of;base64,AAE="),
+            FileArg::by_bytes(Some("scan.png"), None, "data:image/png;base64,AAE="),
+        ],
+        &any,
+    )
+    .unwrap();
+    assert_eq!(one_file(&parts[0]).3, Some("file.pdf"));
+    assert_eq!(default_name("image/jpeg; q=1"), "file.jpeg");
+    assert_eq!(default_name("image/png"), "file.png");
+    assert_eq!(one_file(&parts[1]).3, Some("file"));
+    assert_eq!(one_file(&parts[2]).3, Some("scan.png"));
     let e = run(vec![FileArg::by_uri("C:\\x\\a.pdf")], &p).unwrap_err();
     assert!(e.contains("is a path, not a URI"), "{e}");
     let e = run(vec![FileArg::by_uri("a.pdf")], &p).unwrap_err();
@@ -430,6 +447,15 @@ fn file_uris_over_stdio_become_bytes_with_the_file_name() {
         e.contains("/etc/passwd is outside the directories allowed"),
         "{e}"
     );
+    // A relative file URI is not taken for an absolute one (`file:roots/x` parses as `file:///roots/x`).
+    for relative in [
+        "file:inside.txt",
+        "file:root/inside.txt",
+        "FILE:./inside.txt",
+    ] {
+        let e = run(vec![FileArg::by_uri(relative)], &p).unwrap_err();
+        assert!(e.contains("is not an absolute file URI"), "{e}");
+    }
     let p = policy(&accepted, LocalFiles::Under(Vec::new()));
     let uri = format!("file://{}/inside.txt", t.root.display());
     let e = run(vec![FileArg::by_uri(&uri)], &p).unwrap_err();
@@ -450,4 +476,30 @@ fn client_roots_are_read_from_file_uris_only() {
         ]),
         vec![PathBuf::from("/home/u/work"), PathBuf::from("/a b")]
     );
+}
+
+#[test]
+fn the_files_description_fits_the_transport_and_skills_name_their_types() {
+    let schema = with_files(&crate::bridge::handlers::skill_input_schema());
+    let description = |s: &JsonObject| s["properties"]["files"]["description"].clone();
+    assert!(!description(&schema).to_string().contains("file://"));
+    assert_eq!(for_transport(&schema, false), schema);
+    assert!(
+        description(&for_transport(&schema, true))
+            .to_string()
+            .contains("file://… on this machine")
+    );
+    assert_eq!(files_line(&modes(&["text/plain"])), None);
+    assert_eq!(files_line(&[]), None);
+    assert_eq!(
+        files_line(&modes(&["text/plain", "image/*", "application/pdf"])).as_deref(),
+        Some("Files: image/*, application/pdf.")
+    );
+    let many: Vec<String> = (0..9).map(|i| format!("application/x-{i}")).collect();
+    assert_eq!(
+        files_line(&many).as_deref(),
+        Some("Files: application/x-0, application/x-1, application/x-2, application/x-3, 5 more.")
+    );
+    let long = format!("image/{}", "x".repeat(500));
+    assert!(files_line(&[long]).unwrap().len() < 60);
 }

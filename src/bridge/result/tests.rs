@@ -124,7 +124,13 @@ fn files_map_to_images_resources_and_links() {
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, ["image", "resource", "link", "text"]);
+    // A file by URL is text naming it, not a resource link resources/read would refuse.
+    assert_eq!(kinds, ["image", "resource", "text", "text"]);
+    assert!(
+        texts(&r).contains(&"File r.pdf (application/pdf): https://e.com/r.pdf".to_owned()),
+        "{:?}",
+        texts(&r)
+    );
     // The embedded blob is named by the URI resources/read serves it at.
     let uris: Vec<String> = r
         .content
