@@ -261,10 +261,17 @@ impl Registry {
     /// skill. (A compact list still routes every skill tool it leaves out, so this is a name no card gave.)
     pub fn unknown_tool(&self, name: &str) -> String {
         let shown = crate::a2a::wire::truncate_str(name, 100);
-        let mut message = format!(
-            "unknown tool: {shown}. Agent skills are reached with find_skills (search them) and \
-             send_message (with agent, skill and message)"
-        );
+        let mut message = if self.table().routes.contains_key("find_skills") {
+            format!(
+                "unknown tool: {shown}. Agent skills are reached with find_skills (search them) and \
+                 send_message (with agent, skill and message)"
+            )
+        } else {
+            format!(
+                "unknown tool: {shown}. list_agents shows each agent's skill ids and tools; send_message \
+                 (with agent, skill and message) reaches any skill"
+            )
+        };
         // The longest prefix that fits: `travel_booking_x` is agent `travel_booking` before agent `travel`.
         let guess = self
             .agents

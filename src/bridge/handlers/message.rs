@@ -83,15 +83,19 @@ pub struct AgentArgs {
     message: MessageArgs,
 }
 
-/// Arguments of `send_message`: an agent tool's, plus which agent.
+/// Arguments of `send_message`: an agent tool's, plus which agent. (The fields are `AgentArgs`' again rather
+/// than that struct flattened: serde cannot flatten twice under `deny_unknown_fields`.)
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageArgs {
     #[schemars(description = AGENT_NAME)]
     #[serde(deserialize_with = "text")]
     agent: String,
+    /// Optional skill id, passed to the agent in the message metadata.
+    #[serde(default, deserialize_with = "opt_text")]
+    skill: Option<String>,
     #[serde(flatten)]
-    target: AgentArgs,
+    message: MessageArgs,
 }
 
 /// The input schema every skill tool shares. Unlike `send_message`'s, its `wait_seconds` has no `maximum`:
@@ -148,7 +152,8 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer().into(),
         };
-        self.targeted_call(&agent, args, retry, ctx).await
+        self.targeted_call(&agent, args.skill, args.message, retry, ctx)
+            .await
     }
 
     /// `send_message`: any configured agent, by name.
@@ -162,14 +167,16 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer().into(),
         };
-        self.targeted_call(&agent, args.target, retry, ctx).await
+        self.targeted_call(&agent, args.skill, args.message, retry, ctx)
+            .await
     }
 
-    /// A message to `agent` and, if `args` names one, one of its skills, which must be on its card.
+    /// A message to `agent` and, if `skill` names one, one of its skills, which must be on its card.
     async fn targeted_call(
         &self,
         agent: &Agent<'_>,
-        args: AgentArgs,
+        skill: Option<String>,
+        message: MessageArgs,
         retry: Retry,
         ctx: &RequestContext<RoleServer>,
     ) -> CallToolResponse {
@@ -177,7 +184,7 @@ impl Bridge {
         // silently: the agent would never see it as a choice (A2A has no skill selector).
         // Only the skills the config lets through (`skills.include` / `exclude`) count, and only they are named.
         let allowed = |s: &&crate::a2a::Skill| agent.slot.config.skills.allows(&s.id);
-        if let Some(skill) = &args.skill
+        if let Some(skill) = &skill
             && agent.conn.card.skills.iter().any(|s| allowed(&s))
             && !agent
                 .conn
@@ -213,7 +220,7 @@ impl Bridge {
             )
             .into();
         }
-        self.message_call(agent, args.skill.as_deref(), args.message, retry, ctx)
+        self.message_call(agent, skill.as_deref(), message, retry, ctx)
             .await
     }
 
