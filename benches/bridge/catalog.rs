@@ -1,5 +1,5 @@
 //! Big catalogs (issue 13): what `tools/list` costs and how fast `find_skills` answers with 10, 200 and 2,000
-//! agents, in each `tool_mode`. The agents are the demo agent under path prefixes (4 skills each), as in the
+//! agents, in each `tool_mode`. The agents are the demo agent under path prefixes (6 skills each), as in the
 //! start-up section; one bridge per agent count and mode, started, measured and stopped in turn, so at most one
 //! bridge with thousands of agents runs at a time.
 
@@ -20,7 +20,7 @@ use crate::{Plan, progress};
 pub const MODES: [&str; 3] = ["skills", "compact", "auto"];
 
 /// Skills on each demo agent's card.
-const SKILLS_PER_AGENT: usize = 4;
+const SKILLS_PER_AGENT: usize = 6;
 
 /// `find_skills` queries, taken in turn: words of the demo skills' descriptions, as a model would write them.
 const QUERIES: [&str; 5] = [
