@@ -206,8 +206,9 @@ impl Bridge {
                 format!("Agent skills are not listed as tools (tool_mode compact): {how}.")
             }
             crate::config::ToolMode::Auto => format!(
-                "{each}, while the bridge lists at most {} tools; past that (tool_mode auto) skills are not \
-                 listed and find_skills is: {how}. A skill tool called before keeps working.",
+                "While the bridge lists at most {} tools, each agent skill is a tool (calling it sends your \
+                 message to that A2A agent); past that (tool_mode auto) skills are not listed and find_skills \
+                 is: {how}. A skill tool called before keeps working.",
                 self.registry.compact_above
             ),
         }

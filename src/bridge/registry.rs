@@ -305,7 +305,7 @@ impl Registry {
                         )),
                         None => message.push_str(&format!(
                             "; this name starts like a tool of agent {agent:?}, which has no such \
-                             skill: list_agents shows its skill ids"
+                             skill"
                         )),
                     }
                 }

@@ -76,6 +76,18 @@ async fn compact_mode_finds_and_calls_one_skill_of_2000() {
     );
     // The client's own paging (rmcp follows nextCursor) gets the same list.
     assert_eq!(bridge.tool_names().await, names);
+    // The instructions do not claim what a compact list does not do.
+    let instructions = bridge
+        .client
+        .peer_info()
+        .and_then(|i| i.instructions.clone())
+        .unwrap_or_default();
+    assert!(
+        instructions.starts_with(
+            "Agent skills are not listed as tools (tool_mode compact): call find_skills"
+        ) && !instructions.contains("Each agent skill is a tool"),
+        "{instructions}"
+    );
 
     let [a, b, c] = skill_words(TARGET);
     let found = bridge
