@@ -214,7 +214,7 @@ impl Bridge {
         }
     }
 
-    /// One tool by name, as listed right now.
+    /// One tool by name, as routed right now (listed, or a skill tool a compact list leaves out).
     pub fn tool(&self, name: &str) -> Option<Tool> {
         self.registry.table().get(name).map(|(t, _)| t.clone())
     }
