@@ -1,5 +1,5 @@
 //! Big catalogs (issue 13): what `tools/list` costs and how fast `find_skills` answers with 10, 200 and 2,000
-//! agents, in each `tool_mode`. The agents are the demo agent under path prefixes (4 skills each), as in the
+//! agents, in each `tool_mode`. The agents are the demo agent under path prefixes (4 of its skills each), as in the
 //! start-up section; one bridge per agent count and mode, started, measured and stopped in turn, so at most one
 //! bridge with thousands of agents runs at a time.
 

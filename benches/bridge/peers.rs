@@ -91,6 +91,10 @@ pub fn bridge_config(agent: &Agent, agents: usize) -> String {
     bridge_config_with_mode(agent, agents, "skills")
 }
 
+/// The demo skills every bench agent exposes: the four the tables have always counted (50 agents give the
+/// 200 skills of the tool-list target); the demo's `files` and `long` are left out.
+pub const BENCH_SKILLS: &str = r#"["echo", "work", "stream", "ask"]"#;
+
 /// `bridge_config` in another `tool_mode` (`skills`, `compact` or `auto`).
 pub fn bridge_config_with_mode(agent: &Agent, agents: usize, tool_mode: &str) -> String {
     // Results of 1 MiB must come back whole, and 1,000 calls must be allowed in flight over HTTP.
@@ -99,7 +103,7 @@ pub fn bridge_config_with_mode(agent: &Agent, agents: usize, tool_mode: &str) ->
     );
     for i in 0..agents {
         text.push_str(&format!(
-            "[[agents]]\nname = \"a{i}\"\nurl = \"{}\"\n\n",
+            "[[agents]]\nname = \"a{i}\"\nurl = \"{}\"\nskills = {{ include = {BENCH_SKILLS} }}\n\n",
             agent.url(i)
         ));
     }

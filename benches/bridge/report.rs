@@ -697,7 +697,7 @@ pub fn render(r: &Results) -> String {
 pub fn render_catalog(w: &mut String, p: &Plan, rows: &[CatalogRow]) {
     let _ = writeln!(
         w,
-        "\n## Many agents: tool modes\n\n`tools/list` and `find_skills` with {} demo agents (4 skills each, one \
+        "\n## Many agents: tool modes\n\n`tools/list` and `find_skills` with {} demo agents (4 of the demo skills each, one \
          agent process under path prefixes), one bridge (stdio) per count and `tool_mode`, started and measured \
          in turn. KiB: the whole list as one `tools/list` result in compact JSON (the bridge sends pages of 500 \
          tools). Start-up: spawn to the complete list. `tools/list` ms: p50 of {} complete lists (every page). \
@@ -750,7 +750,7 @@ fn render_comparison(w: &mut String, r: &Results) {
              a2a-mcp-skillmap (npm, Node {}) reaches the agent over its A2A v0.3 interface \
              (`message/send`); the bridge picks 1.0 (`SendStreamingMessage`). Latency: {} one-at-a-time calls \
              per column after {} warm-up calls, taking turns. Throughput: {:.1} s per cell. Memory, tools/list \
-             and start-up: {} agents (4 skills each), as in the memory and start-up sections; tools/list time is \
+             and start-up: {} agents (4 of the demo skills each), as in the memory and start-up sections; tools/list time is \
              `listTools()` in the official TypeScript SDK 1.32.2 over stdio, p50 of {}, which includes compiling \
              a validator for every output schema it is given.\n",
             node_version(),

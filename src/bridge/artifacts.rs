@@ -23,7 +23,8 @@ use crate::a2a::artifact_text::{Pager, base64_len, text_of};
 use crate::a2a::client::{ArtifactError, ArtifactLimits};
 use crate::a2a::{Artifact, Part};
 
-/// Why a read of an artifact returned nothing, in words naming the agent and the task.
+/// Why a read of an artifact returned nothing, in words naming the task (not the agent: the caller puts
+/// `agent "name": ` in front, as `error_result` does).
 pub(super) enum ReadFailure {
     /// The task has no such artifact (the ids it has are listed), or the part is not there.
     NotFound(String),
@@ -75,13 +76,11 @@ impl Bridge {
                     ..
                 },
             )) => Err(ReadFailure::Agent(format!(
-                "agent \"{name}\": task {task_id}: {e}. A file part is read whole as a blob, so it is capped by \
+                "task {task_id}: {e}. A file part is read whole as a blob, so it is capped by \
                  the agent's max_response_bytes: raise that key for agent \"{name}\", or ask the agent to \
                  return the file by URI (a file part with a uri is served as that link)"
             ))),
-            Err(ArtifactError::Agent(e)) => Err(ReadFailure::Agent(format!(
-                "agent \"{name}\": task {task_id}: {e}"
-            ))),
+            Err(ArtifactError::Agent(e)) => Err(ReadFailure::Agent(format!("task {task_id}: {e}"))),
             Err(ArtifactError::NoArtifact { ids, more }) => {
                 let which = match artifact_id {
                     Some(id) => format!("has no artifact {id:?}"),
@@ -95,7 +94,7 @@ impl Bridge {
                 // The ids are the agent's words: scrubbed here, since resources/read errors are not results.
                 Err(ReadFailure::NotFound(self.registry.scrubber.scrub(
                     &format!(
-                        "agent \"{name}\": task {task_id} {which}; its artifacts are: [{}]{more}",
+                        "task {task_id} {which}; its artifacts are: [{}]{more}",
                         ids.join(", ")
                     ),
                 )))

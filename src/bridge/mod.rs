@@ -184,33 +184,32 @@ impl Bridge {
         Ok((table.tools[start..end].to_vec(), next))
     }
 
-    /// What the server instructions say about the tool mode, as things stand now.
+    /// How the server instructions say agent skills are reached, for the tool mode (and, in skills mode,
+    /// whether an agent is exposed as `none`). Instructions are sent once, at `initialize`: in `auto` mode
+    /// both lists are described, since the list may switch later in the session.
     pub fn tool_mode_note(&self) -> String {
         let table = self.registry.table();
         let how = "call find_skills with a few words of what you need, then send_message with the agent and \
                    skill it names";
+        let each = "Each agent skill is a tool: calling it sends your message to that A2A agent";
         match self.registry.tool_mode {
             crate::config::ToolMode::Skills if table.routes.contains_key("find_skills") => {
-                format!("Some agents have no tools of their own: {how}.")
+                format!("{each}. Some agents have no tools of their own: {how}.")
             }
-            crate::config::ToolMode::Skills => String::new(),
+            crate::config::ToolMode::Skills => format!("{each}."),
             crate::config::ToolMode::Compact => {
                 format!("Agent skills are not listed as tools (tool_mode compact): {how}.")
             }
-            crate::config::ToolMode::Auto if table.compact => format!(
-                "There are more agent skills than the {} tools this bridge lists one by one (tool_mode auto), \
-                 so they are not listed as tools: {how}.",
-                self.registry.compact_above
-            ),
             crate::config::ToolMode::Auto => format!(
-                "Past {} tools the bridge lists find_skills instead of one tool per skill (tool_mode auto); \
-                 when find_skills is listed, {how}.",
+                "While the bridge lists at most {} tools, each agent skill is a tool (calling it sends your \
+                 message to that A2A agent); past that (tool_mode auto) skills are not listed and find_skills \
+                 is: {how}. A skill tool called before keeps working.",
                 self.registry.compact_above
             ),
         }
     }
 
-    /// One tool by name, as listed right now.
+    /// One tool by name, as routed right now (listed, or a skill tool a compact list leaves out).
     pub fn tool(&self, name: &str) -> Option<Tool> {
         self.registry.table().get(name).map(|(t, _)| t.clone())
     }

@@ -257,6 +257,69 @@ impl Registry {
         self.changed.subscribe()
     }
 
+    /// The error message for a call to a tool the bridge neither lists nor routes: how agent skills are
+    /// reached instead and, when the name reads as `{prefix}_{skill}` of a configured agent, that agent and
+    /// skill. (A compact list still routes every skill tool it leaves out, so this is a name no card gave.)
+    pub fn unknown_tool(&self, name: &str) -> String {
+        let shown = crate::a2a::wire::truncate_str(name, 100);
+        let mut message = if self.table().routes.contains_key("find_skills") {
+            format!(
+                "unknown tool: {shown}. Agent skills are reached with find_skills (search them) and \
+                 send_message (with agent, skill and message)"
+            )
+        } else {
+            format!(
+                "unknown tool: {shown}. list_agents shows each agent's skill ids and tools; send_message \
+                 (with agent, skill and message) reaches any skill"
+            )
+        };
+        // The longest prefix that fits: `travel_booking_x` is agent `travel_booking` before agent `travel`.
+        let guess = self
+            .agents
+            .iter()
+            .filter_map(|slot| {
+                let prefix = slot
+                    .config
+                    .tool_prefix
+                    .as_deref()
+                    .unwrap_or(&slot.config.name);
+                if prefix.is_empty() {
+                    return None;
+                }
+                let prefix = tools::sanitize(prefix);
+                let rest = name.strip_prefix(prefix.as_str())?.strip_prefix('_')?;
+                (!rest.is_empty()).then_some((prefix.len(), slot, rest))
+            })
+            .max_by_key(|(len, ..)| *len);
+        if let Some((_, slot, rest)) = guess {
+            let agent = &slot.config.name;
+            match slot.state() {
+                Reachability::Up(c) => {
+                    let skill = c.card.skills.iter().find(|s| {
+                        slot.config.skills.allows(&s.id) && tools::sanitize(&s.id) == rest
+                    });
+                    match skill {
+                        Some(skill) => message.push_str(&format!(
+                            "; this name reads as skill {:?} of agent {agent:?}: call send_message with \
+                             agent {agent:?} and skill {:?}",
+                            skill.id, skill.id
+                        )),
+                        None => message.push_str(&format!(
+                            "; this name starts like a tool of agent {agent:?}, which has no such \
+                             skill"
+                        )),
+                    }
+                }
+                _ => message.push_str(&format!(
+                    "; this name reads as skill {:?} of agent {agent:?}, which is not reachable now \
+                     (list_agents says why)",
+                    crate::a2a::wire::truncate_str(rest, 100)
+                )),
+            }
+        }
+        message
+    }
+
     /// The agent with this name (case-insensitive), with its index.
     pub fn find(&self, name: &str) -> Option<(usize, &AgentSlot)> {
         self.agents

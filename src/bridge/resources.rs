@@ -285,9 +285,12 @@ impl Bridge {
         let agent = self
             .agent(target.agent())
             .map_err(|e| not_found(format!("{uri}: {}", e.reason())))?;
+        let name = agent.name();
         let failed = |f: ReadFailure| match f {
-            ReadFailure::NotFound(m) => not_found(format!("{uri}: {m}")),
-            ReadFailure::Agent(m) => McpError::internal_error(m, None),
+            ReadFailure::NotFound(m) => not_found(format!("{uri}: agent \"{name}\": {m}")),
+            ReadFailure::Agent(m) => {
+                McpError::internal_error(format!("agent \"{name}\": {m}"), None)
+            }
         };
         let contents = match &target {
             Target::Card { .. } => {

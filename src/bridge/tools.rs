@@ -15,7 +15,8 @@
 //! Which tools an agent gets follows `tool_mode` (`skills`; `compact`: only the generic tools and
 //! `find_skills`; `auto`: compact once the skills-mode list would exceed `compact_above_tools`) and the
 //! agent's `expose`, which holds in every mode. Names are always computed as in skills mode, so a tool keeps its
-//! name when the mode switches.
+//! name when the mode switches, and a compact table still routes every skill tool it leaves out of the list:
+//! a client that listed tools before `auto` turned compact can go on calling them.
 //!
 //! Input schemas come from the argument types of the handlers. Skill tools declare no output schema (a client
 //! compiles a validator for every schema it is given; MCP 2025-11-25 tools: `outputSchema` is optional), yet
@@ -28,7 +29,7 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 
 use super::catalog::{Catalog, Entry};
-use super::handlers::{GenericTool, skill_input_schema};
+use super::handlers::{GenericTool, agent_input_schema, skill_input_schema};
 use crate::a2a::{AgentCard, Skill};
 use crate::config::{Expose, SkillFilter, ToolMode};
 
@@ -60,6 +61,9 @@ pub struct ToolTable {
     pub routes: HashMap<String, Route>,
     /// Tool name → index in `tools`, so a lookup costs the same however many agents there are.
     index: HashMap<String, usize>,
+    /// Skill tools the list leaves out (a compact list), by name: still routed, so a call to a tool the
+    /// client saw before the list turned compact keeps working (not in `routes`, which is what is listed).
+    hidden: HashMap<String, (Tool, Route)>,
     /// Whether the list is the compact one (`tool_mode` compact, or auto past its threshold).
     pub compact: bool,
     /// How many tools the skills-mode list has (what `auto` compared with its threshold).
@@ -71,10 +75,12 @@ pub struct ToolTable {
 }
 
 impl ToolTable {
+    /// The tool a call names and where it goes: a listed tool, else a skill tool the list leaves out.
     pub fn get(&self, name: &str) -> Option<(&Tool, &Route)> {
-        let route = self.routes.get(name)?;
-        let tool = self.tools.get(*self.index.get(name)?)?;
-        Some((tool, route))
+        match self.routes.get(name) {
+            Some(route) => Some((self.tools.get(*self.index.get(name)?)?, route)),
+            None => self.hidden.get(name).map(|(tool, route)| (tool, route)),
+        }
     }
 
     fn push(&mut self, tool: Tool, route: Route) {
@@ -108,6 +114,9 @@ pub struct ToolShapes {
     skill_input: Arc<JsonObject>,
     /// The same with the `files` argument, for skills that accept more than plain text (`files::takes_files`).
     skill_input_files: Arc<JsonObject>,
+    /// The two of an agent's own tool (`expose = "agent"`): the same plus an optional `skill`.
+    agent_input: Arc<JsonObject>,
+    agent_input_files: Arc<JsonObject>,
     max_name_len: usize,
     mode: ToolMode,
     compact_above: usize,
@@ -125,6 +134,8 @@ impl ToolShapes {
             find_skills: GenericTool::FindSkills.tool(max_wait_secs),
             skill_input: skill_input_schema(),
             skill_input_files: super::files::with_files(&skill_input_schema()),
+            agent_input: agent_input_schema(),
+            agent_input_files: super::files::with_files(&agent_input_schema()),
             max_name_len: max_name_len.max(HASH_SUFFIX_LEN + 2),
             mode: ToolMode::Skills,
             compact_above: usize::MAX,
@@ -144,6 +155,7 @@ impl ToolShapes {
     /// (`files::for_transport`).
     pub fn with_local_files(mut self, local: bool) -> Self {
         self.skill_input_files = super::files::for_transport(&self.skill_input_files, local);
+        self.agent_input_files = super::files::for_transport(&self.agent_input_files, local);
         for (tool, _) in self
             .generic
             .iter_mut()
@@ -152,6 +164,15 @@ impl ToolShapes {
             tool.input_schema = super::files::for_transport(&tool.input_schema, local);
         }
         self
+    }
+
+    /// The input schema of an agent's own tool, for a card whose defaults are these media types.
+    fn agent_input(&self, modes: &[String]) -> &Arc<JsonObject> {
+        if super::files::takes_files(modes) {
+            &self.agent_input_files
+        } else {
+            &self.agent_input
+        }
     }
 
     /// `tool_mode` and, for `auto`, `compact_above_tools` from the config.
@@ -193,8 +214,19 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
                 agent.prefix
             };
             let name = unique_name(prefix, None, agent.name, shapes.max_name_len, &mut taken);
-            let input = shapes.skill_input(&default_modes);
-            let tool = agent_tool(&name, agent.name, card, description, input);
+            // A card without skills leaves nothing to pick: no `skill` argument then.
+            let skills: Vec<&str> = card
+                .skills
+                .iter()
+                .filter(|s| agent.filter.allows(&s.id))
+                .map(|s| s.id.as_str())
+                .collect();
+            let input = if skills.is_empty() {
+                shapes.skill_input(&default_modes)
+            } else {
+                shapes.agent_input(&default_modes)
+            };
+            let tool = agent_tool(&name, agent.name, card, description, &skills, input);
             let route = Route::Skill {
                 agent: index,
                 skill_id: None,
@@ -254,6 +286,8 @@ pub fn build_table(agents: &[AgentTools<'_>], shapes: &ToolShapes) -> ToolTable 
     for (tool, route, explicit) in agent_tools {
         if !compact || explicit {
             table.push(tool, route);
+        } else {
+            table.hidden.insert(tool.name.to_string(), (tool, route));
         }
     }
     if searchable {
@@ -560,13 +594,18 @@ fn skill_tool(name: &str, agent: &str, skill: &Skill, input: &Arc<JsonObject>) -
         .with_annotations(agent_call_annotations())
 }
 
+/// Most skill ids an agent's own tool names in its description; the rest are counted.
+const MAX_SKILLS_LISTED: usize = 10;
+
 /// The tool of an agent exposed as one tool (or whose card lists no skills): the agent's description is the
-/// only one it has, so it is kept.
+/// only one it has, so it is kept, followed by the ids of its `skills` (the first `MAX_SKILLS_LISTED`) that the
+/// optional `skill` argument takes.
 fn agent_tool(
     name: &str,
     agent: &str,
     card: &AgentCard,
     description: &str,
+    skills: &[&str],
     input: &Arc<JsonObject>,
 ) -> Tool {
     let mut d = format!(
@@ -577,6 +616,20 @@ fn agent_tool(
         d.push_str(&format!(": {}", description.trim()));
     }
     end_sentence(&mut d);
+    if !skills.is_empty() {
+        let listed = skills.len().min(MAX_SKILLS_LISTED);
+        d.push_str(&format!(
+            " Skills (optional skill argument): {}",
+            skills[..listed].join(", ")
+        ));
+        if skills.len() > listed {
+            d.push_str(&format!(
+                " and {} more (see get_agent_card)",
+                skills.len() - listed
+            ));
+        }
+        d.push('.');
+    }
     Tool::new(name.to_owned(), d, Arc::clone(input))
         .with_title(agent.to_owned())
         .with_annotations(agent_call_annotations())

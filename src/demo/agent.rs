@@ -45,6 +45,8 @@ use crate::a2a::wire::{
 };
 use crate::a2a::{Message, ProtocolVersion, SendResponse, StreamEvent, Task, TaskState};
 
+/// Largest request body the demo agent reads: a few files of several MB, base64-encoded.
+const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 /// Most tasks kept at once; past it the oldest settled tasks are dropped (each holds a few KiB).
 pub const DEFAULT_MAX_TASKS: usize = 10_000;
 /// How long a settled task stays readable with `tasks/get`.
@@ -132,7 +134,12 @@ impl DemoAgent {
                 }
             }
         });
-        let app = Router::new().fallback(handle).with_state(state);
+        // Requests up to MAX_REQUEST_BYTES, so the `files` skill takes the files the bridge sends (axum's
+        // default is 2 MB).
+        let app = Router::new()
+            .fallback(handle)
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+            .with_state(state);
         // Small SSE writes must leave at once: Nagle's algorithm would hold them for the peer's delayed ACK.
         let listener = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {

@@ -20,7 +20,7 @@ pub fn card(url: &str) -> Value {
                 "description": s.description,
                 "tags": ["demo"],
                 "examples": s.examples,
-                "inputModes": ["text/plain"],
+                "inputModes": s.input_modes,
                 "outputModes": ["text/plain"],
             })
         })
@@ -28,7 +28,8 @@ pub fn card(url: &str) -> Value {
     json!({
         "name": AGENT_NAME,
         "description": "The A2A agent built into mcp-a2a-bridge, for trying the bridge out: it streams, \
-                        works for a while with progress, asks a question, and echoes.",
+                        works for a while with progress, asks a question, echoes, reports the files it is sent, and writes \
+                        long answers.",
         "version": env!("CARGO_PKG_VERSION"),
         "supportedInterfaces": [
             {"url": url, "protocolBinding": "JSONRPC", "protocolVersion": "1.0"},

@@ -6,8 +6,8 @@
 //!
 //! - `agent`: the HTTP server (card, JSON-RPC for protocol 1.0 and 0.3 on one endpoint, SSE streams), `DemoAgent`;
 //! - `card`: the agent card, in the merged 1.0 + 0.3 shape;
-//! - `skills`: routing a message to `stream`, `work`, `ask` or `echo` (and the benchmark-only `bench-stream` and
-//!   `big`), and the workers that run them;
+//! - `skills`: routing a message to `stream`, `work`, `ask`, `echo`, `files` or `long` (and the benchmark-only
+//!   `bench-stream` and `big`), and the workers that run them;
 //! - `store`: the tasks in memory, bounded, with their event channels;
 //! - `quickstart`: `mcp-a2a-bridge demo`, the agent and the bridge in one process.
 

@@ -16,7 +16,8 @@ use crate::config::Config;
 
 /// The name the built-in config goes by in messages.
 const CONFIG_NAME: &str = "(built-in demo config)";
-/// The agent's name in the config: its tools are `demo_stream`, `demo_work`, `demo_ask` and `demo_echo`.
+/// The agent's name in the config: its tools are `demo_stream`, `demo_work`, `demo_ask`, `demo_echo`,
+/// `demo_files` and `demo_long`.
 pub const AGENT: &str = "demo";
 /// The MCP Inspector release the printed commands were checked with.
 const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";

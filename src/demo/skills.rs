@@ -27,16 +27,22 @@ pub struct SkillInfo {
     pub name: &'static str,
     pub description: &'static str,
     pub examples: &'static [&'static str],
+    /// The card's `inputModes` for the skill (A2A v0.3 §5.5.4).
+    pub input_modes: &'static [&'static str],
 }
 
+/// What most skills take: text only.
+const TEXT_ONLY: &[&str] = &["text/plain"];
+
 /// The skills on the card, in card order (the bridge makes `demo_stream`, `demo_work`, … from them).
-pub const SKILLS: [SkillInfo; 4] = [
+pub const SKILLS: [SkillInfo; 6] = [
     SkillInfo {
         id: "stream",
         name: "Stream",
         description: "Streams a short answer about your message in chunks, after a 'working' status: \
                       each chunk reaches the MCP client as a progress notification.",
         examples: &["Tell me about the bridge"],
+        input_modes: TEXT_ONLY,
     },
     SkillInfo {
         id: "work",
@@ -45,6 +51,7 @@ pub const SKILLS: [SkillInfo; 4] = [
                       progress every second. Cancel it with cancel_task; a call that runs out of wait time \
                       returns a task_id to collect with get_task.",
         examples: &["10", "work 30s"],
+        input_modes: TEXT_ONLY,
     },
     SkillInfo {
         id: "ask",
@@ -52,12 +59,30 @@ pub const SKILLS: [SkillInfo; 4] = [
         description: "Asks for your name before answering (the task becomes input-required); answer by \
                       calling again with the task_id and your name as the message.",
         examples: &["Say hello"],
+        input_modes: TEXT_ONLY,
     },
     SkillInfo {
         id: "echo",
         name: "Echo",
         description: "Replies with your message at once.",
         examples: &["hello"],
+        input_modes: TEXT_ONLY,
+    },
+    SkillInfo {
+        id: "files",
+        name: "Files",
+        description: "Reports the files sent with your message: for each, its name, media type, size in bytes \
+                      and the start of its SHA-256 (a file sent by URI is named, not fetched).",
+        examples: &["What did I send?"],
+        input_modes: &["text/plain", "*/*"],
+    },
+    SkillInfo {
+        id: "long",
+        name: "Long",
+        description: "Answers with an artifact of as many numbered lines as the number in the message \
+                      (default 5000, at most 100000), for trying how the bridge handles long outputs.",
+        examples: &["5000", "long 20000"],
+        input_modes: TEXT_ONLY,
     },
 ];
 
@@ -76,6 +101,12 @@ const MAX_BENCH_EVENTS: u64 = 100_000;
 /// `big` default and cap: 16 MiB is far past what any MCP client shows, and bounds what one request can allocate.
 const DEFAULT_BIG_BYTES: usize = 1024;
 const MAX_BIG_BYTES: usize = 16 * 1024 * 1024;
+/// `long` default and cap, in lines: the default's about 350,000 characters are past the bridge's default
+/// `inline_artifact_chars`, and the cap keeps the artifact under 10 MB.
+const DEFAULT_LONG_LINES: usize = 5000;
+const MAX_LONG_LINES: usize = 100_000;
+/// Hex digits of a file's SHA-256 the `files` skill reports.
+const SHA256_SHOWN: usize = 16;
 
 /// What a message started.
 pub enum Started {
@@ -92,6 +123,7 @@ pub enum Started {
 enum Route {
     Echo,
     Big,
+    Files,
     Task(Job),
 }
 
@@ -119,6 +151,12 @@ pub fn start(
                 .min(MAX_BIG_BYTES);
             return Ok(Started::Reply(reply(context_id, big_text(bytes))));
         }
+        Route::Files => {
+            return Ok(Started::Reply(reply(
+                context_id,
+                files_report(&message.parts),
+            )));
+        }
         Route::Task(job) => job,
     };
     let entry = store.create(context_id, job, shutdown.child_token())?;
@@ -132,6 +170,13 @@ pub fn start(
             spawn_worker(&entry, work(worker, total));
         }
         Job::Ask => spawn_worker(&entry, ask(worker)),
+        Job::Long => {
+            let lines = first_number(&text)
+                .map(|n| n as usize)
+                .unwrap_or(DEFAULT_LONG_LINES)
+                .min(MAX_LONG_LINES);
+            spawn_worker(&entry, long(worker, lines));
+        }
         Job::BenchStream => {
             let mut numbers = text.split_whitespace().filter_map(parse_number);
             let count = numbers
@@ -223,6 +268,8 @@ fn card_route(id: &str) -> Option<Route> {
         "work" => Route::Task(Job::Work),
         "ask" => Route::Task(Job::Ask),
         "echo" => Route::Echo,
+        "files" => Route::Files,
+        "long" => Route::Task(Job::Long),
         _ => return None,
     })
 }
@@ -249,6 +296,70 @@ fn reply(context_id: String, text: String) -> Message {
         task_id: None,
         metadata: None,
     }
+}
+
+/// One line per file part of `parts`: name, media type, size and the start of its SHA-256; a file by URI is
+/// named with its URI, not fetched. Bytes that are not valid base64 are reported as such.
+fn files_report(parts: &[Part]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut lines = Vec::new();
+    for part in parts {
+        let Part::File {
+            bytes,
+            uri,
+            media_type,
+            name,
+        } = part
+        else {
+            continue;
+        };
+        let name = crate::a2a::wire::truncate_str(name.as_deref().unwrap_or(""), 200);
+        let name = if name.is_empty() {
+            "(no name)".to_owned()
+        } else {
+            format!("{name:?}")
+        };
+        let media_type = media_type.as_deref().unwrap_or("no media type");
+        let what = match (bytes, uri) {
+            (Some(b), _) => match base64::engine::general_purpose::STANDARD.decode(b.trim()) {
+                Ok(data) => {
+                    let hash = hex_prefix(&sha2::Sha256::digest(&data), SHA256_SHOWN);
+                    format!("{} bytes, sha256 {hash}…", data.len())
+                }
+                Err(_) => "bytes that are not valid base64".to_owned(),
+            },
+            (None, Some(uri)) => format!("by URI {}", crate::a2a::wire::truncate_str(uri, 200)),
+            (None, None) => "no content".to_owned(),
+        };
+        lines.push(format!("- {name} ({media_type}): {what}"));
+    }
+    if lines.is_empty() {
+        "You sent no files: attach some with the tool's files argument.".to_owned()
+    } else {
+        format!("You sent {} file(s):\n{}", lines.len(), lines.join("\n"))
+    }
+}
+
+/// The first `digits` hex digits of `bytes`.
+fn hex_prefix(bytes: &[u8], digits: usize) -> String {
+    let mut out: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    out.truncate(digits);
+    out
+}
+
+/// The `long` answer: `lines` numbered lines of text.
+fn long_text(lines: usize) -> String {
+    let mut text = String::with_capacity(lines * 72);
+    for i in 1..=lines {
+        if i > 1 {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "Line {i} of {lines}: the quick brown fox jumps over the lazy dog."
+        ));
+    }
+    text
 }
 
 /// `bytes` bytes of text that end in a non-space, so nothing trims them on the way.
@@ -364,6 +475,12 @@ async fn greet(entry: Arc<TaskEntry>, name: String) {
         false,
         true,
     );
+    entry.set_status(TaskState::Completed, None);
+}
+
+async fn long(entry: Arc<TaskEntry>, lines: usize) {
+    entry.set_status(TaskState::Working, None);
+    entry.add_artifact(text_artifact("long", long_text(lines)), false, true);
     entry.set_status(TaskState::Completed, None);
 }
 

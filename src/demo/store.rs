@@ -28,6 +28,7 @@ pub enum Job {
     Stream,
     Work,
     Ask,
+    Long,
     BenchStream,
 }
 

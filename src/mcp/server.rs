@@ -16,19 +16,19 @@ use tracing::Instrument;
 use crate::bridge::Bridge;
 use crate::telemetry::{self, MetaContext};
 
-const INSTRUCTIONS: &str = "Each tool is a skill of an A2A agent; calling it sends your message to that agent. \
-Results end with the task's state, task_id and context_id: pass context_id to continue a conversation, \
-and call get_task to collect a task that was still running. list_agents shows every agent and whether it is reachable.";
+/// What every session is told after how agent skills are reached (`Bridge::tool_mode_note`).
+const INSTRUCTIONS: &str = "Results end with the task's state, task_id and context_id: pass context_id to continue \
+a conversation, and call get_task to collect a task that was still running. list_agents shows every agent and whether \
+it is reachable.";
 
-/// The server instructions: the fixed part, what the tools' arguments mean (said here and in `send_message`'s
-/// description rather than in every skill tool's schema), and what the tool mode adds.
+/// The server instructions: how agent skills are reached in this tool mode, the fixed part, and what the
+/// tools' arguments mean (said here and in `send_message`'s description rather than in every skill tool's
+/// schema).
 fn instructions(tool_mode: &str) -> String {
-    let fixed = format!("{INSTRUCTIONS} {}", crate::bridge::ARGUMENTS_EXPLAINED);
-    if tool_mode.is_empty() {
-        fixed
-    } else {
-        format!("{fixed} {tool_mode}")
-    }
+    format!(
+        "{tool_mode} {INSTRUCTIONS} {}",
+        crate::bridge::ARGUMENTS_EXPLAINED
+    )
 }
 
 /// How often a session's `tools/list_changed` forwarder checks whether its session has ended.

@@ -76,6 +76,18 @@ async fn compact_mode_finds_and_calls_one_skill_of_2000() {
     );
     // The client's own paging (rmcp follows nextCursor) gets the same list.
     assert_eq!(bridge.tool_names().await, names);
+    // The instructions do not claim what a compact list does not do.
+    let instructions = bridge
+        .client
+        .peer_info()
+        .and_then(|i| i.instructions.clone())
+        .unwrap_or_default();
+    assert!(
+        instructions.starts_with(
+            "Agent skills are not listed as tools (tool_mode compact): call find_skills"
+        ) && !instructions.contains("Each agent skill is a tool"),
+        "{instructions}"
+    );
 
     let [a, b, c] = skill_words(TARGET);
     let found = bridge
@@ -127,6 +139,49 @@ async fn compact_mode_finds_and_calls_one_skill_of_2000() {
     assert!(!call.is_error(), "{}", call.text());
     assert_eq!(call.structured()["state"], "completed");
     assert_eq!(agent.skill_ids(), [Some(format!("skill-{TARGET}"))]);
+
+    // A skill tool the list leaves out is still routed (a client may have listed it in skills mode).
+    let hidden = bridge
+        .call("big_skill-7", json!({"message": "hello"}))
+        .await;
+    assert!(!hidden.is_error(), "{}", hidden.text());
+    assert_eq!(
+        agent.skill_ids()[1..],
+        [Some("skill-7".to_owned())],
+        "the hidden route carries its skill id"
+    );
+    // A name no card gave: the error says how skills are reached, and which agent the name reads as.
+    let err = bridge
+        .try_call("big_nope", json!({"message": "x"}))
+        .await
+        .err()
+        .expect("an unknown tool is a protocol error")
+        .to_string();
+    assert!(
+        err.contains("-32602")
+            && err.contains("find_skills")
+            && err.contains("send_message")
+            && err.contains("agent \"big\""),
+        "{err}"
+    );
+
+    // list_agents gives the skill ids send_message takes, no tool where there is none, and says how.
+    let list = bridge.call("list_agents", json!({})).await;
+    let text = list.text();
+    assert!(
+        text.contains("; skills: skill-0, skill-1, skill-2,"),
+        "{}",
+        &text[..300.min(text.len())]
+    );
+    assert!(
+        !text.contains("(tool"),
+        "no skill has a tool in compact mode"
+    );
+    assert!(
+        text.ends_with("Skills are not listed as tools: call send_message with the agent and the skill id (find_skills searches them)."),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
 }
 
 /// Auto mode (the default) turns compact past its threshold and says so in the server instructions; a

@@ -17,7 +17,14 @@ use crate::support::net::Forwarder;
 use crate::support::process::DemoAgent;
 
 const TOKEN: &str = "it-clients-token";
-const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_echo"];
+const DEMO_TOOLS: [&str; 6] = [
+    "demo_stream",
+    "demo_work",
+    "demo_ask",
+    "demo_echo",
+    "demo_files",
+    "demo_long",
+];
 const GENERIC_TOOLS: [&str; 7] = [
     "list_agents",
     "get_agent_card",

@@ -278,7 +278,7 @@ async fn unknown_tool_is_invalid_params() {
         "nope",
         args,
         expect![[r#"
-        Mcp error: -32602: unknown tool: nope
+        Mcp error: -32602: unknown tool: nope. list_agents shows each agent's skill ids and tools; send_message (with agent, skill and message) reaches any skill
     "#]],
     )
     .await;

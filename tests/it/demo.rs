@@ -33,9 +33,16 @@ async fn rpc(url: &str, v1_header: bool, method: &str, params: Value) -> Value {
         .expect("a JSON body")
 }
 
-const DEMO_TOOLS: [&str; 4] = ["demo_stream", "demo_work", "demo_ask", "demo_echo"];
+const DEMO_TOOLS: [&str; 6] = [
+    "demo_stream",
+    "demo_work",
+    "demo_ask",
+    "demo_echo",
+    "demo_files",
+    "demo_long",
+];
 
-/// The card's four skills become tools; the stream skill's chunks arrive as progress and join into the result.
+/// The card's six skills become tools; the stream skill's chunks arrive as progress and join into the result.
 #[tokio::test]
 async fn demo_agent_tools_are_listed_and_streamed_answers_relay_progress() {
     let agent = demo_agent().await;
@@ -328,4 +335,148 @@ async fn demo_command_lists_tools_over_stdio() {
         "{result:?}"
     );
     let _ = client.cancel().await;
+}
+
+/// `demo_files` takes files and reports each (name, media type, size, the start of its SHA-256); `demo_long`
+/// writes an artifact long enough to be linked with the default `inline_artifact_chars`, which read_artifact
+/// pages through.
+#[tokio::test]
+async fn demo_files_reports_files_and_demo_long_is_linked() {
+    use base64::Engine as _;
+    let agent = demo_agent().await;
+    let bridge = bridge::start(
+        &agent_toml("demo", &agent.url(), ""),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let files_tool = bridge
+        .client
+        .peer()
+        .list_all_tools()
+        .await
+        .expect("tools/list")
+        .into_iter()
+        .find(|t| t.name == "demo_files")
+        .expect("demo_files listed");
+    assert!(files_tool.input_schema["properties"].get("files").is_some());
+    assert!(
+        bridge.tool_names().await.contains(&"demo_echo".to_owned()),
+        "text-only skills stay"
+    );
+
+    let bytes = b"hello, demo";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let call = bridge
+        .call(
+            "demo_files",
+            json!({"message": "what did I send?", "files": [
+                {"bytes": b64, "name": "hello.txt", "mime_type": "text/plain"},
+                {"uri": "data:image/png;base64,iVBORw0KGgo=", "name": "dot.png"},
+            ]}),
+        )
+        .await;
+    assert!(!call.is_error(), "{}", call.text());
+    let text = call.text();
+    // sha256("hello, demo") starts with these 16 hex digits.
+    let sha = {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(bytes);
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()[..16].to_owned()
+    };
+    assert!(
+        text.contains(&format!(
+            "- \"hello.txt\" (text/plain): 11 bytes, sha256 {sha}…"
+        )) && text.contains("- \"dot.png\" (image/png): 8 bytes, sha256 "),
+        "{text}"
+    );
+    let none = bridge.call("demo_files", json!({"message": "x"})).await;
+    assert!(
+        none.text().starts_with("You sent no files"),
+        "{}",
+        none.text()
+    );
+
+    // 5000 lines by default: past 100,000 characters, so the result links the artifact.
+    let long = bridge.call("demo_long", json!({"message": "go"})).await;
+    assert!(!long.is_error(), "{}", long.text());
+    assert_eq!(long.structured()["state"], "completed");
+    let task_id = long.structured()["task_id"]
+        .as_str()
+        .expect("a task id")
+        .to_owned();
+    assert!(long.text().contains("read_artifact"), "{}", long.text());
+    let page = bridge
+        .call(
+            "read_artifact",
+            json!({"agent": "demo", "task_id": task_id, "offset": 0, "length": 60}),
+        )
+        .await;
+    assert!(!page.is_error(), "{}", page.text());
+    assert!(
+        page.structured()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Line 1 of 5000: "),
+        "{}",
+        page.text()
+    );
+    assert!(page.structured()["total_chars"].as_u64().unwrap() > 100_000);
+    // A short one stays inline.
+    let short = bridge.call("demo_long", json!({"message": "3"})).await;
+    assert!(
+        short.text().contains("Line 3 of 3: the quick brown fox"),
+        "{}",
+        short.text()
+    );
+}
+
+/// `expose = "agent"`: one tool whose description lists the skill ids and which takes an optional `skill`,
+/// checked against the card like send_message's.
+#[tokio::test]
+async fn an_agent_exposed_as_one_tool_targets_skills() {
+    let agent = demo_agent().await;
+    let bridge = bridge::start(
+        &agent_toml("demo", &agent.url(), "expose = \"agent\""),
+        Generation::Legacy,
+        Recorder::default(),
+    )
+    .await;
+    let tool = bridge
+        .client
+        .peer()
+        .list_all_tools()
+        .await
+        .expect("tools/list")
+        .into_iter()
+        .find(|t| t.name == "demo")
+        .expect("the agent's tool");
+    assert!(
+        tool.description
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("Skills (optional skill argument): stream, work, ask, echo, files, long."),
+        "{:?}",
+        tool.description
+    );
+    assert!(tool.input_schema["properties"].get("skill").is_some());
+    let call = bridge
+        .call("demo", json!({"skill": "long", "message": "2"}))
+        .await;
+    assert!(
+        call.text().contains("Line 2 of 2: "),
+        "the skill id reached the agent: {}",
+        call.text()
+    );
+    let wrong = bridge
+        .call("demo", json!({"skill": "nope", "message": "x"}))
+        .await;
+    assert!(wrong.is_error());
+    assert!(
+        wrong.text().contains(
+            "unknown skill \"nope\"; its card lists: stream, work, ask, echo, files, long"
+        ),
+        "{}",
+        wrong.text()
+    );
 }

@@ -27,7 +27,7 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 const SERVER: &str = "a2a";
 
 /// Every tool the bridge lists for the demo agent: the generic tools and one per skill.
-const TOOLS: [&str; 11] = [
+const TOOLS: [&str; 13] = [
     "list_agents",
     "get_agent_card",
     "send_message",
@@ -39,6 +39,8 @@ const TOOLS: [&str; 11] = [
     "demo_work",
     "demo_ask",
     "demo_echo",
+    "demo_files",
+    "demo_long",
 ];
 
 /// The calls the scripted model makes, in order: every demo skill, then a generic tool.

@@ -126,8 +126,12 @@ async fn cards_and_artifacts_are_resources_and_read_artifact_pages() {
         )
         .await;
     assert!(missing.is_error());
+    // The agent is named once (not `agent "s": agent "s": …`).
     assert!(
-        missing.text().contains("its artifacts are: [a]"),
+        missing
+            .text()
+            .starts_with("agent \"s\": task t has no artifact \"b\"")
+            && missing.text().contains("its artifacts are: [a]"),
         "{}",
         missing.text()
     );

@@ -24,7 +24,7 @@ const TITLE: &str = "List A2A agents";
 pub(super) fn tool() -> Tool {
     Tool::new(
         NAME,
-        "List the configured A2A agents: their skills (and the tool for each), protocol version, and whether they are reachable right now.",
+        "List the configured A2A agents: their skill ids (and the tool for each, when listed), protocol version, and whether they are reachable right now.",
         input_schema::<Args>(),
     )
     .with_title(TITLE)
@@ -39,6 +39,8 @@ pub(super) fn tool() -> Tool {
 #[derive(Debug, Serialize)]
 struct AgentList {
     agents: Vec<AgentEntry>,
+    /// Whether skills are reached through `send_message` rather than tools of their own (a compact list).
+    compact: bool,
 }
 
 /// One configured agent, in config order.
@@ -89,7 +91,8 @@ struct SkillEntry {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// The tool that calls it; null when the skill filter leaves it out.
+    /// The tool that calls it; null when the list has none (the skill filter leaves it out, or the list is
+    /// compact: `send_message` with the id reaches it).
     tool: Option<String>,
 }
 
@@ -104,7 +107,8 @@ impl Status {
 }
 
 impl AgentList {
-    /// One line per agent: `- name (status): A2A version[, error][; skills: name (tool t), …]`.
+    /// One line per agent: `- name (status): A2A version[, error][; skills: id (tool t), id, …]` (a skill's
+    /// tool only when it has one), then, for a compact list, how skills are reached.
     fn text(&self) -> String {
         let lines: Vec<String> = self
             .agents
@@ -129,10 +133,15 @@ impl AgentList {
                         if let Some(binding) = binding {
                             line.push_str(&format!(" over {binding}"));
                         }
+                        // The id is what send_message's `skill` takes; a card without skills has none.
                         let names: Vec<String> = skills
                             .iter()
                             .map(|s| {
-                                format!("{} (tool {})", s.name, s.tool.as_deref().unwrap_or("-"))
+                                let id = s.id.as_deref().unwrap_or(&s.name);
+                                match &s.tool {
+                                    Some(tool) => format!("{id} (tool {tool})"),
+                                    None => id.to_owned(),
+                                }
                             })
                             .collect();
                         line.push_str(&format!("; skills: {}", names.join(", ")));
@@ -149,7 +158,14 @@ impl AgentList {
                 line
             })
             .collect();
-        lines.join("\n")
+        let mut text = lines.join("\n");
+        if self.compact {
+            text.push_str(
+                "\nSkills are not listed as tools: call send_message with the agent and the skill id \
+                 (find_skills searches them).",
+            );
+        }
+        text
     }
 }
 
@@ -240,6 +256,9 @@ impl Bridge {
                 }
             })
             .collect();
-        AgentList { agents }
+        AgentList {
+            agents,
+            compact: table.compact,
+        }
     }
 }

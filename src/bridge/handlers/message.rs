@@ -71,7 +71,20 @@ pub struct MessageArgs {
     files: Vec<FileArg>,
 }
 
-/// Arguments of `send_message`: a skill tool's, plus which agent (and optionally which skill).
+/// Arguments of an agent's own tool (`expose = "agent"`, or a card without skills): a skill tool's, plus
+/// optionally which skill. `send_message` takes the same and the agent's name.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentArgs {
+    /// Optional skill id, passed to the agent in the message metadata.
+    #[serde(default, deserialize_with = "opt_text")]
+    skill: Option<String>,
+    #[serde(flatten)]
+    message: MessageArgs,
+}
+
+/// Arguments of `send_message`: an agent tool's, plus which agent. (The fields are `AgentArgs`' again rather
+/// than that struct flattened: serde cannot flatten twice under `deny_unknown_fields`.)
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageArgs {
@@ -89,6 +102,11 @@ pub struct SendMessageArgs {
 /// a longer wait is cut to `max_wait_seconds`, not refused, and every skill tool would repeat the number.
 pub fn skill_input_schema() -> Arc<JsonObject> {
     input_schema::<MessageArgs>()
+}
+
+/// The input schema of an agent's own tool: a skill tool's plus an optional `skill`.
+pub fn agent_input_schema() -> Arc<JsonObject> {
+    input_schema::<AgentArgs>()
 }
 
 pub(super) fn send_message_tool(max_wait_secs: f64) -> Tool {
@@ -121,6 +139,23 @@ impl Bridge {
             .await
     }
 
+    /// An agent's own tool: the agent comes from the tool, the skill (optional) from the arguments, checked
+    /// as `send_message` checks it.
+    pub(super) async fn agent_call(
+        &self,
+        index: usize,
+        args: AgentArgs,
+        retry: Retry,
+        ctx: &RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let agent = match self.agent(&self.registry.agents[index].config.name) {
+            Ok(agent) => agent,
+            Err(e) => return e.into_answer().into(),
+        };
+        self.targeted_call(&agent, args.skill, args.message, retry, ctx)
+            .await
+    }
+
     /// `send_message`: any configured agent, by name.
     pub(super) async fn send_message(
         &self,
@@ -132,11 +167,24 @@ impl Bridge {
             Ok(agent) => agent,
             Err(e) => return e.into_answer().into(),
         };
+        self.targeted_call(&agent, args.skill, args.message, retry, ctx)
+            .await
+    }
+
+    /// A message to `agent` and, if `skill` names one, one of its skills, which must be on its card.
+    async fn targeted_call(
+        &self,
+        agent: &Agent<'_>,
+        skill: Option<String>,
+        message: MessageArgs,
+        retry: Retry,
+        ctx: &RequestContext<RoleServer>,
+    ) -> CallToolResponse {
         // A skill id the card does not list is a mistake the model can correct, not something to pass on
         // silently: the agent would never see it as a choice (A2A has no skill selector).
         // Only the skills the config lets through (`skills.include` / `exclude`) count, and only they are named.
         let allowed = |s: &&crate::a2a::Skill| agent.slot.config.skills.allows(&s.id);
-        if let Some(skill) = &args.skill
+        if let Some(skill) = &skill
             && agent.conn.card.skills.iter().any(|s| allowed(&s))
             && !agent
                 .conn
@@ -172,7 +220,7 @@ impl Bridge {
             )
             .into();
         }
-        self.message_call(&agent, args.skill.as_deref(), args.message, retry, ctx)
+        self.message_call(agent, skill.as_deref(), message, retry, ctx)
             .await
     }
 

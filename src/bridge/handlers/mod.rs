@@ -7,7 +7,8 @@
 //! Each file holds the tool's arguments (the serde type that reads them is the one its `inputSchema` is
 //! derived from), the tool as listed, and the handler.
 //!
-//! Error mapping (ARCHITECTURE.md has the table): an unknown tool is `invalid_params`; arguments that do not
+//! Error mapping (ARCHITECTURE.md has the table): an unknown tool is `invalid_params` (MCP 2025-11-25 tools,
+//! its message says how skills are reached: `Registry::unknown_tool`); arguments that do not
 //! fit the schema, an unknown agent, and everything the agent did or failed to do are tool results,
 //! `isError: true` when the call cannot go on, so the model reads the cause and can correct its call
 //! (MCP 2025-11-25 tools, SEP-1303; `args` reads the arguments).
@@ -116,7 +117,7 @@ impl GenericTool {
 pub(super) use get_agent_card::card_output;
 
 /// The input schema of skill tools, which every skill tool shares.
-pub use message::skill_input_schema;
+pub use message::{agent_input_schema, skill_input_schema};
 
 /// A configured agent that is reachable now.
 pub(in crate::bridge) struct Agent<'a> {
@@ -186,7 +187,7 @@ impl Bridge {
         }
         let Some((tool, route)) = table.get(&params.name) else {
             return Err(McpError::invalid_params(
-                format!("unknown tool: {}", params.name),
+                self.registry.unknown_tool(&params.name),
                 None,
             ));
         };
@@ -260,6 +261,14 @@ impl Bridge {
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, BadArgs> {
         Ok(match route {
+            // An agent's own tool: the skill, if any, comes with the arguments.
+            Route::Skill {
+                agent,
+                skill_id: None,
+            } => {
+                self.agent_call(agent, parse_args(tool, args)?, retry, ctx)
+                    .await
+            }
             Route::Skill { agent, skill_id } => {
                 self.skill_call(agent, skill_id, parse_args(tool, args)?, retry, ctx)
                     .await

@@ -529,6 +529,18 @@ fn auto_mode_turns_compact_past_the_threshold() {
     assert_eq!(&n[G..], ["find_skills"]);
     assert_eq!(table.catalog.entries.len(), 3);
     assert!(table.catalog.entries.iter().all(|e| e.tool.is_none()));
+    // Not listed, yet still routed: a client that listed them before the switch can call them.
+    assert!(!table.routes.contains_key("a_two"));
+    let (tool, route) = table.get("a_two").expect("a hidden route");
+    assert_eq!(tool.name, "a_two");
+    assert_eq!(
+        route,
+        &Route::Skill {
+            agent: 0,
+            skill_id: Some("two".into())
+        }
+    );
+    assert!(table.get("a_four").is_none());
     // Compact whatever the count; skills mode never.
     let compact = ToolShapes::new(1.0, 40).with_mode(ToolMode::Compact, usize::MAX);
     assert!(build_table(&agents, &compact).compact);
@@ -562,12 +574,31 @@ fn expose_holds_in_every_mode_with_the_same_names() {
             skill_id: None
         }
     );
+    // The agent's own tool names its skills and takes an optional `skill`; a skill tool does not.
+    let (b, _) = skills.get("b").unwrap();
+    assert!(
+        b.description
+            .as_deref()
+            .unwrap()
+            .ends_with(" Skills (optional skill argument): sum."),
+        "{:?}",
+        b.description
+    );
+    assert!(b.input_schema["properties"].get("skill").is_some());
+    assert!(
+        skills.get("a_echo").unwrap().0.input_schema["properties"]
+            .get("skill")
+            .is_none()
+    );
     let compact = ToolShapes::new(1.0, 40).with_mode(ToolMode::Compact, 0);
     let table = build_table(&agents, &compact);
     assert_eq!(
         &names(&table)[G..],
         ["find_skills", "a_echo", "a_research", "b"]
     );
+    // A compact list still routes `d_plain`; an agent exposed as `none` has no tool, listed or not.
+    assert!(table.get("d_plain").is_some());
+    assert!(table.get("c_hidden").is_none());
     // Every skill is searchable; those with a listed tool say which.
     let tools: Vec<(String, Option<String>)> = table
         .catalog
@@ -590,4 +621,29 @@ fn expose_holds_in_every_mode_with_the_same_names() {
         table.fingerprint,
         build_table(&agents, &compact).fingerprint
     );
+}
+
+#[test]
+fn an_agent_tool_lists_its_first_skills_and_counts_the_rest() {
+    let filter = SkillFilter::default();
+    let ids: Vec<String> = (0..13).map(|i| format!("s{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let c = card(&ids);
+    let agents = [exposed("a", &filter, &c, Expose::Agent)];
+    let table = build_table(&agents, &ToolShapes::new(1.0, 40));
+    let d = table.get("a").unwrap().0.description.clone().unwrap();
+    assert!(
+        d.ends_with(
+            " Skills (optional skill argument): s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 3 more \
+             (see get_agent_card)."
+        ),
+        "{d}"
+    );
+    // A card without skills: nothing to pick, no `skill` argument.
+    let empty = card(&[]);
+    let agents = [tools_of("e", &filter, Some(&empty))];
+    let table = build_table(&agents, &ToolShapes::new(1.0, 40));
+    let (tool, _) = table.get("e").unwrap();
+    assert!(tool.input_schema["properties"].get("skill").is_none());
+    assert!(!tool.description.as_deref().unwrap().contains("Skills"));
 }

@@ -19,7 +19,14 @@ fn instructions_name_the_tools_and_the_commands() {
         &Transport::Stdio,
         "/opt/my tools/mcp-a2a-bridge",
     );
-    for tool in ["demo_stream", "demo_work", "demo_ask", "demo_echo"] {
+    for tool in [
+        "demo_stream",
+        "demo_work",
+        "demo_ask",
+        "demo_echo",
+        "demo_files",
+        "demo_long",
+    ] {
         assert!(text.contains(tool), "{text}");
     }
     assert!(text.contains(

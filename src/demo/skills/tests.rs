@@ -20,6 +20,8 @@ fn routed(text: &str, skill_id: Option<&str>) -> (&'static str, String) {
     let name = match route {
         Route::Echo => "echo",
         Route::Big => "big",
+        Route::Files => "files",
+        Route::Task(Job::Long) => "long",
         Route::Task(Job::Stream) => "stream",
         Route::Task(Job::Work) => "work",
         Route::Task(Job::Ask) => "ask",
