@@ -635,6 +635,9 @@ async fn cell(
 }
 /// The generic tools every bridge lists before the skill tools (`list_agents` … `read_artifact`).
 const GENERIC_TOOLS: usize = 7;
+/// Skills on the demo agent's card (`echo`, `work`, `stream`, `ask`, `files`, `long`): what a peer without a
+/// skill filter lists per agent.
+const DEMO_CARD_SKILLS: usize = 6;
 
 /// The side-by-side section: peers, other clients, instructions per call (see `compare`). `stdio` and `http`
 /// are the one-agent bridges of the first sections, still running.
@@ -933,7 +936,8 @@ async fn compare_run(
         column.ts_list = run.lists;
     }
     // Start-up: spawn to a complete tools/list, as for the bridge in the growth section.
-    let expected = 3 + 4 * plan.startup_agents;
+    // skillmap has no skill filter: it lists every skill of the demo card (the bridge's bench agents expose four).
+    let expected = 3 + DEMO_CARD_SKILLS * plan.startup_agents;
     let startup_config = compare::skillmap_config(agent, plan.startup_agents);
     let mut startups = Vec::new();
     for _ in 0..plan.startup_runs {
