@@ -104,6 +104,16 @@ enum Phase {
     Poll,
 }
 
+/// Where one recovery or polling step leads: on to another phase, or to the call's outcome.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per step, returned once; boxing the outcome would only add an allocation"
+)]
+enum Next {
+    Phase(Phase),
+    Return(Outcome),
+}
+
 impl<'a> Follow<'a> {
     /// Follows tasks of `agent` over its connection for `wait` from now, with a heartbeat progress line
     /// after each `heartbeat` of silence, until the MCP request's `ct` fires. The task is left running when
@@ -155,61 +165,91 @@ impl<'a> Follow<'a> {
         };
         view.limit_output(self.max_output_bytes);
         if self.streaming {
-            match self
-                .race(
-                    Box::pin(self.client.stream_message(message)),
-                    progress,
-                    &view,
-                )
-                .await
-            {
-                Raced::Ready(Ok(stream)) => {
-                    self.follow(view, Phase::Stream(stream), progress, Some(message), None)
-                        .await
-                }
-                Raced::Ready(Err(e)) => Outcome::Failed(e, view),
-                Raced::Deadline => self.budget_spent(view, Some(message)).await,
-                Raced::Canceled => self.cancel(&view).await,
-            }
+            self.send_streaming(&mut view, message, progress).await
         } else {
-            // A new task is sent non-blocking and polled. An answer to a task the agent asked about is sent
-            // blocking: that task already has an id, and some SDKs fail a non-blocking resume (@a2a-js/sdk
-            // 0.2.5: -32603 "Execution finished before a message or task was produced").
-            let blocking = message.task_id.is_some();
-            // A new task may be followed by push notifications (A2A v0.3 §9, A2A v1.0 push notifications),
-            // registered before the send so that no webhook can come too early.
-            let waiter = match self.push {
-                Some(hub) if !blocking && self.client.takes_push_config() => hub.register(),
-                _ => None,
-            };
-            match self
-                .race(
-                    Box::pin(self.send_with_push(message, blocking, waiter.as_ref())),
+            // Boxed: the polling path's locals would otherwise widen every call's state machine, the streaming
+            // ones included, and each call in flight holds it (the memory per in-flight call in BENCHMARKS.md).
+            Box::pin(self.send_polling(view, message, progress)).await
+        }
+    }
+
+    /// `SendStreamingMessage`, then the task's events. The view is borrowed down the streaming path (and taken
+    /// for the outcome), not moved: each by-value copy would stay in the state machine every call in flight
+    /// holds.
+    async fn send_streaming(
+        &self,
+        view: &mut TaskView,
+        message: &Message,
+        progress: &mut Progress,
+    ) -> Outcome {
+        match self
+            .race(
+                Box::pin(self.client.stream_message(message)),
+                progress,
+                view,
+            )
+            .await
+        {
+            Raced::Ready(Ok(stream)) => {
+                self.follow(view, Phase::Stream(stream), progress, Some(message), None)
+                    .await
+            }
+            Raced::Ready(Err(e)) => Outcome::Failed(e, std::mem::take(view)),
+            Raced::Deadline => self.budget_spent(std::mem::take(view), Some(message)).await,
+            Raced::Canceled => self.cancel(view).await,
+        }
+    }
+
+    /// `SendMessage`, then the task polled (or woken by push notifications).
+    async fn send_polling(
+        &self,
+        view: TaskView,
+        message: &Message,
+        progress: &mut Progress,
+    ) -> Outcome {
+        // A new task is sent non-blocking and polled. An answer to a task the agent asked about is sent
+        // blocking: that task already has an id, and some SDKs fail a non-blocking resume (@a2a-js/sdk
+        // 0.2.5: -32603 "Execution finished before a message or task was produced").
+        let blocking = message.task_id.is_some();
+        // A new task may be followed by push notifications (A2A v0.3 §9, A2A v1.0 push notifications),
+        // registered before the send so that no webhook can come too early.
+        let waiter = match self.push {
+            Some(hub) if !blocking && self.client.takes_push_config() => hub.register(),
+            _ => None,
+        };
+        match self
+            .race(
+                Box::pin(self.send_with_push(message, blocking, waiter.as_ref())),
+                progress,
+                &view,
+            )
+            .await
+        {
+            Raced::Ready(Ok(response)) => {
+                let mut fresh = TaskView::from_response(response);
+                if fresh.task_id.is_none() && fresh.reply.is_none() {
+                    fresh.task_id = view.task_id;
+                }
+                let mut view = fresh;
+                view.limit_output(self.max_output_bytes);
+                if view.is_settled() {
+                    return Outcome::Done(view, Ending::Settled);
+                }
+                if let Some(state) = view.state {
+                    progress.send(format!("task {state}")).await;
+                }
+                self.follow(
+                    &mut view,
+                    Phase::Poll,
                     progress,
-                    &view,
+                    Some(message),
+                    waiter.as_ref(),
                 )
                 .await
-            {
-                Raced::Ready(Ok(response)) => {
-                    let mut fresh = TaskView::from_response(response);
-                    if fresh.task_id.is_none() && fresh.reply.is_none() {
-                        fresh.task_id = view.task_id;
-                    }
-                    let mut view = fresh;
-                    view.limit_output(self.max_output_bytes);
-                    if view.is_settled() {
-                        return Outcome::Done(view, Ending::Settled);
-                    }
-                    if let Some(state) = view.state {
-                        progress.send(format!("task {state}")).await;
-                    }
-                    self.follow(view, Phase::Poll, progress, Some(message), waiter.as_ref())
-                        .await
-                }
-                Raced::Ready(Err(e)) => Outcome::Failed(e, view),
-                Raced::Deadline => self.budget_spent(view, Some(message)).await,
-                Raced::Canceled => self.cancel(&view).await,
             }
+            Raced::Ready(Err(e)) => Outcome::Failed(e, view),
+            Raced::Deadline => self.budget_spent(view, Some(message)).await,
+            Raced::Canceled => self.cancel(&view).await,
         }
     }
 
@@ -218,7 +258,7 @@ impl<'a> Follow<'a> {
         let mut view = TaskView::for_task(task_id);
         view.limit_output(self.max_output_bytes);
         let outcome = self
-            .follow(view, Phase::Refresh, progress, None, None)
+            .follow(&mut view, Phase::Refresh, progress, None, None)
             .await;
         progress.finish().await;
         outcome
@@ -253,7 +293,7 @@ impl<'a> Follow<'a> {
     /// for push notifications, whose wake-ups cut the pauses between polls short.
     async fn follow(
         &self,
-        mut view: TaskView,
+        view: &mut TaskView,
         mut phase: Phase,
         progress: &mut Progress,
         sent: Option<&Message>,
@@ -274,14 +314,11 @@ impl<'a> Follow<'a> {
                     // The stream of the send itself, not a resubscribe: an error before its first event is the
                     // agent refusing the message.
                     let first = resubscribes == 0;
-                    match self
-                        .drive(&mut stream, &mut view, progress, sent, first)
-                        .await
-                    {
+                    match self.drive(&mut stream, view, progress, sent, first).await {
                         Drove::Done(outcome) => return outcome,
                         // The stream ended or broke before the task settled.
                         Drove::Ended(_) if view.task_id.is_none() => {
-                            return Outcome::Failed(A2aError::StreamEnded, view);
+                            return Outcome::Failed(A2aError::StreamEnded, std::mem::take(view));
                         }
                         Drove::Ended(error) => {
                             if let Some(m) = crate::telemetry::metrics() {
@@ -296,141 +333,202 @@ impl<'a> Follow<'a> {
                         }
                     }
                 }
+                // Boxed (both): recovery and polling are not the common path, and their locals, inline, would
+                // widen the state machine that every streaming call in flight holds (the memory per in-flight
+                // call in BENCHMARKS.md).
                 Phase::Refresh => {
-                    let Some(task_id) = view.task_id.clone() else {
-                        return Outcome::Failed(A2aError::StreamEnded, view);
-                    };
-                    let before = view.state;
+                    let step =
+                        self.refresh(view, progress, sent, &mut stream_error, &mut resubscribes);
+                    match Box::pin(step).await {
+                        Next::Phase(next) => next,
+                        Next::Return(outcome) => return outcome,
+                    }
+                }
+                Phase::Poll => {
+                    let step = self.poll(
+                        view,
+                        progress,
+                        sent,
+                        push,
+                        (&mut poll_interval, max_poll_interval),
+                        &mut poll_failures,
+                    );
+                    match Box::pin(step).await {
+                        Next::Phase(next) => next,
+                        Next::Return(outcome) => return outcome,
+                    }
+                }
+            };
+        }
+    }
+
+    /// `Phase::Refresh`: a fresh snapshot of the task after its stream ended, then a resubscribe (at most
+    /// `MAX_RESUBSCRIBES`) or polling. A stream that ended with an agent's error while the task stands still is
+    /// that error (`error_stands`, checked twice `STUCK_CHECK` apart).
+    async fn refresh(
+        &self,
+        view: &mut TaskView,
+        progress: &mut Progress,
+        sent: Option<&Message>,
+        stream_error: &mut Option<A2aError>,
+        resubscribes: &mut u32,
+    ) -> Next {
+        let Some(task_id) = view.task_id.clone() else {
+            return Next::Return(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
+        };
+        let before = view.state;
+        match self
+            .race(Box::pin(self.client.get_task(&task_id)), progress, view)
+            .await
+        {
+            Raced::Ready(Ok(task)) => {
+                // Boxed (here and below): recovery is not the common path (see `budget_spent`).
+                Box::pin(self.merge_snapshot(view, task, progress)).await;
+                if view.is_settled() {
+                    return Next::Return(Outcome::Done(std::mem::take(view), Ending::Settled));
+                }
+                if let Some(error) = stream_error.take()
+                    && error_stands(&error, before, view)
+                {
+                    // Unchanged right after the error: look once more a moment later, so a task
+                    // that is merely slow is not taken for a stuck one.
+                    let seen = view.clone();
                     match self
-                        .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
+                        .race(Box::pin(tokio::time::sleep(STUCK_CHECK)), progress, view)
+                        .await
+                    {
+                        Raced::Ready(()) => {}
+                        Raced::Deadline => {
+                            return Next::Return(
+                                self.budget_spent(std::mem::take(view), sent).await,
+                            );
+                        }
+                        Raced::Canceled => return Next::Return(self.cancel(view).await),
+                    }
+                    match self
+                        .race(Box::pin(self.client.get_task(&task_id)), progress, view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
-                            // Boxed (here and below): recovery is not the common path (see `budget_spent`).
-                            Box::pin(self.merge_snapshot(&mut view, task, progress)).await;
+                            Box::pin(self.merge_snapshot(view, task, progress)).await;
                             if view.is_settled() {
-                                return Outcome::Done(view, Ending::Settled);
+                                return Next::Return(Outcome::Done(
+                                    std::mem::take(view),
+                                    Ending::Settled,
+                                ));
                             }
-                            if let Some(error) = stream_error.take()
-                                && error_stands(&error, before, &view)
-                            {
-                                // Unchanged right after the error: look once more a moment later, so a task
-                                // that is merely slow is not taken for a stuck one.
-                                let seen = view.clone();
-                                match self
-                                    .race(
-                                        Box::pin(tokio::time::sleep(STUCK_CHECK)),
-                                        progress,
-                                        &view,
-                                    )
-                                    .await
-                                {
-                                    Raced::Ready(()) => {}
-                                    Raced::Deadline => return self.budget_spent(view, sent).await,
-                                    Raced::Canceled => return self.cancel(&view).await,
-                                }
-                                match self
-                                    .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
-                                    .await
-                                {
-                                    Raced::Ready(Ok(task)) => {
-                                        Box::pin(self.merge_snapshot(&mut view, task, progress))
-                                            .await;
-                                        if view.is_settled() {
-                                            return Outcome::Done(view, Ending::Settled);
-                                        }
-                                        if error_stands(&error, before, &view) && view == seen {
-                                            tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
-                                            return Outcome::Failed(error, view);
-                                        }
-                                    }
-                                    Raced::Ready(Err(e)) => {
-                                        tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
-                                    }
-                                    Raced::Deadline => return self.budget_spent(view, sent).await,
-                                    Raced::Canceled => return self.cancel(&view).await,
-                                }
+                            if error_stands(&error, before, view) && *view == seen {
+                                tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
+                                return Next::Return(Outcome::Failed(error, std::mem::take(view)));
                             }
-                        }
-                        Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
-                            return Outcome::Failed(e, view);
                         }
                         Raced::Ready(Err(e)) => {
                             tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
                         }
-                        Raced::Deadline => return self.budget_spent(view, sent).await,
-                        Raced::Canceled => return self.cancel(&view).await,
-                    }
-                    if self.streaming && resubscribes < MAX_RESUBSCRIBES {
-                        resubscribes += 1;
-                        match self
-                            .race(Box::pin(self.client.resubscribe(&task_id)), progress, &view)
-                            .await
-                        {
-                            Raced::Ready(Ok(stream)) => Phase::Stream(stream),
-                            Raced::Ready(Err(e)) => {
-                                tracing::debug!(agent = self.agent, error = %e, "resubscribe failed; polling");
-                                Phase::Poll
-                            }
-                            Raced::Deadline => return self.budget_spent(view, sent).await,
-                            Raced::Canceled => return self.cancel(&view).await,
-                        }
-                    } else {
-                        Phase::Poll
-                    }
-                }
-                Phase::Poll => {
-                    let Some(task_id) = view.task_id.clone() else {
-                        return Outcome::Failed(A2aError::StreamEnded, view);
-                    };
-                    match self
-                        .race(
-                            Box::pin(pause_or_push(poll_interval, push)),
-                            progress,
-                            &view,
-                        )
-                        .await
-                    {
-                        Raced::Ready(Woke::Pushed) => {
-                            tracing::debug!(
-                                agent = self.agent,
-                                task_id,
-                                "push notification; looking at the task"
+                        Raced::Deadline => {
+                            return Next::Return(
+                                self.budget_spent(std::mem::take(view), sent).await,
                             );
                         }
-                        Raced::Ready(Woke::Paused) => {
-                            poll_interval = (poll_interval * 2).min(max_poll_interval);
-                        }
-                        Raced::Deadline => return self.budget_spent(view, sent).await,
-                        Raced::Canceled => return self.cancel(&view).await,
+                        Raced::Canceled => return Next::Return(self.cancel(view).await),
                     }
-                    match self
-                        .race(Box::pin(self.client.get_task(&task_id)), progress, &view)
-                        .await
-                    {
-                        Raced::Ready(Ok(task)) => {
-                            poll_failures = 0;
-                            Box::pin(self.merge_snapshot(&mut view, task, progress)).await;
-                            if view.is_settled() {
-                                return Outcome::Done(view, Ending::Settled);
-                            }
-                        }
-                        Raced::Ready(Err(e)) => {
-                            poll_failures += 1;
-                            if poll_failures >= MAX_POLL_FAILURES
-                                || e.is_code(crate::a2a::error::TASK_NOT_FOUND)
-                            {
-                                return Outcome::Failed(e, view);
-                            }
-                            tracing::warn!(agent = self.agent, error = %e, "task poll failed; retrying");
-                        }
-                        Raced::Deadline => return self.budget_spent(view, sent).await,
-                        Raced::Canceled => return self.cancel(&view).await,
-                    }
+                }
+            }
+            Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
+                return Next::Return(Outcome::Failed(e, std::mem::take(view)));
+            }
+            Raced::Ready(Err(e)) => {
+                tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
+            }
+            Raced::Deadline => {
+                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+            }
+            Raced::Canceled => return Next::Return(self.cancel(view).await),
+        }
+        Next::Phase(if self.streaming && *resubscribes < MAX_RESUBSCRIBES {
+            *resubscribes += 1;
+            match self
+                .race(Box::pin(self.client.resubscribe(&task_id)), progress, view)
+                .await
+            {
+                Raced::Ready(Ok(stream)) => Phase::Stream(stream),
+                Raced::Ready(Err(e)) => {
+                    tracing::debug!(agent = self.agent, error = %e, "resubscribe failed; polling");
                     Phase::Poll
                 }
-            };
+                Raced::Deadline => {
+                    return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+                }
+                Raced::Canceled => return Next::Return(self.cancel(view).await),
+            }
+        } else {
+            Phase::Poll
+        })
+    }
+
+    /// `Phase::Poll`: one pause (doubling up to the maximum, cut short by a push notification), then one
+    /// `tasks/get`; `MAX_POLL_FAILURES` failed polls in a row end the call.
+    async fn poll(
+        &self,
+        view: &mut TaskView,
+        progress: &mut Progress,
+        sent: Option<&Message>,
+        push: Option<&PushWaiter>,
+        (poll_interval, max_poll_interval): (&mut Duration, Duration),
+        poll_failures: &mut u32,
+    ) -> Next {
+        let Some(task_id) = view.task_id.clone() else {
+            return Next::Return(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
+        };
+        match self
+            .race(
+                Box::pin(pause_or_push(*poll_interval, push)),
+                progress,
+                view,
+            )
+            .await
+        {
+            Raced::Ready(Woke::Pushed) => {
+                tracing::debug!(
+                    agent = self.agent,
+                    task_id,
+                    "push notification; looking at the task"
+                );
+            }
+            Raced::Ready(Woke::Paused) => {
+                *poll_interval = (*poll_interval * 2).min(max_poll_interval);
+            }
+            Raced::Deadline => {
+                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+            }
+            Raced::Canceled => return Next::Return(self.cancel(view).await),
         }
+        match self
+            .race(Box::pin(self.client.get_task(&task_id)), progress, view)
+            .await
+        {
+            Raced::Ready(Ok(task)) => {
+                *poll_failures = 0;
+                Box::pin(self.merge_snapshot(view, task, progress)).await;
+                if view.is_settled() {
+                    return Next::Return(Outcome::Done(std::mem::take(view), Ending::Settled));
+                }
+            }
+            Raced::Ready(Err(e)) => {
+                *poll_failures += 1;
+                if *poll_failures >= MAX_POLL_FAILURES
+                    || e.is_code(crate::a2a::error::TASK_NOT_FOUND)
+                {
+                    return Next::Return(Outcome::Failed(e, std::mem::take(view)));
+                }
+                tracing::warn!(agent = self.agent, error = %e, "task poll failed; retrying");
+            }
+            Raced::Deadline => {
+                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+            }
+            Raced::Canceled => return Next::Return(self.cancel(view).await),
+        }
+        Next::Phase(Phase::Poll)
     }
 
     /// Reads events until the task settles, or the stream ends or breaks (with the error, if any). When the

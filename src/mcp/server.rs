@@ -134,6 +134,26 @@ impl BridgeServer {
         self.calls = Some(limit);
         self
     }
+
+    /// `tools/list_changed` to a 2026-07-28 subscription until it ends or the tool table stops changing.
+    async fn forward_tool_changes(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let mut changes = self.bridge.subscribe_tool_changes();
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                change = changes.recv() => {
+                    if change.is_err() {
+                        return Ok(());
+                    }
+                    context
+                        .sink()
+                        .notify_tool_list_changed()
+                        .await
+                        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+                }
+            }
+        }
+    }
 }
 
 impl ServerHandler for BridgeServer {
@@ -161,9 +181,10 @@ impl ServerHandler for BridgeServer {
     ) -> Result<ListToolsResult, McpError> {
         let watch = Watch::start("tools/list", None, &context);
         let cursor = request.and_then(|r| r.cursor);
-        let answer = self
-            .bridge
-            .tools_page(cursor.as_deref())
+        // Boxed, as every handler here whose future is larger than a tool call's: rmcp runs each request in a
+        // task sized for the largest handler future, and each call in flight holds such a task (the memory per
+        // in-flight call in BENCHMARKS.md).
+        let answer = Box::pin(self.bridge.tools_page(cursor.as_deref()))
             .instrument(watch.span.clone())
             .await
             .map_err(|e| McpError::invalid_params(e, None))
@@ -183,9 +204,7 @@ impl ServerHandler for BridgeServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let watch = Watch::start("resources/list", None, &context);
-        let resources = self
-            .bridge
-            .list_resources()
+        let resources = Box::pin(self.bridge.list_resources())
             .instrument(watch.span.clone())
             .await;
         watch.finish(None);
@@ -212,9 +231,7 @@ impl ServerHandler for BridgeServer {
         let watch = Watch::start("resources/read", None, &context);
         // A cancelled request drops the read, which stops it at once (`A2aClient::read_artifact`).
         let answer = tokio::select! {
-            answer = self
-                .bridge
-                .read_resource(&request.uri)
+            answer = Box::pin(self.bridge.read_resource(&request.uri))
                 .instrument(watch.span.clone()) => answer,
             () = context.ct.cancelled() => Err(McpError::internal_error(
                 format!("{}: the read was cancelled by the client", request.uri),
@@ -281,9 +298,7 @@ impl ServerHandler for BridgeServer {
         context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, McpError> {
         let watch = Watch::start("tasks/get", None, &context);
-        let answer = self
-            .bridge
-            .mcp_tasks_get(request)
+        let answer = Box::pin(self.bridge.mcp_tasks_get(request))
             .instrument(watch.span.clone())
             .await;
         watch.finish(answer.as_ref().err());
@@ -296,9 +311,7 @@ impl ServerHandler for BridgeServer {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let watch = Watch::start("tasks/update", None, &context);
-        let answer = self
-            .bridge
-            .mcp_tasks_update(request)
+        let answer = Box::pin(self.bridge.mcp_tasks_update(request))
             .instrument(watch.span.clone())
             .await;
         watch.finish(answer.as_ref().err());
@@ -311,9 +324,7 @@ impl ServerHandler for BridgeServer {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let watch = Watch::start("tasks/cancel", None, &context);
-        let answer = self
-            .bridge
-            .mcp_tasks_cancel(request)
+        let answer = Box::pin(self.bridge.mcp_tasks_cancel(request))
             .instrument(watch.span.clone())
             .await;
         watch.finish(answer.as_ref().err());
@@ -353,21 +364,7 @@ impl ServerHandler for BridgeServer {
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
-        let mut changes = self.bridge.subscribe_tool_changes();
-        loop {
-            tokio::select! {
-                () = context.cancelled() => return Ok(()),
-                change = changes.recv() => {
-                    if change.is_err() {
-                        return Ok(());
-                    }
-                    context
-                        .sink()
-                        .notify_tool_list_changed()
-                        .await
-                        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-                }
-            }
-        }
+        // Boxed: see `list_tools`.
+        Box::pin(self.forward_tool_changes(context)).await
     }
 }
