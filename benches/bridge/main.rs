@@ -158,6 +158,9 @@ fn main() -> ExitCode {
     // `-- --instructions --keep`: the work directory (callgrind's dumps, the bridge's log) is left in place
     // and its path printed, for reading the profile with `callgrind_annotate`.
     let keep = std::env::args().any(|a| a == "--keep");
+    // `-- --memory`: only the memory section (50 agents idle, then the in-flight calls), printed with the
+    // anonymous/file-backed split of the RSS; for trying a change to memory in a minute.
+    let memory_only = std::env::args().any(|a| a == "--memory");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -185,6 +188,17 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if memory_only {
+        return match runtime.block_on(memory_section(&plan, &work)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let kept = work.keep();
+                eprintln!("bench: {e:#}");
+                eprintln!("bench: logs and configs kept in {}", kept.display());
                 ExitCode::FAILURE
             }
         };
@@ -467,6 +481,32 @@ fn stream_delays(arrivals: impl Iterator<Item = (u128, String)>) -> Vec<Duration
             Some(Duration::from_nanos(at.saturating_sub(emitted) as u64))
         })
         .collect()
+}
+
+/// `-- --memory`: the memory section alone, printed with the anonymous part of each RSS figure.
+async fn memory_section(plan: &Plan, work: &Workdir) -> anyhow::Result<()> {
+    let agent = Agent::start(work, plan.card_delay_ms).await?;
+    let run = memory_run(plan, work, &agent).await?;
+    for (state, m) in [
+        ("idle", &run.idle),
+        ("in flight", &run.during),
+        ("after", &run.after),
+    ] {
+        println!(
+            "{state}: RSS {:.1} MiB (anonymous {:.1} MiB, file-backed {:.1} MiB), peak {:.1} MiB",
+            m.rss_kib as f64 / 1024.0,
+            m.anon_kib as f64 / 1024.0,
+            m.rss_kib.saturating_sub(m.anon_kib) as f64 / 1024.0,
+            m.peak_kib as f64 / 1024.0,
+        );
+    }
+    println!(
+        "{} agents, {} calls in flight: {:.1} KiB per call",
+        run.agents,
+        run.calls,
+        run.per_call_kib()
+    );
+    Ok(())
 }
 
 /// Peak RSS of a bridge with `memory_agents` agents, idle, then with `inflight_calls` `work` calls in flight.

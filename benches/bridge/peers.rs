@@ -313,6 +313,8 @@ async fn within<F: std::future::Future>(what: &str, fut: F) -> anyhow::Result<F:
 pub struct Memory {
     pub rss_kib: u64,
     pub peak_kib: u64,
+    /// The anonymous part of `rss_kib` (heap, stacks); the rest is file-backed (the binary's pages, libraries).
+    pub anon_kib: u64,
 }
 
 impl Memory {
@@ -330,6 +332,7 @@ impl Memory {
         Ok(Memory {
             rss_kib: field("VmRSS:")?,
             peak_kib: field("VmHWM:")?,
+            anon_kib: field("RssAnon:")?,
         })
     }
 }

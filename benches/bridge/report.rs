@@ -410,11 +410,13 @@ With an agent that does real work per call, the share approaches 100%.";
 const WHY_HTTP_THROUGHPUT: &str = "As for stdio, plus the Streamable HTTP transport: a POST answered with an SSE \
 stream per call, in rmcp's HTTP server (about 1.5× the bridge instructions of a stdio call, see \"Instructions per \
 call\") and in the rmcp client (5× the client CPU of stdio in the CPU table).";
-const WHY_IDLE_RSS: &str = "The tool table: each tool's name, description and annotations, and each agent's card \
-and connection.";
-const WHY_PER_CALL_RSS: &str = "Each call in flight holds its own pooled HTTP/1.1 connection to the agent (the demo \
-agent speaks plain HTTP/1.1, so nothing is multiplexed) with its socket buffers and SSE decoder, plus the MCP \
-request's task and timers. Not reduced in this round: see \"Memory per call\" in the notes.";
+const WHY_IDLE_RSS: &str = "Most of it is the binary's own pages (file-backed; the anonymous column of the \
+memory table is the rest): at rest the bridge has touched most of its 11 MB of machine code. The heap (the tool \
+table, the cards, the connections) is about 4 MiB. See \"Memory\" in the notes.";
+const WHY_PER_CALL_RSS: &str = "Libraries hold about 30 KB of every call in flight before the bridge's own bytes: \
+hyper's HTTP/1.1 connection to the agent (one per open stream; HTTP/1.1 multiplexes nothing) about 26 KB, rmcp's \
+task for the request 4.5 KB (heaptrack). The bridge's own share went from about 12 to 9 KB in this round. See \
+\"Memory per call\" in the notes.";
 const WHY_STARTUP: &str = "Start-up waits for every card; after the last one arrives, the tool table is built \
 once.";
 const WHY_NODE_HTTP: &str = "Scheduling on the loaded machine, not the client: the Python client's p99 over HTTP is as \
@@ -443,7 +445,7 @@ pub fn render(r: &Results) -> String {
          `cargo bench --locked --bench bridge`, which rewrites this file (about ten minutes, the peers and SDK clients\n\
          provisioned under `target/` on the first run; `-- --quick` checks the harness in seconds, provisions\n\
          nothing and writes nothing; `-- --instructions` only counts the bridge's instructions per call;\n\
-         `-- --catalog` only runs the many-agents section, printed).\n"
+         `-- --catalog` only runs the many-agents section and `-- --memory` the memory section, printed).\n"
     );
     let _ = writeln!(
         w,
@@ -608,16 +610,21 @@ pub fn render(r: &Results) -> String {
     let mem = &r.memory;
     let _ = writeln!(
         w,
-        "\n## Memory\n\nThe bridge process (stdio) with {} configured agents: VmRSS and VmHWM (peak) from\n\
-         `/proc/<pid>/status`. In flight: {} `work {}` calls at once, spread over the agents (each holds an A2A\n\
+        "\n## Memory\n\nThe bridge process (stdio) with {} configured agents: VmRSS, RssAnon and VmHWM (peak) from\n\
+         `/proc/<pid>/status`. Anonymous memory is the heap and the stacks; the rest of the RSS is the pages of the\n\
+         binary and its libraries, which the kernel shares between processes running the same binary and can drop.\n\
+         In flight: {} `work {}` calls at once, spread over the agents (each holds an A2A\n\
          event stream open); measured half-way through and after they all returned ({:.1} s).\n",
         mem.agents,
         mem.calls,
         mem.work_secs,
         mem.elapsed.as_secs_f64()
     );
-    let _ = writeln!(w, "| State | RSS MiB | peak RSS MiB |");
-    let _ = writeln!(w, "|---|---|---|");
+    let _ = writeln!(
+        w,
+        "| State | RSS MiB | of which anonymous MiB | peak RSS MiB |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|");
     for (label, m) in [
         ("idle, after tools/list".to_owned(), mem.idle),
         (format!("{} calls in flight", mem.calls), mem.during),
@@ -625,8 +632,9 @@ pub fn render(r: &Results) -> String {
     ] {
         let _ = writeln!(
             w,
-            "| {label} | {:.1} | {:.1} |",
+            "| {label} | {:.1} | {:.1} | {:.1} |",
             mib(m.rss_kib),
+            mib(m.anon_kib),
             mib(m.peak_kib)
         );
     }
@@ -987,6 +995,12 @@ const NOTES: &str = "
     line by line through nom): 262.9 K / 419.5 K (−4% / −2%). It is checked against the old decoder by a
     property test, which also found that the old one panicked on a stream starting with a byte order mark;
   - one tool-table lookup fewer per call: 262.4 K / 417.7 K;
+  - the release binary built with whole-program LTO and one codegen unit (was thin LTO, four units): 254.3 K /
+    405.4 K (−3%), and 2 MiB less idle RSS (see \"Memory\"). Kept;
+  - mimalloc as the global allocator (malloc and free are 18% of a call's instructions with glibc's): 224.2 K /
+    347.2 K (−15% / −17%), but the idle RSS went from 17.7 to 35.2 MiB with its defaults (19.5 MiB with
+    `MIMALLOC_ARENA_EAGER_COMMIT=0`) and each call in flight took 52–64 KiB instead of 48. Not kept: it trades the
+    memory goals for an instruction count that still misses its goal;
   - not done: the A2A params still go through a `serde_json::Value` (`wire::send_params`, about 6 K), and events
     are read into a `Value` before the typed `StreamEvent` (about 7 K per event); the log line's format.
 
@@ -1006,11 +1020,28 @@ const NOTES: &str = "
 - **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs about 0.3 ms more per round trip
   than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
   an SSE response and the session's channels per call), plus more CPU in the rmcp client (the CPU table).
-- **Memory per call.** 1,000 calls in flight cost 40–55 KiB each in the runs so far. Each keeps an open SSE stream
-  to the agent on its own pooled HTTP/1.1 connection (the agent speaks plain HTTP/1.1, so there is no HTTP/2
-  multiplexing), plus the MCP request's task and its wait timers. The 32 KiB goal is not met; a2a-mcp-skillmap
-  needs about twice as much per call. The tool call's future, which each call in flight keeps on the heap, went
-  from 15.8 to 9.0 KB in this round (debug-build sizes; see \"Instructions per call\").
+- **Memory.** At rest, most of the bridge's RSS is its binary's pages: the memory table's anonymous column is the
+  heap and the stacks, about 4 MiB with 50 agents (the tool table, the cards, the connections); the rest is the
+  machine code the bridge has run, shared with any other process running the same binary. Building the release
+  binary with whole-program LTO and one codegen unit (`Cargo.toml`) shrank the code from 12.7 to 11.2 MB and the
+  idle RSS by about 2 MiB.
+- **Memory per call.** Where the bytes of a call in flight go, from `heaptrack` (peak heap, 1,000 `work` calls
+  in flight over stdio, per call), and what this round changed:
+  - hyper's HTTP/1.1 connection to the agent, one per open stream (HTTP/1.1 multiplexes nothing): a read buffer
+    (7.1 KB), a write buffer (7.3 KB; hyper allocates 8 KiB for each), the connection's request channel (8.5 KB,
+    its first block of slots), the client's and pool's bookkeeping (about 3 KB): about 26 KB, none of it
+    configurable through reqwest;
+  - rmcp's task for the request: 6.9 KB, now 4.5 KB. Its size is that of the largest request handler's future,
+    which was the bridge's `resources/read`; the handlers larger than a tool call's are now boxed, so the largest
+    is rmcp's own (the subscription handshake);
+  - the bridge's tool call state machine: 9.2 KB, now 6.0 KB (sizes from `-Zprint-type-sizes`). The polling
+    and recovery steps are boxed out of the streaming path, whose state machine every call in flight holds, and
+    the task view (400 bytes) is borrowed down that path instead of moved, since each by-value copy stayed in the
+    state machine; plus the request future boxed for the race (1.7 KB) and the request body reqwest keeps for
+    redirects (1.1 KB).
+
+  hyper and rmcp alone are about 30 KB per call, so the 32 KiB goal cannot be met with agents that speak HTTP/1.1
+  without changing those libraries. a2a-mcp-skillmap needs more than twice as much per call.
 - **Tool list.** Skill tools declare no `outputSchema` (their `structuredContent` says nothing the text lacks,
   MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them. A skill
   tool is about 530 bytes for the demo skills (1.3 KiB before): its description is the skill's own with up to three
@@ -1037,6 +1068,5 @@ const NOTES: &str = "
   answer at all: the text is back in `structuredContent`.
 - **Peers.** a2a-mcp-skillmap is driven by the same rmcp client over stdio, on the demo agent's v0.3 interface
   (it sends `message/send` and waits). Its start-up with 50 agents is about 50 × the 200 ms card delay: it fetches
-  the cards one after another. Its instructions per call could not be counted here: Node under callgrind did not
-  finish the MCP handshake within the harness's 30 s bound.
+  the cards one after another.
 ";
