@@ -104,14 +104,24 @@ enum Phase {
     Poll,
 }
 
-/// Where one recovery or polling step leads: on to another phase, or to the call's outcome.
+/// Where one recovery or polling step leads.
 #[expect(
     clippy::large_enum_variant,
     reason = "one value per step, returned once; boxing the outcome would only add an allocation"
 )]
-enum Next {
-    Phase(Phase),
-    Return(Outcome),
+enum Step {
+    /// Follow on in this phase.
+    Next(Phase),
+    /// The call ends with this outcome.
+    End(Outcome),
+}
+
+/// The polling state of one followed task: the pause before the next `tasks/get` (doubling up to
+/// `max_interval`) and the failed polls in a row (`MAX_POLL_FAILURES` end the call).
+struct Polling {
+    interval: Duration,
+    max_interval: Duration,
+    failures: u32,
 }
 
 impl<'a> Follow<'a> {
@@ -173,9 +183,9 @@ impl<'a> Follow<'a> {
         }
     }
 
-    /// `SendStreamingMessage`, then the task's events. The view is borrowed down the streaming path (and taken
-    /// for the outcome), not moved: each by-value copy would stay in the state machine every call in flight
-    /// holds.
+    /// `SendStreamingMessage`, then the task's events. The view is borrowed down the streaming path, and taken
+    /// (`std::mem::take`) for the outcome, not moved: each by-value copy would stay in the state machine that
+    /// every call in flight holds.
     async fn send_streaming(
         &self,
         view: &mut TaskView,
@@ -290,7 +300,8 @@ impl<'a> Follow<'a> {
 
     /// Follows the task of `view` from `phase` until it settles or the time is up. `sent`: the message that
     /// started it, named in the error when nothing at all came back in time. `push`: the call's registration
-    /// for push notifications, whose wake-ups cut the pauses between polls short.
+    /// for push notifications, whose wake-ups cut the pauses between polls short. The view is borrowed, not
+    /// moved (see `send_streaming`); what it holds on return is unspecified, since the outcome takes it.
     async fn follow(
         &self,
         view: &mut TaskView,
@@ -300,12 +311,16 @@ impl<'a> Follow<'a> {
         push: Option<&PushWaiter>,
     ) -> Outcome {
         let mut resubscribes = 0;
-        let (mut poll_interval, max_poll_interval) = if push.is_some() {
+        let (interval, max_interval) = if push.is_some() {
             (FIRST_PUSH_POLL_INTERVAL, MAX_PUSH_POLL_INTERVAL)
         } else {
             (FIRST_POLL_INTERVAL, MAX_POLL_INTERVAL)
         };
-        let mut poll_failures = 0;
+        let mut polling = Polling {
+            interval,
+            max_interval,
+            failures: 0,
+        };
         // An error the stream ended with, kept until a snapshot shows whether the task still moves.
         let mut stream_error: Option<A2aError> = None;
         loop {
@@ -333,29 +348,22 @@ impl<'a> Follow<'a> {
                         }
                     }
                 }
-                // Boxed (both): recovery and polling are not the common path, and their locals, inline, would
-                // widen the state machine that every streaming call in flight holds (the memory per in-flight
-                // call in BENCHMARKS.md).
+                // Boxed (both): recovery and polling are not on the streaming path, and their locals, inline,
+                // would widen the state machine that every streaming call in flight holds (the memory per
+                // in-flight call in BENCHMARKS.md).
                 Phase::Refresh => {
                     let step =
                         self.refresh(view, progress, sent, &mut stream_error, &mut resubscribes);
                     match Box::pin(step).await {
-                        Next::Phase(next) => next,
-                        Next::Return(outcome) => return outcome,
+                        Step::Next(next) => next,
+                        Step::End(outcome) => return outcome,
                     }
                 }
                 Phase::Poll => {
-                    let step = self.poll(
-                        view,
-                        progress,
-                        sent,
-                        push,
-                        (&mut poll_interval, max_poll_interval),
-                        &mut poll_failures,
-                    );
+                    let step = self.poll(view, progress, sent, push, &mut polling);
                     match Box::pin(step).await {
-                        Next::Phase(next) => next,
-                        Next::Return(outcome) => return outcome,
+                        Step::Next(next) => next,
+                        Step::End(outcome) => return outcome,
                     }
                 }
             };
@@ -372,9 +380,9 @@ impl<'a> Follow<'a> {
         sent: Option<&Message>,
         stream_error: &mut Option<A2aError>,
         resubscribes: &mut u32,
-    ) -> Next {
+    ) -> Step {
         let Some(task_id) = view.task_id.clone() else {
-            return Next::Return(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
+            return Step::End(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
         };
         let before = view.state;
         match self
@@ -382,10 +390,9 @@ impl<'a> Follow<'a> {
             .await
         {
             Raced::Ready(Ok(task)) => {
-                // Boxed (here and below): recovery is not the common path (see `budget_spent`).
-                Box::pin(self.merge_snapshot(view, task, progress)).await;
+                self.merge_snapshot(view, task, progress).await;
                 if view.is_settled() {
-                    return Next::Return(Outcome::Done(std::mem::take(view), Ending::Settled));
+                    return Step::End(Outcome::Done(std::mem::take(view), Ending::Settled));
                 }
                 if let Some(error) = stream_error.take()
                     && error_stands(&error, before, view)
@@ -399,53 +406,49 @@ impl<'a> Follow<'a> {
                     {
                         Raced::Ready(()) => {}
                         Raced::Deadline => {
-                            return Next::Return(
-                                self.budget_spent(std::mem::take(view), sent).await,
-                            );
+                            return Step::End(self.budget_spent(std::mem::take(view), sent).await);
                         }
-                        Raced::Canceled => return Next::Return(self.cancel(view).await),
+                        Raced::Canceled => return Step::End(self.cancel(view).await),
                     }
                     match self
                         .race(Box::pin(self.client.get_task(&task_id)), progress, view)
                         .await
                     {
                         Raced::Ready(Ok(task)) => {
-                            Box::pin(self.merge_snapshot(view, task, progress)).await;
+                            self.merge_snapshot(view, task, progress).await;
                             if view.is_settled() {
-                                return Next::Return(Outcome::Done(
+                                return Step::End(Outcome::Done(
                                     std::mem::take(view),
                                     Ending::Settled,
                                 ));
                             }
                             if error_stands(&error, before, view) && *view == seen {
                                 tracing::warn!(agent = self.agent, task_id, error = %error, "the stream ended with an error and the task is not moving");
-                                return Next::Return(Outcome::Failed(error, std::mem::take(view)));
+                                return Step::End(Outcome::Failed(error, std::mem::take(view)));
                             }
                         }
                         Raced::Ready(Err(e)) => {
                             tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
                         }
                         Raced::Deadline => {
-                            return Next::Return(
-                                self.budget_spent(std::mem::take(view), sent).await,
-                            );
+                            return Step::End(self.budget_spent(std::mem::take(view), sent).await);
                         }
-                        Raced::Canceled => return Next::Return(self.cancel(view).await),
+                        Raced::Canceled => return Step::End(self.cancel(view).await),
                     }
                 }
             }
             Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
-                return Next::Return(Outcome::Failed(e, std::mem::take(view)));
+                return Step::End(Outcome::Failed(e, std::mem::take(view)));
             }
             Raced::Ready(Err(e)) => {
                 tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
             }
             Raced::Deadline => {
-                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
             }
-            Raced::Canceled => return Next::Return(self.cancel(view).await),
+            Raced::Canceled => return Step::End(self.cancel(view).await),
         }
-        Next::Phase(if self.streaming && *resubscribes < MAX_RESUBSCRIBES {
+        Step::Next(if self.streaming && *resubscribes < MAX_RESUBSCRIBES {
             *resubscribes += 1;
             match self
                 .race(Box::pin(self.client.resubscribe(&task_id)), progress, view)
@@ -457,9 +460,9 @@ impl<'a> Follow<'a> {
                     Phase::Poll
                 }
                 Raced::Deadline => {
-                    return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+                    return Step::End(self.budget_spent(std::mem::take(view), sent).await);
                 }
-                Raced::Canceled => return Next::Return(self.cancel(view).await),
+                Raced::Canceled => return Step::End(self.cancel(view).await),
             }
         } else {
             Phase::Poll
@@ -474,15 +477,14 @@ impl<'a> Follow<'a> {
         progress: &mut Progress,
         sent: Option<&Message>,
         push: Option<&PushWaiter>,
-        (poll_interval, max_poll_interval): (&mut Duration, Duration),
-        poll_failures: &mut u32,
-    ) -> Next {
+        polling: &mut Polling,
+    ) -> Step {
         let Some(task_id) = view.task_id.clone() else {
-            return Next::Return(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
+            return Step::End(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
         };
         match self
             .race(
-                Box::pin(pause_or_push(*poll_interval, push)),
+                Box::pin(pause_or_push(polling.interval, push)),
                 progress,
                 view,
             )
@@ -496,39 +498,39 @@ impl<'a> Follow<'a> {
                 );
             }
             Raced::Ready(Woke::Paused) => {
-                *poll_interval = (*poll_interval * 2).min(max_poll_interval);
+                polling.interval = (polling.interval * 2).min(polling.max_interval);
             }
             Raced::Deadline => {
-                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
             }
-            Raced::Canceled => return Next::Return(self.cancel(view).await),
+            Raced::Canceled => return Step::End(self.cancel(view).await),
         }
         match self
             .race(Box::pin(self.client.get_task(&task_id)), progress, view)
             .await
         {
             Raced::Ready(Ok(task)) => {
-                *poll_failures = 0;
-                Box::pin(self.merge_snapshot(view, task, progress)).await;
+                polling.failures = 0;
+                self.merge_snapshot(view, task, progress).await;
                 if view.is_settled() {
-                    return Next::Return(Outcome::Done(std::mem::take(view), Ending::Settled));
+                    return Step::End(Outcome::Done(std::mem::take(view), Ending::Settled));
                 }
             }
             Raced::Ready(Err(e)) => {
-                *poll_failures += 1;
-                if *poll_failures >= MAX_POLL_FAILURES
+                polling.failures += 1;
+                if polling.failures >= MAX_POLL_FAILURES
                     || e.is_code(crate::a2a::error::TASK_NOT_FOUND)
                 {
-                    return Next::Return(Outcome::Failed(e, std::mem::take(view)));
+                    return Step::End(Outcome::Failed(e, std::mem::take(view)));
                 }
                 tracing::warn!(agent = self.agent, error = %e, "task poll failed; retrying");
             }
             Raced::Deadline => {
-                return Next::Return(self.budget_spent(std::mem::take(view), sent).await);
+                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
             }
-            Raced::Canceled => return Next::Return(self.cancel(view).await),
+            Raced::Canceled => return Step::End(self.cancel(view).await),
         }
-        Next::Phase(Phase::Poll)
+        Step::Next(Phase::Poll)
     }
 
     /// Reads events until the task settles, or the stream ends or breaks (with the error, if any). When the
@@ -558,7 +560,7 @@ impl<'a> Follow<'a> {
                     view.apply(event);
                     milestones(events, before, view);
                     if view.is_settled() {
-                        return Drove::Done(Outcome::Done(view.clone(), Ending::Settled));
+                        return Drove::Done(Outcome::Done(std::mem::take(view), Ending::Settled));
                     }
                 }
                 Raced::Ready(Some(Err(e))) => {
@@ -570,7 +572,7 @@ impl<'a> Follow<'a> {
                         && events == 0
                         && matches!(e, A2aError::JsonRpc { .. });
                     if view.task_id.is_none() || refused {
-                        return Drove::Done(Outcome::Failed(e, view.clone()));
+                        return Drove::Done(Outcome::Failed(e, std::mem::take(view)));
                     }
                     tracing::warn!(agent = self.agent, error = %e, "event stream broke; recovering");
                     return Drove::Ended(Some(e));
@@ -587,7 +589,7 @@ impl<'a> Follow<'a> {
                         let stream = std::mem::replace(stream, Box::pin(futures::stream::empty()));
                         drain_in_background(self.agent, stream);
                     }
-                    return Drove::Done(self.budget_spent(view.clone(), sent).await);
+                    return Drove::Done(self.budget_spent(std::mem::take(view), sent).await);
                 }
                 Raced::Canceled => return Drove::Done(self.cancel(view).await),
             }
@@ -783,7 +785,6 @@ pub fn error_stands(error: &A2aError, before: Option<TaskState>, after: &TaskVie
     matches!(error, A2aError::JsonRpc { .. }) && !after.is_settled() && after.state == before
 }
 
-/// What was sent, for an error: the method and the start of the message's text.
 /// Span events for a stream's milestones (telemetry only): its first event, and each change of the task's state.
 fn milestones(events: usize, before: Option<TaskState>, view: &TaskView) {
     if !crate::telemetry::traces_on() {
@@ -803,6 +804,7 @@ fn milestones(events: usize, before: Option<TaskState>, view: &TaskView) {
     }
 }
 
+/// What was sent, for an error: the method and the start of the message's text.
 fn describe_sent(client: &A2aClient, streaming: bool, sent: Option<&Message>) -> String {
     let method = if streaming {
         Method::SendStreamingMessage

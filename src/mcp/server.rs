@@ -135,14 +135,15 @@ impl BridgeServer {
         self
     }
 
-    /// `tools/list_changed` to a 2026-07-28 subscription until it ends or the tool table stops changing.
+    /// `tools/list_changed` to a 2026-07-28 subscription until the client ends it or the bridge's change
+    /// channel closes (the bridge is stopping).
     async fn forward_tool_changes(&self, context: SubscriptionContext) -> Result<(), McpError> {
         let mut changes = self.bridge.subscribe_tool_changes();
         loop {
             tokio::select! {
                 () = context.cancelled() => return Ok(()),
                 change = changes.recv() => {
-                    if change.is_err() {
+                    if !still_changing(change) {
                         return Ok(());
                     }
                     context
@@ -341,7 +342,7 @@ impl ServerHandler for BridgeServer {
             loop {
                 tokio::select! {
                     change = changes.recv() => {
-                        if change.is_err() || peer.notify_tool_list_changed().await.is_err() {
+                        if !still_changing(change) || peer.notify_tool_list_changed().await.is_err() {
                             break;
                         }
                     }
@@ -366,5 +367,36 @@ impl ServerHandler for BridgeServer {
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
         // Boxed: see `list_tools`.
         Box::pin(self.forward_tool_changes(context)).await
+    }
+}
+
+/// Whether a tool-change receiver should notify its client: on a change, and also when it fell behind
+/// (`Lagged`: the changes it missed are still changes, and one `tools/list_changed` covers them all); not
+/// once the channel is closed.
+fn still_changing(change: Result<(), tokio::sync::broadcast::error::RecvError>) -> bool {
+    !matches!(
+        change,
+        Err(tokio::sync::broadcast::error::RecvError::Closed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::still_changing;
+
+    #[tokio::test]
+    async fn a_lagging_tool_change_receiver_still_notifies_and_a_closed_one_stops() {
+        let (sender, mut changes) = tokio::sync::broadcast::channel(1);
+        sender.send(()).unwrap();
+        sender.send(()).unwrap();
+        let lagged = changes.recv().await;
+        assert!(matches!(
+            lagged,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(1))
+        ));
+        assert!(still_changing(lagged));
+        assert!(still_changing(changes.recv().await));
+        drop(sender);
+        assert!(!still_changing(changes.recv().await));
     }
 }
