@@ -158,8 +158,8 @@ fn main() -> ExitCode {
     // `-- --instructions --keep`: the work directory (callgrind's dumps, the bridge's log) is left in place
     // and its path printed, for reading the profile with `callgrind_annotate`.
     let keep = std::env::args().any(|a| a == "--keep");
-    // `-- --memory`: only the memory section (50 agents idle, then the in-flight calls), printed with the
-    // anonymous/file-backed split of the RSS; for trying a change to memory in a minute.
+    // `-- --memory`: only the memory section (50 agents idle, 5 with `--quick`, then the in-flight calls),
+    // printed with the anonymous/file-backed split of the RSS; for trying a change to memory in a minute.
     let memory_only = std::env::args().any(|a| a == "--memory");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -410,13 +410,13 @@ With an agent that does real work per call, the share approaches 100%.";
 const WHY_HTTP_THROUGHPUT: &str = "As for stdio, plus the Streamable HTTP transport: a POST answered with an SSE \
 stream per call, in rmcp's HTTP server (about 1.5× the bridge instructions of a stdio call, see \"Instructions per \
 call\") and in the rmcp client (5× the client CPU of stdio in the CPU table).";
-const WHY_IDLE_RSS: &str = "Most of it is the binary's own pages (file-backed; the anonymous column of the \
-memory table is the rest): at rest the bridge has touched most of its 11 MB of machine code. The heap (the tool \
-table, the cards, the connections) is about 4 MiB. See \"Memory\" in the notes.";
+const WHY_IDLE_RSS: &str = "Most of it is file-backed: the pages of the binary and its libraries that the bridge \
+has mapped in. The anonymous part (the memory table's column: heap and stacks, with the tool table, the cards and \
+the connections) is about 4 MiB. See \"Memory\" in the notes.";
 const WHY_PER_CALL_RSS: &str = "Libraries hold about 30 KB of every call in flight before the bridge's own bytes: \
 hyper's HTTP/1.1 connection to the agent (one per open stream; HTTP/1.1 multiplexes nothing) about 26 KB, rmcp's \
-task for the request 4.5 KB (heaptrack). The bridge's own share went from about 12 to 9 KB in this round. See \
-\"Memory per call\" in the notes.";
+task for the request 4.5 KB (heaptrack). That leaves about 2 KiB of the goal for the bridge's own bytes, which \
+this round cut from about 12 to 9 KB. See \"Memory per call\" in the notes.";
 const WHY_STARTUP: &str = "Start-up waits for every card; after the last one arrives, the tool table is built \
 once.";
 const WHY_NODE_HTTP: &str = "Scheduling on the loaded machine, not the client: the Python client's p99 over HTTP is as \
@@ -957,6 +957,11 @@ const NOTES: &str = "
 - **Load.** The machine this file was written on is shared; the load average is in the header. Wall-clock figures
   (latency, throughput, start-up) move with it, the instruction counts do not. Rerun on a quiet machine before
   reading much into a p99 or a throughput ratio.
+- **Before this round, on the same machine.** The machine changed since the last run of this file, so its
+  figures do not compare with this one's. The build before this round (commit 5b9bf91, thin LTO), run through
+  the same bench on this machine just before this file was written: 262,062 / 416,429 instructions per stdio /
+  HTTP echo call, 9,279 / 3,817 calls/s at 64 concurrent calls (29% / 12% of direct; 127 µs of the bridge's CPU
+  per stdio call), idle RSS 19.2 MiB with 50 agents, 50.8 KiB per call in flight.
 - **Node clients over HTTP.** The bridge writes a response in more than one piece (headers, then SSE events);
   without `TCP_NODELAY`, Nagle's algorithm held a later piece back until the client acknowledged the earlier one,
   and Node's client delays that ACK (about 40 ms per call, as issue 16 measured). The bridge sets `TCP_NODELAY` on every connection it accepts
@@ -977,9 +982,10 @@ const NOTES: &str = "
     redirects stay (a security rule, `bridge::same_origin_redirects`);
   - then profiled (323.6 K / 479.3 K at the start of this round): 18% of the instructions were `memcpy`, 31 K per
     call copying the tool call's 15.8 KB future twice (into its box and into its `Instrumented` wrapper; valgrind
-    counts `rep movsb` per byte). Boxing every other `ServerHandler` method as well changed nothing (325.4 K). What
-    helped: the call boxed before it is instrumented, `Follow::race` taking a boxed request future (an `async fn`
-    keeps its argument and the pinned copy side by side), and the rare paths (budget spent, cancel, recovery,
+    counts `rep movsb` per byte). Boxing every other `ServerHandler` method as well changed nothing in
+    instructions (325.4 K; it does cut memory, see \"Memory per call\"). What helped: the call boxed before it
+    is instrumented, `Follow::race` taking a boxed request future (an `async fn` keeps its argument and the
+    pinned copy side by side), and the rare paths (budget spent, cancel, recovery,
     polling, progress and elicitation futures) boxed: the future went from 15.8 to 9.0 KB (debug build), memcpy
     from 58.4 K to 34.8 K per call;
   - scrubbing skipped when no secret is configured (it copied every text of every result and round-tripped the
@@ -997,14 +1003,15 @@ const NOTES: &str = "
   - one tool-table lookup fewer per call: 262.4 K / 417.7 K;
   - the release binary built with whole-program LTO and one codegen unit (was thin LTO, four units): 254.3 K /
     405.4 K (−3%), and 2 MiB less idle RSS (see \"Memory\"). Kept;
-  - mimalloc as the global allocator (malloc and free are 18% of a call's instructions with glibc's): 224.2 K /
-    347.2 K (−15% / −17%), but the idle RSS went from 17.7 to 35.2 MiB with its defaults (19.5 MiB with
-    `MIMALLOC_ARENA_EAGER_COMMIT=0`) and each call in flight took 52–64 KiB instead of 48. Not kept: it trades the
-    memory goals for an instruction count that still misses its goal;
+  - mimalloc as the global allocator (malloc and free are 18% of a call's instructions with glibc's), tried on
+    the thin-LTO build before the memory changes: 224.2 K / 347.2 K against 262.3 K / 416.7 K (−15% / −17%), but
+    the idle RSS went from 17.7 to 35.2 MiB with its defaults (19.5 MiB with `MIMALLOC_ARENA_EAGER_COMMIT=0`) and
+    each call in flight took 52–64 KiB instead of 48. Not kept: it trades the memory goals for an instruction
+    count that still misses its goal;
   - not done: the A2A params still go through a `serde_json::Value` (`wire::send_params`, about 6 K), and events
     are read into a `Value` before the typed `StreamEvent` (about 7 K per event); the log line's format.
 
-  Where a stdio echo call's 263 K instructions go now (callgrind inclusive costs, non-overlapping): rmcp reading
+  Where a stdio echo call's 263 K instructions went before the LTO change (callgrind inclusive costs, non-overlapping): rmcp reading
   and parsing the request 40 K (15%; its request parsing tries one request type after another, building and
   dropping an error for each, about 8 K), rmcp writing the result 13 K (5%), rmcp's dispatch in the request task
   11 K (4%); reqwest and hyper for the agent request 49 K (18%; reqwest parses the URL twice per request in its
@@ -1021,27 +1028,31 @@ const NOTES: &str = "
   than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
   an SSE response and the session's channels per call), plus more CPU in the rmcp client (the CPU table).
 - **Memory.** At rest, most of the bridge's RSS is its binary's pages: the memory table's anonymous column is the
-  heap and the stacks, about 4 MiB with 50 agents (the tool table, the cards, the connections); the rest is the
-  machine code the bridge has run, shared with any other process running the same binary. Building the release
-  binary with whole-program LTO and one codegen unit (`Cargo.toml`) shrank the code from 12.7 to 11.2 MB and the
-  idle RSS by about 2 MiB.
+  heap and the stacks, about 4 MiB with 50 agents (the tool table, the cards, the connections); the rest is
+  file-backed, the pages of the binary and its libraries the bridge has mapped in (what it has run, and what the
+  kernel maps around each page it faults in), shared with any other process running the same binary. Building the
+  release binary with whole-program LTO and one codegen unit (`Cargo.toml`) shrank the binary from 22 to 17 MB
+  (its machine code from 12.7 to 11.2 MB) and the file-backed part of the idle RSS from 13.5 to 11.5 MiB.
 - **Memory per call.** Where the bytes of a call in flight go, from `heaptrack` (peak heap, 1,000 `work` calls
   in flight over stdio, per call), and what this round changed:
   - hyper's HTTP/1.1 connection to the agent, one per open stream (HTTP/1.1 multiplexes nothing): a read buffer
-    (7.1 KB), a write buffer (7.3 KB; hyper allocates 8 KiB for each), the connection's request channel (8.5 KB,
-    its first block of slots), the client's and pool's bookkeeping (about 3 KB): about 26 KB, none of it
-    configurable through reqwest;
+    and a write buffer (7.1 and 7.3 KB per call on average at the peak; hyper starts each at 8 KiB), the
+    connection's request channel (8.5 KB, its first block of slots), the client's and pool's bookkeeping (about
+    3 KB): about 26 KB, none of it configurable through reqwest;
   - rmcp's task for the request: 6.9 KB, now 4.5 KB. Its size is that of the largest request handler's future,
     which was the bridge's `resources/read`; the handlers larger than a tool call's are now boxed, so the largest
     is rmcp's own (the subscription handshake);
-  - the bridge's tool call state machine: 9.2 KB, now 6.0 KB (sizes from `-Zprint-type-sizes`). The polling
-    and recovery steps are boxed out of the streaming path, whose state machine every call in flight holds, and
-    the task view (400 bytes) is borrowed down that path instead of moved, since each by-value copy stayed in the
-    state machine; plus the request future boxed for the race (1.7 KB) and the request body reqwest keeps for
-    redirects (1.1 KB).
+  - the bridge's tool call state machine: 9.2 KB, now 6.0 KB (release-build sizes from `-Zprint-type-sizes`;
+    the 15.8 and 9.0 KB above are debug-build sizes). The polling and recovery steps are boxed out of the
+    streaming path, whose state machine every call in flight holds, and the task view (400 bytes) is borrowed
+    down that path instead of moved, since each by-value copy stayed in the state machine; the settled view is
+    taken for the result instead of cloned;
+  - unchanged: the request future boxed for the race (1.7 KB) and the request body reqwest keeps for redirects
+    (1.1 KB). With the state machine, the bridge's own share is about 9 KB per call (about 12 before).
 
-  hyper and rmcp alone are about 30 KB per call, so the 32 KiB goal cannot be met with agents that speak HTTP/1.1
-  without changing those libraries. a2a-mcp-skillmap needs more than twice as much per call.
+  hyper and rmcp are about 30 KB per call, which leaves about 2 KiB of the 32 KiB goal for the bridge's own
+  bytes and the allocator's overhead: the goal cannot be met with agents that speak HTTP/1.1 without changing
+  those libraries as well as the bridge. a2a-mcp-skillmap needs more than twice as much per call.
 - **Tool list.** Skill tools declare no `outputSchema` (their `structuredContent` says nothing the text lacks,
   MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them. A skill
   tool is about 530 bytes for the demo skills (1.3 KiB before): its description is the skill's own with up to three
