@@ -419,8 +419,9 @@ task for the request 4.5 KB (heaptrack). That leaves about 2 KiB of the goal for
 this round cut from about 12 to 9 KB. See \"Memory per call\" in the notes.";
 const WHY_STARTUP: &str = "Start-up waits for every card; after the last one arrives, the tool table is built \
 once.";
-const WHY_NODE_HTTP: &str = "Scheduling on the loaded machine, not the client: the Python client's p99 over HTTP is as \
-high, and the TypeScript client's p50 (once 42 ms, a Nagle/delayed-ACK stall) is now below the Python client's. See \
+const WHY_NODE_HTTP: &str = "The tail is the Node client's own, not the bridge's: over stdio too, the same \
+TypeScript client's p99 is several times the rmcp client's against the same bridge (the clients table), and the \
+rmcp client's p99 over HTTP is under 1 ms here. The TypeScript client's p50 (once 42 ms, a Nagle/delayed-ACK stall) is below the Python client's. See \
 \"Node clients over HTTP\" in the notes.";
 const WHY_INSTR_STDIO: &str = "See \"Instructions per call\" in the notes: what was tried, what each gave, and \
 where the rest goes.";
@@ -966,8 +967,8 @@ const NOTES: &str = "
   without `TCP_NODELAY`, Nagle's algorithm held a later piece back until the client acknowledged the earlier one,
   and Node's client delays that ACK (about 40 ms per call, as issue 16 measured). The bridge sets `TCP_NODELAY` on every connection it accepts
   and, through reqwest's `tcp_nodelay(true)`, on every connection it opens; the clients table shows the TypeScript
-  client over HTTP as fast as the Python one (faster, at p50). Its p99 and maximum follow the machine's load: the
-  Python client's are as high.
+  client over HTTP as fast as the Python one (faster, at p50). Its p99 is the Node client's own: the same client
+  has as long a tail over stdio, where the rmcp client's p99 against the same bridge is well under a millisecond.
 - **Instructions per call: what was tried.** Counted with `-- --instructions` (callgrind, 1,000 echo calls per
   transport; `-- --instructions --keep` leaves the dumps for `callgrind_annotate`). Stdio / HTTP per call:
   - the tool call's future boxed (`Box::pin` in `call_tool`), so tokio no longer moves rmcp's whole per-request
