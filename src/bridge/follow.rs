@@ -386,10 +386,15 @@ impl<'a> Follow<'a> {
         };
         let before = view.state;
         match self
-            .race(Box::pin(self.client.get_task(&task_id)), progress, view)
+            .race_or_end(
+                Box::pin(self.client.get_task(&task_id)),
+                progress,
+                view,
+                sent,
+            )
             .await
         {
-            Raced::Ready(Ok(task)) => {
+            Ok(Ok(task)) => {
                 self.merge_snapshot(view, task, progress).await;
                 if view.is_settled() {
                     return Step::End(Outcome::Done(std::mem::take(view), Ending::Settled));
@@ -400,21 +405,20 @@ impl<'a> Follow<'a> {
                     // Unchanged right after the error: look once more a moment later, so a task
                     // that is merely slow is not taken for a stuck one.
                     let seen = view.clone();
-                    match self
-                        .race(Box::pin(tokio::time::sleep(STUCK_CHECK)), progress, view)
-                        .await
-                    {
-                        Raced::Ready(()) => {}
-                        Raced::Deadline => {
-                            return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-                        }
-                        Raced::Canceled => return Step::End(self.cancel(view).await),
+                    let pause = Box::pin(tokio::time::sleep(STUCK_CHECK));
+                    if let Err(end) = self.race_or_end(pause, progress, view, sent).await {
+                        return end;
                     }
                     match self
-                        .race(Box::pin(self.client.get_task(&task_id)), progress, view)
+                        .race_or_end(
+                            Box::pin(self.client.get_task(&task_id)),
+                            progress,
+                            view,
+                            sent,
+                        )
                         .await
                     {
-                        Raced::Ready(Ok(task)) => {
+                        Ok(Ok(task)) => {
                             self.merge_snapshot(view, task, progress).await;
                             if view.is_settled() {
                                 return Step::End(Outcome::Done(
@@ -427,42 +431,38 @@ impl<'a> Follow<'a> {
                                 return Step::End(Outcome::Failed(error, std::mem::take(view)));
                             }
                         }
-                        Raced::Ready(Err(e)) => {
+                        Ok(Err(e)) => {
                             tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
                         }
-                        Raced::Deadline => {
-                            return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-                        }
-                        Raced::Canceled => return Step::End(self.cancel(view).await),
+                        Err(end) => return end,
                     }
                 }
             }
-            Raced::Ready(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
+            Ok(Err(e)) if e.is_code(crate::a2a::error::TASK_NOT_FOUND) => {
                 return Step::End(Outcome::Failed(e, std::mem::take(view)));
             }
-            Raced::Ready(Err(e)) => {
+            Ok(Err(e)) => {
                 tracing::warn!(agent = self.agent, error = %e, "task refresh failed; polling");
             }
-            Raced::Deadline => {
-                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-            }
-            Raced::Canceled => return Step::End(self.cancel(view).await),
+            Err(end) => return end,
         }
         Step::Next(if self.streaming && *resubscribes < MAX_RESUBSCRIBES {
             *resubscribes += 1;
             match self
-                .race(Box::pin(self.client.resubscribe(&task_id)), progress, view)
+                .race_or_end(
+                    Box::pin(self.client.resubscribe(&task_id)),
+                    progress,
+                    view,
+                    sent,
+                )
                 .await
             {
-                Raced::Ready(Ok(stream)) => Phase::Stream(stream),
-                Raced::Ready(Err(e)) => {
+                Ok(Ok(stream)) => Phase::Stream(stream),
+                Ok(Err(e)) => {
                     tracing::debug!(agent = self.agent, error = %e, "resubscribe failed; polling");
                     Phase::Poll
                 }
-                Raced::Deadline => {
-                    return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-                }
-                Raced::Canceled => return Step::End(self.cancel(view).await),
+                Err(end) => return end,
             }
         } else {
             Phase::Poll
@@ -483,40 +483,43 @@ impl<'a> Follow<'a> {
             return Step::End(Outcome::Failed(A2aError::StreamEnded, std::mem::take(view)));
         };
         match self
-            .race(
+            .race_or_end(
                 Box::pin(pause_or_push(polling.interval, push)),
                 progress,
                 view,
+                sent,
             )
             .await
         {
-            Raced::Ready(Woke::Pushed) => {
+            Ok(Woke::Pushed) => {
                 tracing::debug!(
                     agent = self.agent,
                     task_id,
                     "push notification; looking at the task"
                 );
             }
-            Raced::Ready(Woke::Paused) => {
+            Ok(Woke::Paused) => {
                 polling.interval = (polling.interval * 2).min(polling.max_interval);
             }
-            Raced::Deadline => {
-                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-            }
-            Raced::Canceled => return Step::End(self.cancel(view).await),
+            Err(end) => return end,
         }
         match self
-            .race(Box::pin(self.client.get_task(&task_id)), progress, view)
+            .race_or_end(
+                Box::pin(self.client.get_task(&task_id)),
+                progress,
+                view,
+                sent,
+            )
             .await
         {
-            Raced::Ready(Ok(task)) => {
+            Ok(Ok(task)) => {
                 polling.failures = 0;
                 self.merge_snapshot(view, task, progress).await;
                 if view.is_settled() {
                     return Step::End(Outcome::Done(std::mem::take(view), Ending::Settled));
                 }
             }
-            Raced::Ready(Err(e)) => {
+            Ok(Err(e)) => {
                 polling.failures += 1;
                 if polling.failures >= MAX_POLL_FAILURES
                     || e.is_code(crate::a2a::error::TASK_NOT_FOUND)
@@ -525,10 +528,7 @@ impl<'a> Follow<'a> {
                 }
                 tracing::warn!(agent = self.agent, error = %e, "task poll failed; retrying");
             }
-            Raced::Deadline => {
-                return Step::End(self.budget_spent(std::mem::take(view), sent).await);
-            }
-            Raced::Canceled => return Step::End(self.cancel(view).await),
+            Err(end) => return end,
         }
         Step::Next(Phase::Poll)
     }
@@ -610,6 +610,24 @@ impl<'a> Follow<'a> {
             && let Some(line) = progress_message(&event)
         {
             progress.send(line).await;
+        }
+    }
+
+    /// `race`, for a recovery or polling step: the future's value, or the step that ends the call when the
+    /// budget runs out or the call is canceled first.
+    async fn race_or_end<F: Future + Unpin>(
+        &self,
+        fut: F,
+        progress: &mut Progress,
+        view: &mut TaskView,
+        sent: Option<&Message>,
+    ) -> Result<F::Output, Step> {
+        match self.race(fut, progress, view).await {
+            Raced::Ready(value) => Ok(value),
+            Raced::Deadline => Err(Step::End(
+                self.budget_spent(std::mem::take(view), sent).await,
+            )),
+            Raced::Canceled => Err(Step::End(self.cancel(view).await)),
         }
     }
 
