@@ -4,6 +4,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
 use super::BridgeServer;
+use super::stdio::StdioTransport;
 
 /// Serves MCP on stdin/stdout until the client closes stdin or `shutdown` fires. When both are pipes (as MCP
 /// clients launch servers) they are driven by the IO reactor instead of the blocking thread pool, which
@@ -12,7 +13,7 @@ use super::BridgeServer;
 pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> anyhow::Result<()> {
     let running = match server
         .over_stdio()
-        .serve_with_ct(rmcp::transport::io::stdio_pipes(), shutdown.child_token())
+        .serve_with_ct(stdio_transport(), shutdown.child_token())
         .await
     {
         Ok(running) => running,
@@ -35,4 +36,11 @@ pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> a
     let reason = running.waiting().await?;
     tracing::info!(?reason, "stdio session ended");
     Ok(())
+}
+
+/// stdin and stdout as rmcp's pipe-aware pair (non-blocking when both are pipes), framed by `StdioTransport`.
+fn stdio_transport()
+-> StdioTransport<rmcp::transport::io::StdioReader, rmcp::transport::io::StdioWriter> {
+    let (read, write) = rmcp::transport::io::stdio_pipes();
+    StdioTransport::new(read, write)
 }

@@ -1,0 +1,253 @@
+//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout (MCP 2025-11-25, Transports §stdio), as
+//! rmcp's `AsyncRwTransport` frames it, with one difference: a `tools/call` request is read straight into
+//! rmcp's `CallToolRequest`.
+//!
+//! rmcp reads every message as an untagged enum: the line is buffered into serde's `Content`, then each
+//! request type is tried in turn, and `tools/call` is the fourteenth; each refusal formats a serde error that
+//! is thrown away. That was about 36 K instructions of a 243 K stdio echo call (BENCHMARKS.md, "Instructions
+//! per call"). Here a cheap first pass reads the envelope (`jsonrpc`, `id`, `method`, and whether `result` or
+//! `error` is present); a well-formed `tools/call` request is then read by `CallToolRequest`'s own
+//! `Deserialize`, the same code rmcp would reach last. Anything else (other methods, notifications,
+//! responses, malformed lines) goes to rmcp's own codec, so what is accepted, ignored or answered with
+//! `Invalid Request` stays rmcp's decision.
+//!
+//! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes (a longer
+//! line is dropped and logged, the session goes on), a trailing `\r` and a leading byte order mark ignored,
+//! empty lines skipped, an unterminated last line dropped at end of input.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures::{SinkExt, StreamExt};
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolRequest, ClientJsonRpcMessage, ClientRequest, JsonRpcRequest, JsonRpcVersion2_0,
+    RequestId, ServerJsonRpcMessage,
+};
+use rmcp::transport::Transport;
+use rmcp::transport::async_rw::{
+    DEFAULT_MAX_LINE_LENGTH, JsonRpcMessageCodec, JsonRpcMessageCodecError,
+};
+use serde::Deserialize;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Mutex;
+use tokio_util::codec::{
+    AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, FramedRead, FramedWrite,
+};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// stdout, framed as rmcp frames it (one JSON object and a `\n` per message); `None` once closed.
+type Writer<W> = FramedWrite<W, JsonRpcMessageCodec<ServerJsonRpcMessage>>;
+
+/// An MCP server transport over a reader and a writer (stdin and stdout). See the module docs.
+pub struct StdioTransport<R, W> {
+    read: FramedRead<R, Lines>,
+    /// rmcp's codec, for every line the fast path does not take.
+    codec: JsonRpcMessageCodec<ClientJsonRpcMessage>,
+    /// Shared with the send futures, which rmcp runs concurrently and which must be `'static`.
+    write: Arc<Mutex<Option<Writer<W>>>>,
+    /// An `Invalid Request` answer not yet written: kept across a canceled `receive`.
+    invalid_pending: bool,
+}
+
+impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
+    /// Reads messages from `read` and writes them to `write`, one JSON object per line.
+    pub fn new(read: R, write: W) -> Self {
+        Self {
+            read: FramedRead::new(read, Lines::new(DEFAULT_MAX_LINE_LENGTH)),
+            codec: JsonRpcMessageCodec::default(),
+            write: Arc::new(Mutex::new(Some(FramedWrite::new(
+                write,
+                JsonRpcMessageCodec::default(),
+            )))),
+            invalid_pending: false,
+        }
+    }
+}
+
+impl<R, W> Transport<RoleServer> for StdioTransport<R, W>
+where
+    R: AsyncRead + Send + Unpin,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: ServerJsonRpcMessage,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let write = Arc::clone(&self.write);
+        async move {
+            match write.lock().await.as_mut() {
+                Some(framed) => framed.send(item).await.map_err(Into::into),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::NotConnected,
+                    "Transport is closed",
+                )),
+            }
+        }
+    }
+
+    // Cancel-safe, as rmcp's service loop needs (it polls `receive` in a `select!`): a partly read line stays
+    // in the `FramedRead`'s buffer, and an answer owed to a line that was no message stays owed.
+    async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
+        loop {
+            if self.invalid_pending {
+                // Well-formed JSON that is no JSON-RPC message: rmcp answers `Invalid Request` (id null).
+                let answer = ServerJsonRpcMessage::error(
+                    rmcp::model::ErrorData::invalid_request("Invalid request", None),
+                    None,
+                );
+                let mut write = self.write.lock().await;
+                let framed = write.as_mut()?;
+                if framed.send(answer).await.is_err() {
+                    return None;
+                }
+                self.invalid_pending = false;
+            }
+            let line = match self.read.next().await? {
+                Ok(line) => line,
+                Err(e) => {
+                    tracing::error!("Error reading from stream: {e}");
+                    return None;
+                }
+            };
+            match decode(&mut self.codec, &line) {
+                Decoded::Message(message) => return Some(*message),
+                Decoded::Skip => {}
+                Decoded::Invalid => self.invalid_pending = true,
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        drop(self.write.lock().await.take());
+        Ok(())
+    }
+}
+
+/// What one line holds.
+enum Decoded {
+    Message(Box<ClientJsonRpcMessage>),
+    /// Empty, not JSON, or a notification rmcp ignores.
+    Skip,
+    /// JSON, but no JSON-RPC message.
+    Invalid,
+}
+
+/// One line (without its `\n`) → a message, by the fast path or by rmcp's codec.
+fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) -> Decoded {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
+    if line.is_empty() {
+        return Decoded::Skip;
+    }
+    if let Some(message) = tool_call(line) {
+        return Decoded::Message(Box::new(message));
+    }
+    let mut framed = BytesMut::with_capacity(line.len() + 1);
+    framed.extend_from_slice(line);
+    framed.extend_from_slice(b"\n");
+    match codec.decode(&mut framed) {
+        Ok(Some(message)) => Decoded::Message(Box::new(message)),
+        Ok(None) => Decoded::Skip,
+        Err(JsonRpcMessageCodecError::Serde(e)) => match e.classify() {
+            // Not JSON: no id to answer, and answering junk invites a storm (rmcp, and the other SDKs, ignore it).
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                tracing::debug!("Ignoring unparsable incoming message: {e}");
+                Decoded::Skip
+            }
+            serde_json::error::Category::Data | serde_json::error::Category::Io => {
+                tracing::debug!("Protocol error on incoming message: {e}");
+                Decoded::Invalid
+            }
+        },
+        // The codec sees one whole line at a time, so its length limit and I/O never come into it.
+        Err(e) => {
+            tracing::debug!("Ignoring incoming message: {e}");
+            Decoded::Skip
+        }
+    }
+}
+
+/// The envelope of a message: enough to tell a `tools/call` request from everything else.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    jsonrpc: JsonRpcVersion2_0,
+    id: Option<RequestId>,
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    // Present at all (even `null`) is what makes rmcp refuse a request shape.
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
+    #[serde(default, deserialize_with = "present")]
+    error: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// A `tools/call` request read without rmcp's untagged enum, or `None` for anything else (which then takes
+/// rmcp's path, errors included).
+fn tool_call(line: &[u8]) -> Option<ClientJsonRpcMessage> {
+    let envelope: Envelope = serde_json::from_slice(line).ok()?;
+    if envelope.method.as_deref() != Some("tools/call") || envelope.result || envelope.error {
+        return None;
+    }
+    let id = envelope.id?;
+    let _: JsonRpcVersion2_0 = envelope.jsonrpc;
+    // `Request`'s own `Deserialize` reads `method` and `params` and skips the envelope's other keys.
+    let request: CallToolRequest = serde_json::from_slice(line).ok()?;
+    Some(ClientJsonRpcMessage::Request(JsonRpcRequest::new(
+        id,
+        ClientRequest::CallToolRequest(request),
+    )))
+}
+
+/// Splits input into lines of at most `max` bytes. A longer line is dropped (logged) and reading goes on;
+/// an unterminated last line is dropped at end of input, as rmcp's transport does.
+struct Lines {
+    inner: AnyDelimiterCodec,
+    max: usize,
+}
+
+impl Lines {
+    fn new(max: usize) -> Self {
+        Self {
+            inner: AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), max),
+            max,
+        }
+    }
+}
+
+impl Decoder for Lines {
+    type Item = Bytes;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, std::io::Error> {
+        loop {
+            match self.inner.decode(buf) {
+                Ok(line) => return Ok(line),
+                // The codec drops the rest of the line itself; an error here would end the stream for good.
+                Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => tracing::error!(
+                    max_line_length = self.max,
+                    "Incoming message exceeded the maximum line length, discarding it"
+                ),
+                Err(AnyDelimiterCodecError::Io(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, std::io::Error> {
+        let line = self.decode(buf)?;
+        if line.is_none() {
+            buf.clear();
+        }
+        Ok(line)
+    }
+}
+
+#[cfg(test)]
+mod tests;
