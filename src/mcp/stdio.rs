@@ -6,14 +6,16 @@
 //! request type is tried in turn, and `tools/call` is the fourteenth; each refusal formats a serde error that
 //! is thrown away. That was about 36 K instructions of a 243 K stdio echo call (BENCHMARKS.md, "Instructions
 //! per call"). Here a cheap first pass reads the envelope (`jsonrpc`, `id`, `method`, and whether `result` or
-//! `error` is present); a well-formed `tools/call` request is then read by `CallToolRequest`'s own
-//! `Deserialize`, the same code rmcp would reach last. Anything else (other methods, notifications,
-//! responses, malformed lines) goes to rmcp's own codec, so what is accepted, ignored or answered with
-//! `Invalid Request` stays rmcp's decision.
+//! `error` is present, and nothing else at the top level); a well-formed `tools/call` request is then read by
+//! `CallToolRequest`'s own `Deserialize`, the code rmcp reaches for it after the thirteen request types before
+//! it. The two passes read every byte of the line as rmcp's buffering does (the envelope refuses unknown keys,
+//! which serde_json would skip without checking). Anything else (other methods, notifications, responses,
+//! malformed lines) goes to rmcp's own codec untouched, so what is accepted, ignored or answered with
+//! `Invalid Request` stays rmcp's decision; `tests` feeds the same bytes to both transports and compares.
 //!
-//! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes (a longer
-//! line is dropped and logged, the session goes on), a trailing `\r` and a leading byte order mark ignored,
-//! empty lines skipped, an unterminated last line dropped at end of input.
+//! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes with
+//! their `\n` (a longer line is dropped and logged, the session goes on), empty lines skipped, an unterminated
+//! last line dropped at end of input.
 
 use std::sync::Arc;
 
@@ -37,7 +39,7 @@ use tokio_util::codec::{
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// stdout, framed as rmcp frames it (one JSON object and a `\n` per message); `None` once closed.
+/// stdout, framed as rmcp frames it (one JSON object and a `\n` per message).
 type Writer<W> = FramedWrite<W, JsonRpcMessageCodec<ServerJsonRpcMessage>>;
 
 /// An MCP server transport over a reader and a writer (stdin and stdout). See the module docs.
@@ -45,23 +47,39 @@ pub struct StdioTransport<R, W> {
     read: FramedRead<R, Lines>,
     /// rmcp's codec, for every line the fast path does not take.
     codec: JsonRpcMessageCodec<ClientJsonRpcMessage>,
-    /// Shared with the send futures, which rmcp runs concurrently and which must be `'static`.
+    /// Shared with the send futures, which rmcp runs concurrently and which must be `'static`; `None` once
+    /// closed.
     write: Arc<Mutex<Option<Writer<W>>>>,
-    /// An `Invalid Request` answer not yet written: kept across a canceled `receive`.
-    invalid_pending: bool,
+    /// An `Invalid Request` answer owed to a line that was no message, kept across a canceled `receive`.
+    answer: Option<Answer>,
+}
+
+/// Where the owed answer is: not yet in the writer's buffer, or in it and not yet flushed (so a `receive`
+/// canceled during the flush does not queue it twice).
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    Queue,
+    Flush,
 }
 
 impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
-    /// Reads messages from `read` and writes them to `write`, one JSON object per line.
+    /// Reads messages from `read` and writes them to `write`, one JSON object per line, lines of at most
+    /// rmcp's `DEFAULT_MAX_LINE_LENGTH` (16 MiB).
     pub fn new(read: R, write: W) -> Self {
+        Self::with_max_line_length(read, write, DEFAULT_MAX_LINE_LENGTH)
+    }
+
+    /// As `new`, with lines of at most `max` bytes, the `\n` included (rmcp's
+    /// `AsyncRwTransport::with_max_line_length`).
+    pub fn with_max_line_length(read: R, write: W, max: usize) -> Self {
         Self {
-            read: FramedRead::new(read, Lines::new(DEFAULT_MAX_LINE_LENGTH)),
+            read: FramedRead::new(read, Lines::new(max)),
             codec: JsonRpcMessageCodec::default(),
             write: Arc::new(Mutex::new(Some(FramedWrite::new(
                 write,
                 JsonRpcMessageCodec::default(),
             )))),
-            invalid_pending: false,
+            answer: None,
         }
     }
 }
@@ -93,18 +111,24 @@ where
     // in the `FramedRead`'s buffer, and an answer owed to a line that was no message stays owed.
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
-            if self.invalid_pending {
+            if let Some(state) = self.answer {
                 // Well-formed JSON that is no JSON-RPC message: rmcp answers `Invalid Request` (id null).
-                let answer = ServerJsonRpcMessage::error(
-                    rmcp::model::ErrorData::invalid_request("Invalid request", None),
-                    None,
-                );
                 let mut write = self.write.lock().await;
                 let framed = write.as_mut()?;
-                if framed.send(answer).await.is_err() {
+                if state == Answer::Queue {
+                    let answer = ServerJsonRpcMessage::error(
+                        rmcp::model::ErrorData::invalid_request("Invalid request", None),
+                        None,
+                    );
+                    if framed.feed(answer).await.is_err() {
+                        return None;
+                    }
+                    self.answer = Some(Answer::Flush);
+                }
+                if framed.flush().await.is_err() {
                     return None;
                 }
-                self.invalid_pending = false;
+                self.answer = None;
             }
             let line = match self.read.next().await? {
                 Ok(line) => line,
@@ -116,7 +140,7 @@ where
             match decode(&mut self.codec, &line) {
                 Decoded::Message(message) => return Some(*message),
                 Decoded::Skip => {}
-                Decoded::Invalid => self.invalid_pending = true,
+                Decoded::Invalid => self.answer = Some(Answer::Queue),
             }
         }
     }
@@ -136,14 +160,14 @@ enum Decoded {
     Invalid,
 }
 
-/// One line (without its `\n`) → a message, by the fast path or by rmcp's codec.
+/// One line (without its `\n`) → a message, by the fast path or by rmcp's codec (given the line as it came,
+/// since it strips the `\r` and the byte order mark itself).
 fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) -> Decoded {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
-    if line.is_empty() {
+    let bare = line.strip_suffix(b"\r").unwrap_or(line);
+    if bare.is_empty() {
         return Decoded::Skip;
     }
-    if let Some(message) = tool_call(line) {
+    if let Some(message) = tool_call(bare.strip_prefix(UTF8_BOM).unwrap_or(bare)) {
         return Decoded::Message(Box::new(message));
     }
     let mut framed = BytesMut::with_capacity(line.len() + 1);
@@ -171,8 +195,11 @@ fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) ->
     }
 }
 
-/// The envelope of a message: enough to tell a `tools/call` request from everything else.
+/// The envelope of a message: enough to tell a `tools/call` request from everything else. Unknown keys are
+/// refused rather than skipped: serde_json skips a value without checking its strings, numbers or depth, which
+/// rmcp's buffering does check.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     jsonrpc: JsonRpcVersion2_0,
     id: Option<RequestId>,
@@ -183,6 +210,9 @@ struct Envelope<'a> {
     result: bool,
     #[serde(default, deserialize_with = "present")]
     error: bool,
+    /// Read (and checked) by `CallToolRequest` in the second pass.
+    #[serde(rename = "params")]
+    _params: Option<serde::de::IgnoredAny>,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -206,8 +236,8 @@ fn tool_call(line: &[u8]) -> Option<ClientJsonRpcMessage> {
     )))
 }
 
-/// Splits input into lines of at most `max` bytes. A longer line is dropped (logged) and reading goes on;
-/// an unterminated last line is dropped at end of input, as rmcp's transport does.
+/// Splits input into lines of at most `max` bytes with their `\n`. A longer line is dropped (logged) and
+/// reading goes on; an unterminated last line is dropped at end of input, as rmcp's transport does.
 struct Lines {
     inner: AnyDelimiterCodec,
     max: usize,
@@ -216,9 +246,14 @@ struct Lines {
 impl Lines {
     fn new(max: usize) -> Self {
         Self {
-            inner: AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), max),
+            inner: Self::codec(max),
             max,
         }
+    }
+
+    /// The codec's limit leaves the `\n` out; rmcp's counts it.
+    fn codec(max: usize) -> AnyDelimiterCodec {
+        AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), max.saturating_sub(1))
     }
 }
 
@@ -243,7 +278,9 @@ impl Decoder for Lines {
     fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, std::io::Error> {
         let line = self.decode(buf)?;
         if line.is_none() {
+            // The codec keeps where its search stopped; with the buffer emptied, that must go too.
             buf.clear();
+            self.inner = Self::codec(self.max);
         }
         Ok(line)
     }
