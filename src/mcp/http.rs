@@ -306,11 +306,17 @@ pub async fn serve_http(
     let mcp_ct = CancellationToken::new();
 
     let sessions = Arc::new(Sessions::new(settings.session_keep_alive));
-    let service = StreamableHttpService::new(
+    // rmcp's service clones itself for every request (its whole config, the Host and Origin lists with it), and
+    // axum clones the service it routes to once more: behind an `Arc`, a request clones a pointer instead.
+    let rmcp = Arc::new(StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::clone(&sessions),
         rmcp_config(settings, mcp_ct.clone()),
-    );
+    ));
+    let service = axum::routing::any(move |request: Request| {
+        let rmcp = Arc::clone(&rmcp);
+        async move { rmcp.handle(request).await }
+    });
     let gate = Gate {
         sessions: Arc::clone(&sessions),
         max_sessions: settings.stateful.then_some(settings.max_sessions),
