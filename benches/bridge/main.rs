@@ -882,12 +882,19 @@ async fn compare_run(
     if out.valgrind.is_some() {
         progress("instructions per call (callgrind)");
         let bridge_args = [OsStr::new("--config"), one_agent_config.as_os_str()];
+        // Stateless HTTP (`[server] stateful = false`), as replicas behind a load balancer run.
+        let stateless_config = work.path().join("one-agent-stateless.toml");
+        std::fs::write(
+            &stateless_config,
+            stateless(&std::fs::read_to_string(&one_agent_config)?),
+        )?;
+        let stateless_args = [OsStr::new("--config"), stateless_config.as_os_str()];
         let skillmap_args = [
             cli.as_os_str(),
             OsStr::new("--config"),
             OsStr::new(&skillmap_args[2]),
         ];
-        let cases: [(&str, &std::path::Path, &[&OsStr], Via, usize); 3] = [
+        let cases: [(&str, &std::path::Path, &[&OsStr], Via, usize); 4] = [
             (
                 "bridge-stdio",
                 bin,
@@ -899,6 +906,13 @@ async fn compare_run(
                 "bridge-http",
                 bin,
                 &bridge_args,
+                Via::Http,
+                plan.callgrind_calls,
+            ),
+            (
+                "bridge-http-stateless",
+                bin,
+                &stateless_args,
                 Via::Http,
                 plan.callgrind_calls,
             ),
@@ -933,7 +947,11 @@ async fn compare_run(
                 } else {
                     "mcp-a2a-bridge".into()
                 },
-                transport: if via == Via::Http { "HTTP" } else { "stdio" },
+                transport: match (via, tag.ends_with("stateless")) {
+                    (Via::Http, true) => "HTTP, stateless",
+                    (Via::Http, false) => "HTTP",
+                    (Via::Stdio, _) => "stdio",
+                },
                 calls,
                 per_call: per_call.map_err(|e| format!("{e:#}")),
             });
@@ -1045,6 +1063,11 @@ async fn catalog_section(plan: &Plan, work: &Workdir) -> anyhow::Result<String> 
     Ok(markdown)
 }
 
+/// A bench bridge config (`peers::bridge_config`) with `[server] stateful = false`.
+fn stateless(config: &str) -> String {
+    config.replacen("[server]\n", "[server]\nstateful = false\n", 1)
+}
+
 /// `--instructions`: the bridge's instructions per echo call over stdio and HTTP, printed.
 async fn count_instructions(plan: &Plan, work: &Workdir) -> anyhow::Result<()> {
     ensure!(
@@ -1054,9 +1077,16 @@ async fn count_instructions(plan: &Plan, work: &Workdir) -> anyhow::Result<()> {
     let agent = Agent::start(work, 0).await?;
     let config = work.path().join("instructions.toml");
     std::fs::write(&config, bridge_config(&agent, 1))?;
+    // The same over stateless HTTP, as replicas behind a load balancer run.
+    let stateless_config = work.path().join("instructions-stateless.toml");
+    std::fs::write(&stateless_config, stateless(&bridge_config(&agent, 1)))?;
     let bin = std::path::Path::new(process::BIN);
-    let args = [OsStr::new("--config"), config.as_os_str()];
-    for (tag, via) in [("stdio", Via::Stdio), ("http", Via::Http)] {
+    for (tag, via, config) in [
+        ("stdio", Via::Stdio, &config),
+        ("http", Via::Http, &config),
+        ("http-stateless", Via::Http, &stateless_config),
+    ] {
+        let args = [OsStr::new("--config"), config.as_os_str()];
         let server = compare::start_under_callgrind(work, tag, bin, &args, via).await?;
         let calls = plan.callgrind_calls;
         let per_call =

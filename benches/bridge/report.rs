@@ -1009,6 +1009,19 @@ const NOTES: &str = "
     the idle RSS went from 17.7 to 35.2 MiB with its defaults (19.5 MiB with `MIMALLOC_ARENA_EAGER_COMMIT=0`) and
     each call in flight took 52–64 KiB instead of 48. Not kept: it trades the memory goals for an instruction
     count that still misses its goal;
+  - the next round, on the LTO build (243.5 K / 392.9 K at its start): the stdio transport is our own
+    (`mcp::stdio`). rmcp read every line as an untagged enum, buffering it and trying the request types in turn,
+    formatting an error for each of the thirteen before `tools/call`: 38.6 K per call. Ours reads the envelope,
+    then a `tools/call` straight into rmcp's `CallToolRequest`, and gives every other line to rmcp's codec:
+    14.6 K, and 220.1 K per stdio call (−10%). A test feeds the same bytes, malformed lines included, to rmcp's
+    transport and ours and compares what each reads and writes;
+  - rmcp's HTTP service behind an `Arc`: it cloned itself for every request, its whole config with the Host and
+    Origin lists, and axum cloned it once more (about 40 K between the clones and their drops): 373.9 K per
+    HTTP call (−5%);
+  - stateless HTTP (`stateful = false`, the \"HTTP, stateless\" row) answered with a JSON body instead of an SSE
+    stream when no notification comes first (rmcp's `json_response`): 409.8 K per call with it and without (the
+    stream is not where a stateless request's cost is: rmcp serves each one with a fresh service and task). Not
+    kept;
   - not done: the A2A params still go through a `serde_json::Value` (`wire::send_params`, about 6 K), and events
     are read into a `Value` before the typed `StreamEvent` (about 7 K per event); the log line's format.
 
@@ -1020,10 +1033,13 @@ const NOTES: &str = "
   call 90 K (34%: the event JSON 14 K, the A2A params and envelope 13 K, the result 13 K, copying the call's
   future into its box 9 K, tracing's span and log line, timers); the rest, 45 K (17%), is the runtime's
   scheduling, rmcp's serve loop and channels, and the log writer thread. Across all of it, malloc/free are 18%
-  and memcpy 13%. Libraries account for more than 150 K of the 263 K, so the 150 K goal cannot be met by the
-  bridge's code alone: even a bridge whose own call cost nothing would count about 170 K. Over HTTP, rmcp's
-  Streamable HTTP server adds about 157 K per call (an HTTP request, an SSE response and the session's channels);
-  with the 170 K the libraries take of every call, that is over 320 K before any of the bridge's own work, so the
+  and memcpy 13%. Libraries accounted for more than 150 K of the 263 K. Of that, the bridge has since taken rmcp's
+  request parsing into its own transport (40 K became 15 K, most of it serde_json); about 130 K remain in the
+  libraries it calls (reqwest and hyper, rmcp's serve loop, dispatch and writing, the runtime, tracing). With the
+  transport that is about 145 K, nearly the whole 150 K goal, before any of the bridge's own work: the goal cannot
+  be met by the bridge's code alone. Over HTTP, rmcp's
+  Streamable HTTP server adds about 150 K per call (an HTTP request, an SSE response and the session's channels);
+  with the 145 K the libraries take of every call, that is over 290 K before any of the bridge's own work, so the
   250 K goal cannot be met either without changing rmcp, reqwest or hyper.
 - **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs about 0.3 ms more per round trip
   than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
