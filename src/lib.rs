@@ -40,22 +40,13 @@ pub enum Transport {
     Http(std::net::SocketAddr),
 }
 
-/// Before the shutdown grace period ends (HTTP: `server.shutdown_grace_secs`, less a margin for the results
-/// to go out; stdio: at once), running calls are told to return a result saying the bridge is shutting down,
-/// with their task ids, instead of being cut off without an answer.
-fn end_calls_on_shutdown(
-    bridge: &Arc<Bridge>,
-    transport: &Transport,
-    config: &Config,
-    shutdown: CancellationToken,
-) {
-    let grace = match transport {
-        Transport::Stdio => std::time::Duration::ZERO,
-        Transport::Http(_) => {
-            let grace = config.server.shutdown_grace;
-            grace.saturating_sub((grace / 4).min(std::time::Duration::from_secs(2)))
-        }
-    };
+/// Over HTTP, before the shutdown grace period ends (`server.shutdown_grace_secs`, less a margin for the
+/// results to go out), running calls are told to return a result saying the bridge is shutting down, with their
+/// task ids, instead of being cut off without an answer. Over stdio `mcp::serve::serve_stdio` does this at once,
+/// before it ends the session.
+fn end_calls_on_shutdown(bridge: &Arc<Bridge>, config: &Config, shutdown: CancellationToken) {
+    let grace = config.server.shutdown_grace;
+    let grace = grace.saturating_sub((grace / 4).min(std::time::Duration::from_secs(2)));
     let bridge = Arc::clone(bridge);
     tokio::spawn(async move {
         shutdown.cancelled().await;
@@ -79,7 +70,9 @@ pub async fn run(
         agents = config.agents.len(),
         "mcp-a2a-bridge starting"
     );
-    end_calls_on_shutdown(&bridge, &transport, &config, shutdown.clone());
+    if matches!(transport, Transport::Http(_)) {
+        end_calls_on_shutdown(&bridge, &config, shutdown.clone());
+    }
     telemetry::endpoint::serve_own_listener(shutdown.child_token()).await?;
     let server = mcp::BridgeServer::new(Arc::clone(&bridge));
     if matches!(transport, Transport::Stdio) && config.server.public_url.is_some() {
@@ -89,7 +82,7 @@ pub async fn run(
         );
     }
     let result = match transport {
-        Transport::Stdio => mcp::serve::serve_stdio(server, shutdown.clone()).await,
+        Transport::Stdio => mcp::serve::serve_stdio(server, bridge, shutdown.clone()).await,
         Transport::Http(addr) => {
             mcp::http::serve_http(server, bridge, &config.server, addr, shutdown.clone()).await
         }

@@ -1,19 +1,58 @@
 //! Running the MCP server over a transport.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
 use super::BridgeServer;
+use super::limit::CallLimit;
 use super::stdio::StdioTransport;
+use crate::bridge::Bridge;
 
-/// Serves MCP on stdin/stdout until the client closes stdin or `shutdown` fires. When both are pipes (as MCP
-/// clients launch servers) they are driven by the IO reactor instead of the blocking thread pool, which
+/// Serves MCP on stdin/stdout until the client closes stdin (or stdout) or `shutdown` fires. When both are pipes
+/// (as MCP clients launch servers) they are driven by the IO reactor instead of the blocking thread pool, which
 /// saves a thread hand-off per message; anything else falls back to blocking stdio. A shutdown before the
 /// handshake (Ctrl-C on a bridge started by hand) is a normal end, not an error.
-pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> anyhow::Result<()> {
+///
+/// On `shutdown`, running calls are ended first (`Bridge::end_calls`: each returns a result saying the bridge is
+/// shutting down, with its task id, and its A2A task keeps running), and the session only after they have
+/// returned (at most `CALLS_RETURN`): stopping the session first would cancel them as if the client had,
+/// canceling their A2A tasks too.
+pub async fn serve_stdio(
+    server: BridgeServer,
+    bridge: Arc<Bridge>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    // No bound on calls over stdio: the limit only counts them, so shutdown can wait for them.
+    let calls = CallLimit::new(usize::MAX);
+    let session = CancellationToken::new();
+    tokio::spawn({
+        let (calls, session, shutdown) = (calls.clone(), session.clone(), shutdown.clone());
+        async move {
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = session.cancelled() => return,
+            }
+            calls.close();
+            bridge.end_calls();
+            if tokio::time::timeout(CALLS_RETURN, calls.idle())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    running = calls.running(),
+                    "tool calls still running at shutdown"
+                );
+            }
+            session.cancel();
+        }
+    });
+    let server = server.with_call_limit(calls);
     let running = match server
         .over_stdio()
-        .serve_with_ct(stdio_transport(), shutdown.child_token())
+        .serve_with_ct(stdio_transport(), session.clone())
         .await
     {
         Ok(running) => running,
@@ -33,10 +72,16 @@ pub async fn serve_stdio(server: BridgeServer, shutdown: CancellationToken) -> a
         }
         Err(e) => return Err(anyhow::anyhow!("MCP handshake on stdio failed: {e}")),
     };
-    let reason = running.waiting().await?;
-    tracing::info!(?reason, "stdio session ended");
+    let reason = running.waiting().await;
+    // Ends the shutdown watcher when the client ended the session.
+    session.cancel();
+    tracing::info!(reason = ?reason.as_ref().ok(), "stdio session ended");
+    reason?;
     Ok(())
 }
+
+/// How long shutdown waits for running calls to return their results before the session ends.
+const CALLS_RETURN: Duration = Duration::from_secs(5);
 
 /// stdin and stdout as rmcp's pipe-aware pair (non-blocking when both are pipes), framed by `StdioTransport`.
 fn stdio_transport()

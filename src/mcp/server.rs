@@ -106,7 +106,8 @@ impl Watch {
 #[derive(Clone)]
 pub struct BridgeServer {
     bridge: Arc<Bridge>,
-    /// Over HTTP: how many tool calls may run at once (`server.max_concurrent_calls`); shutdown waits on it.
+    /// How many tool calls may run at once (HTTP: `server.max_concurrent_calls`; stdio: no bound, only
+    /// counted); shutdown waits on it.
     calls: Option<super::limit::CallLimit>,
     /// Over stdio: calls confirm their progress before the result (`bridge::ConfirmProgress`).
     confirm_progress: bool,

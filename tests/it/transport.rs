@@ -1,6 +1,7 @@
 //! The MCP transport as hosts meet it: Streamable HTTP answered per negotiated revision (priming), session
-//! `DELETE`, replay after a dropped stream, malformed bodies, the session limit, `TCP_NODELAY`; and the process
-//! run by hand (Ctrl-C with a terminal on stdin, stderr on a dead pipe). Raw HTTP requests, so every byte the
+//! `DELETE`, replay after a dropped stream, malformed bodies, the session limit, `TCP_NODELAY`; the process
+//! run by hand (Ctrl-C with a terminal on stdin, stderr on a dead pipe); and stdio's ends (SIGTERM with a call
+//! running, a host that closes stdout). Raw HTTP requests, so every byte the
 //! bridge sends is seen, against the built-in demo agent.
 
 use std::process::Stdio;
@@ -604,4 +605,130 @@ async fn a_dead_stderr_pipe_does_not_stop_shutdown() {
             .unwrap();
         assert!(status.success(), "{signal}: exit {status:?}");
     }
+}
+
+/// The bridge over stdio as its own process, with the pipes a host gives it, in front of `agent`.
+struct StdioProcess {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: Option<tokio::io::Lines<BufReader<tokio::process::ChildStdout>>>,
+    stderr: tokio::task::JoinHandle<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl StdioProcess {
+    /// Spawned and through the MCP handshake.
+    async fn start(agent: &DemoAgent) -> StdioProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("bridge.toml");
+        std::fs::write(&config, agent_toml("demo", &agent.url(), "")).unwrap();
+        let mut child = Command::new(process::BIN)
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn the bridge");
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut err, &mut text).await;
+            text
+        });
+        let mut bridge = StdioProcess {
+            stdin: child.stdin.take().unwrap(),
+            stdout: Some(BufReader::new(child.stdout.take().unwrap()).lines()),
+            child,
+            stderr,
+            _dir: dir,
+        };
+        bridge
+            .send(
+                json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "1"}}}),
+            )
+            .await;
+        let answer = bridge.next(|m| m["id"] == 0).await;
+        assert!(answer["result"]["serverInfo"].is_object(), "{answer}");
+        bridge
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        bridge
+    }
+
+    async fn send(&mut self, message: Value) {
+        use tokio::io::AsyncWriteExt;
+        let mut line = serde_json::to_vec(&message).unwrap();
+        line.push(b'\n');
+        self.stdin
+            .write_all(&line)
+            .await
+            .expect("write to the bridge");
+    }
+
+    /// The next message `wanted` picks (answering the bridge's pings on the way), within 30 s.
+    async fn next(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let stdout = self.stdout.as_mut().expect("stdout still read");
+            let line = tokio::time::timeout(left, stdout.next_line())
+                .await
+                .expect("no wanted message within 30 s")
+                .expect("read stdout")
+                .expect("stdout ended before the wanted message");
+            let message: Value = serde_json::from_str(&line).expect("stdout carries JSON-RPC only");
+            if message["method"] == "ping" {
+                let pong = json!({"jsonrpc": "2.0", "id": message["id"].clone(), "result": {}});
+                self.send(pong).await;
+            } else if wanted(&message) {
+                return message;
+            }
+        }
+    }
+
+    /// Waits up to `limit` for the process to exit; its status and everything it logged.
+    async fn exit(mut self, limit: Duration) -> (std::process::ExitStatus, String) {
+        let status = tokio::time::timeout(limit, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the bridge did not exit within {limit:?}"))
+            .unwrap();
+        (status, self.stderr.await.unwrap())
+    }
+}
+
+/// SIGTERM over stdio with a call running: the call's result says the bridge is shutting down and gives the
+/// task id, and the A2A task is left running. Ending the MCP session first had rmcp cancel the call, which
+/// then read as the client's cancel: "the call was canceled", and a `tasks/cancel` to the agent.
+#[tokio::test]
+async fn sigterm_over_stdio_returns_running_calls_and_leaves_their_tasks() {
+    let agent = demo_agent().await;
+    let mut bridge = StdioProcess::start(&agent).await;
+    bridge
+        .send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "demo_work", "arguments": {"message": "30"}, "_meta": {"progressToken": "p"}}}),
+        )
+        .await;
+    bridge
+        .next(|m| m["method"] == "notifications/progress")
+        .await;
+    kill("-TERM", bridge.child.id().unwrap()).await;
+    let result = bridge.next(|m| m["id"] == 1).await;
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(text.contains("shutting down"), "{result}");
+    let task_id = result["result"]["structuredContent"]["task_id"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!task_id.is_empty() && text.contains(task_id), "{result}");
+    let (status, stderr) = bridge.exit(Duration::from_secs(15)).await;
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+    assert!(!stderr.contains("canceling the A2A task"), "{stderr}");
 }
