@@ -15,7 +15,8 @@
 //!
 //! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes with
 //! their `\n` (a longer line is dropped and logged, the session goes on), empty lines skipped, an unterminated
-//! last line dropped at end of input.
+//! last line dropped at end of input. One thing differs: when writing to stdout fails, the session ends, since
+//! nothing more can reach the client (rmcp's transport kept reading stdin, and calling agents, until it closed).
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use tokio::sync::Mutex;
 use tokio_util::codec::{
     AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, FramedRead, FramedWrite,
 };
+use tokio_util::sync::CancellationToken;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -52,6 +54,8 @@ pub struct StdioTransport<R, W> {
     write: Arc<Mutex<Option<Writer<W>>>>,
     /// An `Invalid Request` answer owed to a line that was no message, kept across a canceled `receive`.
     answer: Option<Answer>,
+    /// Canceled when writing fails: with stdout gone nothing reaches the client, so the session ends.
+    write_failed: CancellationToken,
 }
 
 /// Where the owed answer is: not yet in the writer's buffer, or in it and not yet flushed (so a `receive`
@@ -80,6 +84,7 @@ impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
                 JsonRpcMessageCodec::default(),
             )))),
             answer: None,
+            write_failed: CancellationToken::new(),
         }
     }
 }
@@ -96,9 +101,15 @@ where
         item: ServerJsonRpcMessage,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let write = Arc::clone(&self.write);
+        let write_failed = self.write_failed.clone();
         async move {
             match write.lock().await.as_mut() {
-                Some(framed) => framed.send(item).await.map_err(Into::into),
+                Some(framed) => framed.send(item).await.map_err(|e| {
+                    if let JsonRpcMessageCodecError::Io(_) = e {
+                        write_failed.cancel();
+                    }
+                    e.into()
+                }),
                 None => Err(std::io::Error::new(
                     std::io::ErrorKind::NotConnected,
                     "Transport is closed",
@@ -130,7 +141,15 @@ where
                 }
                 self.answer = None;
             }
-            let line = match self.read.next().await? {
+            let next = tokio::select! {
+                biased;
+                () = self.write_failed.cancelled() => {
+                    tracing::warn!("writing to stdout failed; ending the session");
+                    return None;
+                }
+                next = self.read.next() => next?,
+            };
+            let line = match next {
                 Ok(line) => line,
                 Err(e) => {
                     tracing::error!("Error reading from stream: {e}");

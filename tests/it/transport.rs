@@ -732,3 +732,23 @@ async fn sigterm_over_stdio_returns_running_calls_and_leaves_their_tasks() {
     assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
     assert!(!stderr.contains("canceling the A2A task"), "{stderr}");
 }
+
+/// A host that closes the bridge's stdout but not its stdin (it stopped reading) can be sent nothing more: the
+/// session ends at the first failed write instead of going on calling agents until stdin closes.
+#[tokio::test]
+async fn a_closed_stdout_ends_the_session() {
+    let agent = demo_agent().await;
+    let mut bridge = StdioProcess::start(&agent).await;
+    drop(bridge.stdout.take());
+    for id in 1..=3 {
+        bridge
+            .send(
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": "demo_echo", "arguments": {"message": "hi"}}}),
+            )
+            .await;
+    }
+    let (status, stderr) = bridge.exit(Duration::from_secs(15)).await;
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+    assert!(stderr.contains("writing to stdout failed"), "{stderr}");
+}

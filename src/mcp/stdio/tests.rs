@@ -341,3 +341,26 @@ async fn the_transport_reads_calls_answers_junk_and_writes_lines() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_session_ends_when_stdout_is_gone() {
+    let (mut client_in, server_in) = tokio::io::duplex(1 << 16);
+    let (server_out, client_out) = tokio::io::duplex(1 << 16);
+    let mut transport = StdioTransport::new(server_in, server_out);
+    client_in
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n")
+        .await
+        .unwrap();
+    assert!(transport.receive().await.is_some());
+    // The client closes its end of stdout but keeps stdin open.
+    drop(client_out);
+    let answer =
+        ServerJsonRpcMessage::response(rmcp::model::ServerResult::empty(()), RequestId::Number(1));
+    assert!(transport.send(answer).await.is_err());
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), transport.receive()).await;
+    assert!(
+        matches!(ended, Ok(None)),
+        "reading went on with stdout gone"
+    );
+    drop(client_in);
+}
