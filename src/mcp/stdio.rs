@@ -11,12 +11,14 @@
 //! it. The two passes read every byte of the line as rmcp's buffering does (the envelope refuses unknown keys,
 //! which serde_json would skip without checking). Anything else (other methods, notifications, responses,
 //! malformed lines) goes to rmcp's own codec untouched, so what is accepted, ignored or answered with
-//! `Invalid Request` stays rmcp's decision; `tests` feeds the same bytes to both transports and compares.
+//! `Invalid Request` stays rmcp's decision; `tests` feeds the same bytes to both transports and compares. One
+//! answer is ours: a `tools/call` whose params do not read gets `Invalid params` with its id (rmcp read it as a
+//! request for an unknown method and answered `Method not found`).
 //!
 //! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes with
 //! their `\n` (a longer line is dropped and logged, the session goes on), empty lines skipped, an unterminated
-//! last line dropped at end of input. One thing differs: when writing to stdout fails, the session ends, since
-//! nothing more can reach the client (rmcp's transport kept reading stdin, and calling agents, until it closed).
+//! last line dropped at end of input. When writing to stdout fails, the session ends, since nothing more can
+//! reach the client (rmcp's transport kept reading stdin, and calling agents, until it closed).
 
 use std::sync::Arc;
 
@@ -24,8 +26,8 @@ use bytes::{Bytes, BytesMut};
 use futures::{SinkExt, StreamExt};
 use rmcp::RoleServer;
 use rmcp::model::{
-    CallToolRequest, ClientJsonRpcMessage, ClientRequest, JsonRpcRequest, JsonRpcVersion2_0,
-    RequestId, ServerJsonRpcMessage,
+    CallToolRequest, ClientJsonRpcMessage, ClientRequest, ErrorData, JsonRpcRequest,
+    JsonRpcVersion2_0, RequestId, ServerJsonRpcMessage,
 };
 use rmcp::transport::Transport;
 use rmcp::transport::async_rw::{
@@ -41,6 +43,9 @@ use tokio_util::sync::CancellationToken;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// At most this many characters of serde's reason go into an `Invalid params` answer.
+const MAX_QUOTED_CHARS: usize = 200;
+
 /// stdout, framed as rmcp frames it (one JSON object and a `\n` per message).
 type Writer<W> = FramedWrite<W, JsonRpcMessageCodec<ServerJsonRpcMessage>>;
 
@@ -52,17 +57,17 @@ pub struct StdioTransport<R, W> {
     /// Shared with the send futures, which rmcp runs concurrently and which must be `'static`; `None` once
     /// closed.
     write: Arc<Mutex<Option<Writer<W>>>>,
-    /// An `Invalid Request` answer owed to a line that was no message, kept across a canceled `receive`.
-    answer: Option<Answer>,
+    /// An answer owed to a line that reached no handler (`Invalid Request`, or a `tools/call` whose params do not
+    /// read), kept across a canceled `receive`.
+    owed: Option<Owed>,
     /// Canceled when writing fails: with stdout gone nothing reaches the client, so the session ends.
     write_failed: CancellationToken,
 }
 
 /// Where the owed answer is: not yet in the writer's buffer, or in it and not yet flushed (so a `receive`
 /// canceled during the flush does not queue it twice).
-#[derive(Clone, Copy, PartialEq)]
-enum Answer {
-    Queue,
+enum Owed {
+    Queue(Box<ServerJsonRpcMessage>),
     Flush,
 }
 
@@ -83,7 +88,7 @@ impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
                 write,
                 JsonRpcMessageCodec::default(),
             )))),
-            answer: None,
+            owed: None,
             write_failed: CancellationToken::new(),
         }
     }
@@ -119,27 +124,27 @@ where
     }
 
     // Cancel-safe, as rmcp's service loop needs (it polls `receive` in a `select!`): a partly read line stays
-    // in the `FramedRead`'s buffer, and an answer owed to a line that was no message stays owed.
+    // in the `FramedRead`'s buffer, and an answer owed stays owed.
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
-            if let Some(state) = self.answer {
-                // Well-formed JSON that is no JSON-RPC message: rmcp answers `Invalid Request` (id null).
+            if self.owed.is_some() {
                 let mut write = self.write.lock().await;
                 let framed = write.as_mut()?;
-                if state == Answer::Queue {
-                    let answer = ServerJsonRpcMessage::error(
-                        rmcp::model::ErrorData::invalid_request("Invalid request", None),
-                        None,
-                    );
-                    if framed.feed(answer).await.is_err() {
+                if let Some(Owed::Queue(answer)) = &self.owed {
+                    // A clone: a `feed` canceled before the writer took it must leave the answer owed.
+                    if framed
+                        .feed(ServerJsonRpcMessage::clone(answer))
+                        .await
+                        .is_err()
+                    {
                         return None;
                     }
-                    self.answer = Some(Answer::Flush);
+                    self.owed = Some(Owed::Flush);
                 }
                 if framed.flush().await.is_err() {
                     return None;
                 }
-                self.answer = None;
+                self.owed = None;
             }
             let next = tokio::select! {
                 biased;
@@ -159,7 +164,7 @@ where
             match decode(&mut self.codec, &line) {
                 Decoded::Message(message) => return Some(*message),
                 Decoded::Skip => {}
-                Decoded::Invalid => self.answer = Some(Answer::Queue),
+                Decoded::Answer(answer) => self.owed = Some(Owed::Queue(answer)),
             }
         }
     }
@@ -175,8 +180,10 @@ enum Decoded {
     Message(Box<ClientJsonRpcMessage>),
     /// Empty, not JSON, or a notification rmcp ignores.
     Skip,
-    /// JSON, but no JSON-RPC message.
-    Invalid,
+    /// To be answered here: JSON but no JSON-RPC message (`Invalid Request`, id null, as rmcp answers), or a
+    /// `tools/call` whose params do not read (`Invalid params` with its id; rmcp took it for an unknown
+    /// method and answered `Method not found`).
+    Answer(Box<ServerJsonRpcMessage>),
 }
 
 /// One line (without its `\n`) → a message, by the fast path or by rmcp's codec (given the line as it came,
@@ -186,8 +193,10 @@ fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) ->
     if bare.is_empty() {
         return Decoded::Skip;
     }
-    if let Some(message) = tool_call(bare.strip_prefix(UTF8_BOM).unwrap_or(bare)) {
-        return Decoded::Message(Box::new(message));
+    match tool_call(bare.strip_prefix(UTF8_BOM).unwrap_or(bare)) {
+        Fast::Call(message) => return Decoded::Message(message),
+        Fast::BadParams(answer) => return Decoded::Answer(answer),
+        Fast::Other => {}
     }
     let mut framed = BytesMut::with_capacity(line.len() + 1);
     framed.extend_from_slice(line);
@@ -203,7 +212,10 @@ fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) ->
             }
             serde_json::error::Category::Data | serde_json::error::Category::Io => {
                 tracing::debug!("Protocol error on incoming message: {e}");
-                Decoded::Invalid
+                Decoded::Answer(Box::new(ServerJsonRpcMessage::error(
+                    ErrorData::invalid_request("Invalid request", None),
+                    None,
+                )))
             }
         },
         // The codec sees one whole line at a time, so its length limit and I/O never come into it.
@@ -220,7 +232,9 @@ fn decode(codec: &mut JsonRpcMessageCodec<ClientJsonRpcMessage>, line: &[u8]) ->
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Envelope<'a> {
-    jsonrpc: JsonRpcVersion2_0,
+    /// Required, and `"2.0"`.
+    #[serde(rename = "jsonrpc")]
+    _jsonrpc: JsonRpcVersion2_0,
     id: Option<RequestId>,
     #[serde(borrow)]
     method: Option<std::borrow::Cow<'a, str>>,
@@ -238,21 +252,57 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
-/// A `tools/call` request read without rmcp's untagged enum, or `None` for anything else (which then takes
-/// rmcp's path, errors included).
-fn tool_call(line: &[u8]) -> Option<ClientJsonRpcMessage> {
-    let envelope: Envelope = serde_json::from_slice(line).ok()?;
-    if envelope.method.as_deref() != Some("tools/call") || envelope.result || envelope.error {
-        return None;
-    }
-    let id = envelope.id?;
-    let _: JsonRpcVersion2_0 = envelope.jsonrpc;
+/// What the fast path makes of a line.
+enum Fast {
+    /// A `tools/call` request.
+    Call(Box<ClientJsonRpcMessage>),
+    /// A `tools/call` request whose params do not read: the `Invalid params` error to answer it with.
+    BadParams(Box<ServerJsonRpcMessage>),
+    /// Anything else: rmcp's path decides.
+    Other,
+}
+
+/// A `tools/call` request read without rmcp's untagged enum.
+fn tool_call(line: &[u8]) -> Fast {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(line) else {
+        return Fast::Other;
+    };
+    let id = match envelope {
+        Envelope {
+            method: Some(method),
+            id: Some(id),
+            result: false,
+            error: false,
+            ..
+        } if method == "tools/call" => id,
+        _ => return Fast::Other,
+    };
     // `Request`'s own `Deserialize` reads `method` and `params` and skips the envelope's other keys.
-    let request: CallToolRequest = serde_json::from_slice(line).ok()?;
-    Some(ClientJsonRpcMessage::Request(JsonRpcRequest::new(
-        id,
-        ClientRequest::CallToolRequest(request),
-    )))
+    match serde_json::from_slice::<CallToolRequest>(line) {
+        Ok(request) => Fast::Call(Box::new(ClientJsonRpcMessage::Request(
+            JsonRpcRequest::new(id, ClientRequest::CallToolRequest(request)),
+        ))),
+        Err(e) => {
+            tracing::debug!(%id, "tools/call with params that do not read: {e}");
+            let e = e.to_string();
+            // serde_json's position ("at line 1 column 80") says nothing to the client about its params, and a
+            // value it quotes may be long.
+            let e = e.split(" at line ").next().unwrap_or(&e);
+            let e = match e.char_indices().nth(MAX_QUOTED_CHARS) {
+                Some((end, _)) => format!("{}…", &e[..end]),
+                None => e.to_owned(),
+            };
+            Fast::BadParams(Box::new(ServerJsonRpcMessage::error(
+                ErrorData::invalid_params(
+                    format!(
+                        "tools/call: the params do not read ({e}); they take `name` and an `arguments` object"
+                    ),
+                    None,
+                ),
+                Some(id),
+            )))
+        }
+    }
 }
 
 /// Splits input into lines of at most `max` bytes with their `\n`. A longer line is dropped (logged) and
