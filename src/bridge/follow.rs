@@ -730,9 +730,10 @@ impl<'a> Follow<'a> {
     }
 
     async fn cancel_now(&self, view: &TaskView) -> Outcome {
-        if self.stopping.is_cancelled() && !self.ct.is_cancelled() {
-            // Not the client's wish: the task keeps running, and its id goes back so it can be collected
-            // through another bridge.
+        if self.stopping.is_cancelled() {
+            // Not the client's wish, even if the call's context is canceled too (the session ends after
+            // `end_calls`, and a call that was slow to see `stopping` sees both): the task keeps running, and
+            // its id goes back so it can be collected through another bridge.
             tracing::info!(
                 agent = self.agent,
                 task_id = view.task_id.as_deref().unwrap_or(""),

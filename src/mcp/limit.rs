@@ -1,6 +1,6 @@
-//! `CallLimit`: how many tool calls the HTTP endpoint runs at once (`server.max_concurrent_calls`). A call past
-//! the limit, or one arriving during shutdown, gets a tool error at once instead of queueing; shutdown waits
-//! on it for the running calls.
+//! `CallLimit`: how many tool calls run at once (over HTTP `server.max_concurrent_calls`; over stdio no bound,
+//! only the count). A call past the limit, or one arriving during shutdown, gets a tool error at once instead
+//! of queueing; shutdown waits on it for the running calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -16,10 +16,12 @@ use crate::bridge::Bridge;
 /// saves a thread hand-off per message; anything else falls back to blocking stdio. A shutdown before the
 /// handshake (Ctrl-C on a bridge started by hand) is a normal end, not an error.
 ///
-/// On `shutdown`, running calls are ended first (`Bridge::end_calls`: each returns a result saying the bridge is
-/// shutting down, with its task id, and its A2A task keeps running), and the session only after they have
-/// returned (at most `CALLS_RETURN`): stopping the session first would cancel them as if the client had,
-/// canceling their A2A tasks too.
+/// On `shutdown` (SIGTERM, Ctrl-C), running calls are ended first (`Bridge::end_calls`: each returns a result
+/// saying the bridge is shutting down, with its task id, and its A2A task keeps running), and the session only
+/// after they have returned (at most `CALLS_RETURN`): stopping the session first canceled them as if the client
+/// had, canceling their A2A tasks too. When the client closes stdin instead, the session ends as the client's
+/// doing: rmcp gives running calls a few seconds to send their results, then cancels them, and their A2A
+/// tasks with them.
 pub async fn serve_stdio(
     server: BridgeServer,
     bridge: Arc<Bridge>,
@@ -49,6 +51,8 @@ pub async fn serve_stdio(
             session.cancel();
         }
     });
+    // The watcher ends with this function, however it returns.
+    let _end_watcher = session.clone().drop_guard();
     let server = server.with_call_limit(calls);
     let running = match server
         .over_stdio()
@@ -72,16 +76,15 @@ pub async fn serve_stdio(
         }
         Err(e) => return Err(anyhow::anyhow!("MCP handshake on stdio failed: {e}")),
     };
-    let reason = running.waiting().await;
-    // Ends the shutdown watcher when the client ended the session.
-    session.cancel();
-    tracing::info!(reason = ?reason.as_ref().ok(), "stdio session ended");
-    reason?;
+    let reason = running.waiting().await?;
+    tracing::info!(?reason, "stdio session ended");
     Ok(())
 }
 
-/// How long shutdown waits for running calls to return their results before the session ends.
-const CALLS_RETURN: Duration = Duration::from_secs(5);
+/// How long shutdown waits for running calls to return their results before the session ends. Calls return as
+/// soon as they see `end_calls`; this only bounds one that does not, within the couple of seconds hosts allow
+/// between SIGTERM and SIGKILL.
+const CALLS_RETURN: Duration = Duration::from_secs(2);
 
 /// stdin and stdout as rmcp's pipe-aware pair (non-blocking when both are pipes), framed by `StdioTransport`.
 fn stdio_transport()
