@@ -313,9 +313,9 @@ pub async fn serve_http(
         Arc::clone(&sessions),
         rmcp_config(settings, mcp_ct.clone()),
     ));
-    let service = axum::routing::any(move |request: Request| {
+    let service = tower::service_fn(move |request: Request| {
         let rmcp = Arc::clone(&rmcp);
-        async move { rmcp.handle(request).await }
+        async move { Ok::<_, std::convert::Infallible>(rmcp.handle(request).await) }
     });
     let gate = Gate {
         sessions: Arc::clone(&sessions),
