@@ -1,19 +1,23 @@
-//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout (MCP 2025-11-25, Transports §stdio), as
-//! rmcp's `AsyncRwTransport` frames it, with one difference: a `tools/call` request is read straight into
-//! rmcp's `CallToolRequest`.
+//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout (MCP 2025-11-25, Transports §stdio), framed
+//! as rmcp's `AsyncRwTransport` frames it, except that a `tools/call` request is read straight into rmcp's
+//! `CallToolRequest`.
 //!
 //! rmcp reads every message as an untagged enum: the line is buffered into serde's `Content`, then each
 //! request type is tried in turn, and `tools/call` is the fourteenth; each refusal formats a serde error that
-//! is thrown away. That was about 36 K instructions of a 243 K stdio echo call (BENCHMARKS.md, "Instructions
-//! per call"). Here a cheap first pass reads the envelope (`jsonrpc`, `id`, `method`, and whether `result` or
-//! `error` is present, and nothing else at the top level); a well-formed `tools/call` request is then read by
-//! `CallToolRequest`'s own `Deserialize`, the code rmcp reaches for it after the thirteen request types before
-//! it. The two passes read every byte of the line as rmcp's buffering does (the envelope refuses unknown keys,
-//! which serde_json would skip without checking). Anything else (other methods, notifications, responses,
-//! malformed lines) goes to rmcp's own codec untouched, so what is accepted, ignored or answered with
-//! `Invalid Request` stays rmcp's decision; `tests` feeds the same bytes to both transports and compares. One
-//! answer is ours: a `tools/call` whose params do not read gets `Invalid params` with its id (rmcp read it as a
-//! request for an unknown method and answered `Method not found`).
+//! is thrown away. Its `receive` took 38.6 K instructions of a 243.5 K stdio echo call, this one 14.6 K
+//! (callgrind; BENCHMARKS.md, "Instructions per call"). Here a cheap first pass reads the envelope (`jsonrpc`,
+//! `id`, `method`, and whether `result` or `error` is present, and nothing else at the top level); a
+//! `tools/call` request is then read by `CallToolRequest`'s own `Deserialize`, the code rmcp reaches for it
+//! after the thirteen request types before it. The envelope refuses unknown keys, since serde_json would skip
+//! their values without checking them and rmcp's buffering does check them. Anything else (other methods,
+//! notifications, responses, malformed lines) goes to rmcp's own codec untouched, so what is accepted, ignored
+//! or answered with `Invalid Request` stays rmcp's decision; `tests` feeds the same bytes to both transports
+//! and compares.
+//!
+//! One answer is ours: a `tools/call` whose params do not read gets `Invalid params` with its id. rmcp took
+//! one whose params have the wrong shape for a request for an unknown method (its enum ends in a catch-all)
+//! and answered `Method not found`, and ignored one whose params hold a value serde cannot read (a lone
+//! surrogate, a number past `f64`) without a word, leaving the client waiting.
 //!
 //! Framing follows rmcp: lines of at most `rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH` bytes with
 //! their `\n` (a longer line is dropped and logged, the session goes on), empty lines skipped, an unterminated
@@ -284,6 +288,7 @@ fn tool_call(line: &[u8]) -> Fast {
         ))),
         Err(e) => {
             tracing::debug!(%id, "tools/call with params that do not read: {e}");
+            let category = e.classify();
             let e = e.to_string();
             // serde_json's position ("at line 1 column 80") says nothing to the client about its params, and a
             // value it quotes may be long.
@@ -292,11 +297,14 @@ fn tool_call(line: &[u8]) -> Fast {
                 Some((end, _)) => format!("{}…", &e[..end]),
                 None => e.to_owned(),
             };
+            // The shape hint only where the shape was wrong, not for a value serde could not read.
+            let hint = match category {
+                serde_json::error::Category::Data => "; they take `name` and an `arguments` object",
+                _ => "",
+            };
             Fast::BadParams(Box::new(ServerJsonRpcMessage::error(
                 ErrorData::invalid_params(
-                    format!(
-                        "tools/call: the params do not read ({e}); they take `name` and an `arguments` object"
-                    ),
+                    format!("tools/call: the params do not read ({e}){hint}"),
                     None,
                 ),
                 Some(id),

@@ -740,14 +740,13 @@ async fn a_closed_stdout_ends_the_session() {
     let agent = demo_agent().await;
     let mut bridge = StdioProcess::start(&agent).await;
     drop(bridge.stdout.take());
-    for id in 1..=3 {
-        bridge
-            .send(
-                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                "name": "demo_echo", "arguments": {"message": "hi"}}}),
-            )
-            .await;
-    }
+    // One call: the bridge may be gone before a second could be written.
+    bridge
+        .send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "demo_echo", "arguments": {"message": "hi"}}}),
+        )
+        .await;
     let (status, stderr) = bridge.exit(Duration::from_secs(15)).await;
     assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
     assert!(stderr.contains("writing to stdout failed"), "{stderr}");

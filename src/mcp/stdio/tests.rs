@@ -235,6 +235,12 @@ async fn tool_calls_whose_params_do_not_read_get_invalid_params_with_their_id() 
             message.starts_with("tools/call: the params do not read ("),
             "{message}"
         );
+        // The shape hint only where the shape was wrong, not for a value serde could not read.
+        assert_eq!(
+            message.contains("they take `name`"),
+            !line.contains("\\ud800") && !line.contains("1e400"),
+            "{message}"
+        );
         assert!(!message.contains(" at line "), "{message}");
     }
     // serde quotes the value it refused; a long one is cut.
