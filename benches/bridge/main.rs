@@ -1065,6 +1065,10 @@ async fn catalog_section(plan: &Plan, work: &Workdir) -> anyhow::Result<String> 
 
 /// A bench bridge config (`peers::bridge_config`) with `[server] stateful = false`.
 fn stateless(config: &str) -> String {
+    assert!(
+        config.contains("[server]\n"),
+        "no [server] table to make stateless"
+    );
     config.replacen("[server]\n", "[server]\nstateful = false\n", 1)
 }
 

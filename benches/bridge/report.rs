@@ -1016,8 +1016,7 @@ const NOTES: &str = "
     14.6 K, and 220.1 K per stdio call (−10%). A test feeds the same bytes, malformed lines included, to rmcp's
     transport and ours and compares what each reads and writes;
   - rmcp's HTTP service behind an `Arc`: it cloned itself for every request, its whole config with the Host and
-    Origin lists, and axum cloned it once more (about 40 K between the clones and their drops): 373.9 K per
-    HTTP call (−5%);
+    Origin lists, and axum cloned it once more: 373.9 K per HTTP call (−19 K, −5%);
   - stateless HTTP (`stateful = false`, the \"HTTP, stateless\" row) answered with a JSON body instead of an SSE
     stream when no notification comes first (rmcp's `json_response`): 409.8 K per call with it and without (the
     stream is not where a stateless request's cost is: rmcp serves each one with a fresh service and task). Not
@@ -1034,13 +1033,14 @@ const NOTES: &str = "
   future into its box 9 K, tracing's span and log line, timers); the rest, 45 K (17%), is the runtime's
   scheduling, rmcp's serve loop and channels, and the log writer thread. Across all of it, malloc/free are 18%
   and memcpy 13%. Libraries accounted for more than 150 K of the 263 K. Of that, the bridge has since taken rmcp's
-  request parsing into its own transport (40 K became 15 K, most of it serde_json); about 130 K remain in the
-  libraries it calls (reqwest and hyper, rmcp's serve loop, dispatch and writing, the runtime, tracing). With the
-  transport that is about 145 K, nearly the whole 150 K goal, before any of the bridge's own work: the goal cannot
-  be met by the bridge's code alone. Over HTTP, rmcp's
-  Streamable HTTP server adds about 150 K per call (an HTTP request, an SSE response and the session's channels);
-  with the 145 K the libraries take of every call, that is over 290 K before any of the bridge's own work, so the
-  250 K goal cannot be met either without changing rmcp, reqwest or hyper.
+  request parsing into its own transport (its `receive` took 38.6 K with rmcp's transport and takes 14.6 K now,
+  most of it serde_json); about 130 K remain in the libraries it calls (reqwest and hyper, rmcp's serve loop,
+  dispatch and writing, the runtime, tracing). With the transport that is about 145 K, nearly the whole 150 K
+  goal, before any of the bridge's own work: the goal cannot be met by the bridge's code alone. Over HTTP, rmcp's
+  Streamable HTTP server adds about 150 K per call (an HTTP request, an SSE response and the session's channels,
+  and rmcp's own message parsing, about 36 K, which stdio no longer pays); with the 130 K the libraries take of
+  every call, that is about 280 K before any of the bridge's own work, so the 250 K goal cannot be met either
+  without changing rmcp, reqwest or hyper.
 - **HTTP vs stdio.** The `ping` rows isolate the transport: Streamable HTTP costs about 0.3 ms more per round trip
   than stdio here, and about 150 K more instructions per call in the bridge (rmcp's HTTP server: an HTTP request,
   an SSE response and the session's channels per call), plus more CPU in the rmcp client (the CPU table).
