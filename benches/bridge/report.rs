@@ -1069,7 +1069,10 @@ const NOTES: &str = "
 
   hyper and rmcp are about 30 KB per call, which leaves about 2 KiB of the 32 KiB goal for the bridge's own
   bytes and the allocator's overhead: the goal cannot be met with agents that speak HTTP/1.1 without changing
-  those libraries as well as the bridge. a2a-mcp-skillmap needs more than twice as much per call.
+  those libraries as well as the bridge. a2a-mcp-skillmap needs more than twice as much per call. The figure
+  also moves from run to run with the allocator's fragmentation: three `-- --memory` runs of one build
+  (commit 8997636) gave 41.6, 43.4 and 44.4 KiB per call, where a full run of the same build an hour earlier gave
+  39.2; the changes since it measure the same (41.8 to 44.3 KiB).
 - **Tool list.** Skill tools declare no `outputSchema` (their `structuredContent` says nothing the text lacks,
   MCP 2025-11-25 tools: the schema is optional), so the TypeScript client compiles no validator for them. A skill
   tool is about 530 bytes for the demo skills (1.3 KiB before): its description is the skill's own with up to three
